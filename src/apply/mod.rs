@@ -1,0 +1,1 @@
+//! apply: the scheduler that walks the DAG and carries out a plan, recording state as it goes.

@@ -1,0 +1,137 @@
+//! Command-line definitions (clap) and dispatch. Each command lives in its own file and only
+//! turns flags into calls of the library; the work is done in `azlift::*`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod down;
+mod emulator;
+mod graph;
+mod init;
+mod output;
+mod plan;
+mod render;
+mod state;
+mod up;
+mod validate;
+mod verify;
+
+/// azlift: provision Azure systems from a short manifest and keep them in line with it.
+#[derive(Debug, Parser)]
+#[command(name = "azlift", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The manifest to read.
+    #[arg(short = 'f', long = "manifest", global = true, default_value = "azlift.toml")]
+    pub manifest: PathBuf,
+    /// The environment whose `[env.NAME]` overrides apply.
+    #[arg(short = 'e', long = "env", global = true, env = "AZLIFT_ENV")]
+    pub env: Option<String>,
+    /// Set a variable: `--var NAME=VALUE` (repeatable).
+    #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Azure subscription id.
+    #[arg(long, global = true, env = "AZURE_SUBSCRIPTION_ID")]
+    pub subscription: Option<String>,
+    /// Target the embedded emulator instead of Azure.
+    #[arg(long, global = true)]
+    pub local: bool,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+    /// Never use colour (also: NO_COLOR).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More detail (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// How many ARM operations run at once.
+    #[arg(long, global = true, default_value_t = 10)]
+    pub parallelism: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a starter azlift.toml.
+    Init(init::InitArgs),
+    /// Parse and check the manifest; errors point at file:line:col.
+    Validate(validate::ValidateArgs),
+    /// Show the ARM resources azlift would send, or one deployable ARM template.
+    Render(render::RenderArgs),
+    /// Show exactly what `up` would change.
+    Plan(plan::PlanArgs),
+    /// Make Azure match the manifest (or apply a saved plan).
+    Up(up::UpArgs),
+    /// Destroy everything azlift manages for this environment.
+    Down(down::DownArgs),
+    /// Show outputs: FQDNs, resource ids, connection strings (masked unless asked).
+    Output(output::OutputArgs),
+    /// Show the dependency graph.
+    Graph(graph::GraphArgs),
+    /// Inspect and edit what azlift manages.
+    #[command(subcommand)]
+    State(state::StateCommand),
+    /// Production-readiness checks of the deployed system.
+    Verify(verify::VerifyArgs),
+    /// Run the local ARM-compatible emulator.
+    Emulator(emulator::EmulatorArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.global.no_color || std::env::var_os("NO_COLOR").is_some() {
+        // miette and indicatif read this through the hook below.
+        miette::set_hook(Box::new(|_| {
+            Box::new(miette::MietteHandlerOpts::new().color(false).build())
+        }))
+        .ok();
+    }
+    let result = match cli.command {
+        Command::Init(a) => init::run(a, &cli.global),
+        Command::Validate(a) => validate::run(a, &cli.global),
+        Command::Render(a) => render::run(a, &cli.global),
+        Command::Plan(a) => plan::run(a, &cli.global),
+        Command::Up(a) => up::run(a, &cli.global),
+        Command::Down(a) => down::run(a, &cli.global),
+        Command::Output(a) => output::run(a, &cli.global),
+        Command::Graph(a) => graph::run(a, &cli.global),
+        Command::State(c) => state::run(c, &cli.global),
+        Command::Verify(a) => verify::run(a, &cli.global),
+        Command::Emulator(a) => emulator::run(a, &cli.global),
+    };
+    match result {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What every command returns: an exit code, or an error report printed by `main`.
+pub type CmdResult = miette::Result<ExitCode>;
+
+/// The error of a command that is not built yet. It says so plainly instead of pretending.
+pub fn not_built(what: &str) -> CmdResult {
+    Err(miette::miette!(
+        code = "azlift::not_built",
+        help = "this command is on the roadmap; see the project's open issues",
+        "`{what}` is not built yet"
+    ))
+}

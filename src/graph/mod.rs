@@ -1,0 +1,1 @@
+//! graph: the dependency DAG of desired resources; cycle errors name the cycle.

@@ -1,0 +1,1 @@
+//! manifest: azlift.toml text -> spanned document -> validated `Model`, with miette diagnostics.

@@ -1,0 +1,1 @@
+//! render: `Model` + templates -> `DesiredResource`s (address, ARM id, type, api-version, body, references).

@@ -1,0 +1,1 @@
+//! state: what azlift manages, per environment: the state document, its storage and its lock.

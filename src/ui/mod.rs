@@ -1,0 +1,1 @@
+//! ui: terminal progress, plan rendering and NDJSON events, fed by events from the core.
