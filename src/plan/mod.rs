@@ -74,7 +74,7 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
         if !o.managed {
             continue;
         }
-        changes.push(Change::delete(o));
+        changes.push(Change::deletion_of(o));
     }
     Plan::new(changes)
 }

@@ -77,7 +77,7 @@ pub struct Change {
 }
 
 impl Change {
-    pub(super) fn delete(o: &Orphan) -> Change {
+    pub fn deletion_of(o: &Orphan) -> Change {
         Change {
             address: o.address.clone(),
             id: o.id.clone(),
