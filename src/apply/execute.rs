@@ -39,8 +39,14 @@ pub struct AppliedResource {
 
 /// Where the engine records state, after every resource.
 pub trait Recorder: Send + Sync + 'static {
-    fn applied(&self, resource: AppliedResource) -> Result<(), String>;
-    fn deleted(&self, address: &ResourceAddress) -> Result<(), String>;
+    fn applied(
+        &self,
+        resource: AppliedResource,
+    ) -> impl std::future::Future<Output = Result<(), String>> + Send;
+    fn deleted(
+        &self,
+        address: &ResourceAddress,
+    ) -> impl std::future::Future<Output = Result<(), String>> + Send;
 }
 
 /// Where the engine reports what it does (the UI turns this into progress or NDJSON).
@@ -346,6 +352,7 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
         self.known.set_body(&d.address, returned);
         self.recorder
             .applied(applied)
+            .await
             .map_err(|e| CloudError::new("StateWriteFailed", e))
     }
 
@@ -359,6 +366,7 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
                 .await?;
             self.recorder
                 .deleted(&o.address)
+                .await
                 .map_err(|e| CloudError::new("StateWriteFailed", e))
         }
         .await;

@@ -80,11 +80,11 @@ struct MemState {
 }
 
 impl Recorder for MemState {
-    fn applied(&self, r: AppliedResource) -> Result<(), String> {
+    async fn applied(&self, r: AppliedResource) -> Result<(), String> {
         self.entries.lock().unwrap().insert(r.address.clone(), r);
         Ok(())
     }
-    fn deleted(&self, a: &ResourceAddress) -> Result<(), String> {
+    async fn deleted(&self, a: &ResourceAddress) -> Result<(), String> {
         self.entries.lock().unwrap().remove(a);
         Ok(())
     }
