@@ -13,6 +13,7 @@
 
 pub mod apply;
 pub mod arm;
+pub mod events;
 pub mod graph;
 pub mod kinds;
 pub mod manifest;
