@@ -10,6 +10,12 @@ use serde_json::Value;
 
 use crate::error::ArmError;
 
+mod schema;
+#[cfg(test)]
+mod schema_tests;
+
+pub use schema::{Schemas, TypeSchema, Violation, ViolationKind};
+
 /// A PUT (or PATCH, already merged onto the stored body by the server) of one resource.
 #[derive(Debug, Clone)]
 pub struct PutRequest<'a> {
