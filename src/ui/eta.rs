@@ -89,7 +89,12 @@ impl DurationModel {
         self.estimate_with_sku(&desired.arm_type, sku, action)
     }
 
-    fn estimate_with_sku(&self, arm_type: &str, sku: Option<&str>, action: Action) -> Option<Duration> {
+    fn estimate_with_sku(
+        &self,
+        arm_type: &str,
+        sku: Option<&str>,
+        action: Action,
+    ) -> Option<Duration> {
         let t = arm_type.to_ascii_lowercase();
         match action {
             Action::Read => return None,

@@ -64,18 +64,64 @@ impl Default for FallbackCatalog {
 impl FallbackCatalog {
     pub fn new() -> Self {
         let app = &["2025-07-01", "2026-07-01", "2025-01-01", "2024-03-01"];
-        let apim = &["2024-05-01", "2023-05-01-preview", "2022-08-01", "2021-08-01"];
+        let apim = &[
+            "2024-05-01",
+            "2023-05-01-preview",
+            "2022-08-01",
+            "2021-08-01",
+        ];
         FallbackCatalog {
             infos: vec![
-                info("Microsoft.OperationalInsights/workspaces", &["2025-07-01", "2023-09-01", "2022-10-01", "2020-08-01"], 10.0, 5.0, true),
-                info("Microsoft.Insights/components", &["2020-02-02", "2015-05-01"], 8.0, 3.0, false),
-                info("Microsoft.Insights/actionGroups", &["2023-01-01", "2024-10-01-preview", "2022-06-01", "2021-09-01"], 3.0, 2.0, false),
-                info("Microsoft.Insights/metricAlerts", &["2018-03-01"], 10.0, 3.0, false),
+                info(
+                    "Microsoft.OperationalInsights/workspaces",
+                    &["2025-07-01", "2023-09-01", "2022-10-01", "2020-08-01"],
+                    10.0,
+                    5.0,
+                    true,
+                ),
+                info(
+                    "Microsoft.Insights/components",
+                    &["2020-02-02", "2015-05-01"],
+                    8.0,
+                    3.0,
+                    false,
+                ),
+                info(
+                    "Microsoft.Insights/actionGroups",
+                    &[
+                        "2023-01-01",
+                        "2024-10-01-preview",
+                        "2022-06-01",
+                        "2021-09-01",
+                    ],
+                    3.0,
+                    2.0,
+                    false,
+                ),
+                info(
+                    "Microsoft.Insights/metricAlerts",
+                    &["2018-03-01"],
+                    10.0,
+                    3.0,
+                    false,
+                ),
                 info("Microsoft.App/managedEnvironments", app, 240.0, 120.0, true),
                 info("Microsoft.App/containerApps", app, 45.0, 20.0, true),
                 info("Microsoft.ApiManagement/service", apim, 2400.0, 600.0, true),
-                info("Microsoft.ApiManagement/service/loggers", apim, 5.0, 2.0, false),
-                info("Microsoft.ApiManagement/service/diagnostics", apim, 5.0, 2.0, false),
+                info(
+                    "Microsoft.ApiManagement/service/loggers",
+                    apim,
+                    5.0,
+                    2.0,
+                    false,
+                ),
+                info(
+                    "Microsoft.ApiManagement/service/diagnostics",
+                    apim,
+                    5.0,
+                    2.0,
+                    false,
+                ),
             ],
         }
     }
@@ -116,7 +162,10 @@ fn keep_or(prev: Option<&Value>, pointer: &str, make: impl FnOnce() -> Value) ->
 
 impl Provider for FallbackCatalog {
     fn type_info(&self, arm_type: &str) -> Option<TypeInfo> {
-        self.infos.iter().find(|i| is(i.arm_type, arm_type)).cloned()
+        self.infos
+            .iter()
+            .find(|i| is(i.arm_type, arm_type))
+            .cloned()
     }
 
     fn validate_put(&self, _req: &PutRequest<'_>, _world: &dyn World) -> Result<(), ArmError> {
