@@ -16,7 +16,8 @@
 //!   results `listKeys(...)` (`sharedKeys`) or `list*(...)`, wrapped in `format()` when
 //!   embedded in a larger string;
 //! - existing resources (`managed = false`) are not deployed, only referred to;
-//! - literal strings starting with `[` are escaped as `[[`.
+//! - literal strings starting with `[` are escaped as `[[`; fractional numbers become
+//!   `[json('0.25')]` (ARM templates have no floating-point literals).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -194,6 +195,16 @@ fn escape_and_link(
                 *s = format!("[{}]", target.id_expr(from_group));
             } else if s.starts_with('[') {
                 s.insert(0, '[');
+            }
+        }
+        // ARM templates have no floating-point literals: `json('0.25')` is the idiom.
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *value = json!(f as i64);
+                } else {
+                    *value = Value::String(format!("[json('{f}')]"));
+                }
             }
         }
         _ => {}
