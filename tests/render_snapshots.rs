@@ -43,3 +43,18 @@ fn minimal_arm_template() {
     let resources = rendered(&fixtures::minimal_model());
     insta::assert_json_snapshot!("minimal_arm_template", arm_template(&resources));
 }
+
+#[test]
+fn existing_apim_arm_template_uses_a_second_deployment() {
+    let mut model = fixtures::production_model();
+    model.apim.as_mut().expect("fixture has APIM").service = azlift::model::ApimService::Existing {
+        name: "shared-apim".into(),
+        resource_group: "rg-shared".into(),
+    };
+    let template = arm_template(&rendered(&model));
+    let resources = template["resources"].as_array().expect("resources");
+    assert_eq!(resources.len(), 3, "group + two nested deployments");
+    assert_eq!(resources[2]["resourceGroup"], "rg-shared");
+    assert_eq!(resources[2]["dependsOn"], serde_json::json!(["azlift-rg-blog08-prod"]));
+    insta::assert_json_snapshot!("existing_apim_arm_template_shared_group", resources[2]);
+}
