@@ -875,3 +875,90 @@ fn pass_through_types_are_echoed_with_their_envelope() {
         .unwrap_err();
     assert_eq!(e.code, "InvalidRequestContent");
 }
+
+/// The spec examples' api-versions are accepted and their resource names pass the name rules.
+#[test]
+fn spec_example_versions_and_names_are_accepted() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/azure/examples");
+    if !root.is_dir() {
+        eprintln!(
+            "NOTE: {} absent; spec example check skipped",
+            root.display()
+        );
+        return;
+    }
+    let cat = Catalog::builtin();
+    let dirs = [
+        (
+            "resourceGroups",
+            "Microsoft.Resources/resourceGroups",
+            "resourceGroupName",
+        ),
+        (
+            "workspaces",
+            "Microsoft.OperationalInsights/workspaces",
+            "workspaceName",
+        ),
+        (
+            "components",
+            "Microsoft.Insights/components",
+            "resourceName",
+        ),
+        (
+            "actionGroups",
+            "Microsoft.Insights/actionGroups",
+            "actionGroupName",
+        ),
+        (
+            "metricAlerts",
+            "Microsoft.Insights/metricAlerts",
+            "ruleName",
+        ),
+        (
+            "managedEnvironments",
+            "Microsoft.App/managedEnvironments",
+            "environmentName",
+        ),
+        (
+            "containerApps",
+            "Microsoft.App/containerApps",
+            "containerAppName",
+        ),
+        (
+            "apimService",
+            "Microsoft.ApiManagement/service",
+            "serviceName",
+        ),
+        (
+            "apimLoggers",
+            "Microsoft.ApiManagement/service/loggers",
+            "loggerId",
+        ),
+        (
+            "apimDiagnostics",
+            "Microsoft.ApiManagement/service/diagnostics",
+            "diagnosticId",
+        ),
+    ];
+    let mut checked = 0;
+    for (dir, t, name_param) in dirs {
+        let info = cat.type_info(t).unwrap();
+        for ver in std::fs::read_dir(root.join(dir)).unwrap() {
+            for f in std::fs::read_dir(ver.unwrap().path()).unwrap() {
+                let f = f.unwrap().path();
+                let doc: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+                let params = &doc["parameters"];
+                let v = params["api-version"].as_str().unwrap();
+                assert!(info.api_versions.contains(&v), "{}: {v}", f.display());
+                if let Some(name) = params[name_param].as_str() {
+                    super::names::check(t, name)
+                        .unwrap_or_else(|e| panic!("{}: {e:?}", f.display()));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+}
