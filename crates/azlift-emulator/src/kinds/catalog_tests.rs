@@ -962,3 +962,83 @@ fn spec_example_versions_and_names_are_accepted() {
     }
     assert!(checked >= 20, "{checked}");
 }
+
+/// Every JSON pointer below `v` (objects and arrays).
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Replace every node of every resource's body by odd values: validation never panics, and
+/// whatever it accepts completes into a representation whose GET view matches the schema.
+#[test]
+fn odd_bodies_never_panic_and_accepted_ones_complete_cleanly() {
+    let s = system();
+    let odd = [
+        Value::Null,
+        json!(0),
+        json!(-1),
+        json!(1e308),
+        json!("x"),
+        json!(""),
+        json!(true),
+        json!([]),
+        json!({}),
+        json!([{}]),
+    ];
+    let mut accepted = 0;
+    let mut rejected = 0;
+    for id in s.cloud.all_ids() {
+        let t = arm_type_of(&id);
+        let mut base = s.cloud.get(&id).unwrap();
+        base.as_object_mut().unwrap().remove("_emulator");
+        let mut ptrs = Vec::new();
+        pointers(&base, String::new(), &mut ptrs);
+        for p in &ptrs {
+            for o in &odd {
+                let mut body = base.clone();
+                *body.pointer_mut(p).unwrap() = o.clone();
+                let req = s.cloud.req(&id, &t, &body);
+                match s.cat.validate_put(&req, &s.cloud) {
+                    Err(e) => {
+                        assert!(e.status >= 400 && !e.code.is_empty(), "{id} {p}");
+                        rejected += 1;
+                    }
+                    Ok(()) => {
+                        let prev = s.cloud.get(&id);
+                        let stored = s
+                            .cat
+                            .complete(&req, prev.as_ref(), &s.cloud)
+                            .unwrap_or_else(|e| panic!("{id} {p} = {o}: {e:?}"));
+                        let view = s.cat.get_view(&t, &stored);
+                        assert_eq!(
+                            Schemas::shared().validate_body(&t, &view),
+                            vec![],
+                            "{id} {p} = {o}"
+                        );
+                        accepted += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        accepted > 100 && rejected > 100,
+        "accepted {accepted}, rejected {rejected}"
+    );
+}

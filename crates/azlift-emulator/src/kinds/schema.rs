@@ -478,6 +478,38 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        // The SDK flattens `properties` into the resource model: when that wrapper has required
+        // members it is itself required (APIM `publisherEmail`, metric alert `criteria`...).
+        if path.is_empty() {
+            let wrapper = props.and_then(|m| lookup(m, "properties", self.exact));
+            let absent = obj
+                .iter()
+                .find(|(k, _)| {
+                    k.as_str() == "properties"
+                        || (!self.exact && k.eq_ignore_ascii_case("properties"))
+                })
+                .is_none_or(|(_, v)| v.is_null());
+            if let (Some(w), true) = (wrapper, absent) {
+                let resolved = match w.get("$ref").and_then(Value::as_str).and_then(ref_name) {
+                    Some(n) => self.defs.get(n).unwrap_or(w),
+                    None => w,
+                };
+                for r in resolved
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    let p = format!("properties.{r}");
+                    self.push(
+                        &p,
+                        ViolationKind::MissingRequired,
+                        format!("the required property '{p}' is missing"),
+                    );
+                }
+            }
+        }
         let additional = schema.get("additionalProperties");
         for (k, v) in obj {
             let p = join(path, k);
