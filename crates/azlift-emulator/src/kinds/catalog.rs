@@ -398,6 +398,8 @@ impl Catalog {
         let mut body = Value::Object(src.clone());
         if let Some(o) = body.as_object_mut() {
             o.remove(PRIVATE);
+            // ARM ignores a client's systemData; the emulator does not invent one.
+            o.remove("systemData");
         }
         self.schemas.strip_read_only(arm_type, &mut body);
         let mut out = Map::new();

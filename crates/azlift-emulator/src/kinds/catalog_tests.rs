@@ -421,10 +421,11 @@ fn workspace_values_are_stable_and_keys_hidden() {
         .put(
             &s.cat,
             &s.ws,
-            json!({"location": "eastus", "_emulator": {"primarySharedKey": "mine"}}),
+            json!({"location": "eastus", "_emulator": {"primarySharedKey": "mine"}, "systemData": {"createdBy": "me"}}),
         )
         .unwrap();
     assert_eq!(s.cat.action(t, "sharedKeys", &planted).unwrap(), keys);
+    assert!(planted.get("systemData").is_none());
 }
 
 #[test]
