@@ -7,6 +7,17 @@ use azlift_emulator::EmulatorConfig;
 use base64::Engine;
 use common::*;
 
+trait FormExt {
+    fn form_body(self, pairs: &[(&str, &str)]) -> Self;
+}
+
+impl FormExt for reqwest::RequestBuilder {
+    fn form_body(self, pairs: &[(&str, &str)]) -> Self {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+        self.header("content-type", "application/x-www-form-urlencoded").body(body)
+    }
+}
+
 fn claims(token: &str) -> serde_json::Value {
     let payload = token.split('.').nth(1).unwrap();
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
@@ -20,7 +31,7 @@ async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
     let r = e
         .client
         .post(&url)
-        .form(&[
+        .form_body(&[
             ("grant_type", "client_credentials"),
             ("client_id", "app-1"),
             ("client_secret", "s3cret"),
@@ -51,7 +62,7 @@ async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
     let no_secret = e
         .client
         .post(&url)
-        .form(&[("grant_type", "client_credentials"), ("client_id", "a"), ("scope", "x/.default")])
+        .form_body(&[("grant_type", "client_credentials"), ("client_id", "a"), ("scope", "x/.default")])
         .send()
         .await
         .unwrap();
@@ -61,7 +72,7 @@ async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
     let wrong_grant = e
         .client
         .post(&url)
-        .form(&[("grant_type", "password"), ("client_id", "a"), ("scope", "x/.default")])
+        .form_body(&[("grant_type", "password"), ("client_id", "a"), ("scope", "x/.default")])
         .send()
         .await
         .unwrap();
@@ -82,12 +93,12 @@ async fn client_assertions_are_checked_in_strict_mode() {
         )
     };
     let ask = |a: String| {
-        e.client.post(&url).form(&[
-            ("grant_type", "client_credentials".to_string()),
-            ("client_id", "app".to_string()),
-            ("scope", "https://management.azure.com/.default".to_string()),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string()),
-            ("client_assertion", a),
+        e.client.post(&url).form_body(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "app"),
+            ("scope", "https://management.azure.com/.default"),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", a.as_str()),
         ])
     };
     let good = ask(assertion("api://AzureADTokenExchange", now + 600)).send().await.unwrap();

@@ -89,12 +89,13 @@ async fn nth_request_and_seeded_rates_are_reproducible() {
 #[tokio::test]
 async fn delayed_visibility_hides_new_resources_for_a_while() {
     let e = manual().await;
-    e.emu.faults().set_str("visibility:500ms").unwrap();
+    // (a synchronous create "takes" its realistic second on the manual clock)
+    e.emu.faults().set_str("visibility:5s").unwrap();
     let created = e.send("PUT", &rg_get(&e, "rg"), Some(json!({"location": "eastus"}))).await;
     assert_eq!(created.status, 201);
     let r = e.send("GET", &rg_get(&e, "rg"), None).await;
     assert_eq!(r.code(), "ResourceGroupNotFound");
-    e.advance(Duration::from_millis(500));
+    e.advance(Duration::from_secs(4));
     assert_eq!(e.send("GET", &rg_get(&e, "rg"), None).await.status, 200);
 }
 
