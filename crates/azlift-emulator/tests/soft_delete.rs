@@ -66,7 +66,7 @@ async fn apim_soft_delete_blocks_recreate_until_purged() {
 async fn workspace_soft_delete_restores_and_force_skips_it() {
     let e = start(Default::default()).await;
     e.put_rg("rg").await;
-    let path = format!("{}/providers/Microsoft.OperationalInsights/workspaces/law?api-version=2025-07-01", e.rg_path("rg"));
+    let path = format!("{}/providers/Microsoft.OperationalInsights/workspaces/law-one?api-version=2025-07-01", e.rg_path("rg"));
     let body = json!({"location": "eastus", "properties": {"sku": {"name": "PerGB2018"}, "retentionInDays": 30}});
     let c = e.send("PUT", &path, Some(body.clone())).await;
     assert!(c.status == 200 || c.status == 201, "{}", c.body);
