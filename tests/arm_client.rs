@@ -35,9 +35,12 @@ async fn put_follows_azure_async_operation_then_gets_the_resource() {
         "PUT",
         &id,
         vec![
-            Reply::json(201, json!({"properties": {"provisioningState": "Creating"}}))
-                .header("azure-asyncoperation", &op_url)
-                .header("retry-after", "0"),
+            Reply::json(
+                201,
+                json!({"properties": {"provisioningState": "Creating"}}),
+            )
+            .header("azure-asyncoperation", &op_url)
+            .header("retry-after", "0"),
         ],
     );
     mock.script(
@@ -71,7 +74,10 @@ async fn put_follows_azure_async_operation_then_gets_the_resource() {
     );
     let put = &mock.requests_to("PUT", &id)[0];
     assert_eq!(put.query, format!("api-version={API}"));
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&put.body).unwrap()["location"], "eastus");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&put.body).unwrap()["location"],
+        "eastus"
+    );
     let polls = events
         .all()
         .into_iter()
@@ -89,7 +95,11 @@ async fn put_follows_location_until_200() {
     mock.script(
         "PUT",
         &id,
-        vec![Reply::empty(202).header("location", &mock.url("/ops/loc-1")).header("retry-after", "0")],
+        vec![
+            Reply::empty(202)
+                .header("location", &mock.url("/ops/loc-1"))
+                .header("retry-after", "0"),
+        ],
     );
     mock.script(
         "GET",
@@ -102,7 +112,10 @@ async fn put_follows_location_until_200() {
     );
     mock.script("GET", &id, vec![Reply::json(200, succeeded("ws1"))]);
     let c = client(&mock);
-    let body = c.put(&id, API, &json!({}), &OpContext::new()).await.unwrap();
+    let body = c
+        .put(&id, API, &json!({}), &OpContext::new())
+        .await
+        .unwrap();
     assert_eq!(body["name"], "ws1");
     assert_eq!(mock.requests_to("GET", "/ops/loc-1").len(), 3);
 }
@@ -138,7 +151,10 @@ async fn failed_operation_reports_the_deepest_code_first() {
         other => panic!("{other:?}"),
     }
     assert_eq!(err.deepest_code(), Some("WorkspaceNameInUse"));
-    assert!(err.to_string().starts_with("WorkspaceNameInUse: ws1 is in a soft-deleted state"));
+    assert!(
+        err.to_string()
+            .starts_with("WorkspaceNameInUse: ws1 is in a soft-deleted state")
+    );
     // No GET of the resource after a failed operation.
     assert!(mock.requests_to("GET", &id).is_empty());
 }
@@ -151,7 +167,8 @@ async fn throttled_429_waits_at_least_retry_after() {
         "GET",
         &id,
         vec![
-            Reply::error(429, "SubscriptionRequestsThrottled", "slow down").header("retry-after", "1"),
+            Reply::error(429, "SubscriptionRequestsThrottled", "slow down")
+                .header("retry-after", "1"),
             Reply::json(200, succeeded("ws1")),
         ],
     );
@@ -162,7 +179,10 @@ async fn throttled_429_waits_at_least_retry_after() {
     let reqs = mock.requests_to("GET", &id);
     assert_eq!(reqs.len(), 2);
     let gap = reqs[1].at.duration_since(reqs[0].at);
-    assert!(gap >= Duration::from_millis(990), "retried after only {gap:?}");
+    assert!(
+        gap >= Duration::from_millis(990),
+        "retried after only {gap:?}"
+    );
     assert!(events
         .all()
         .iter()
@@ -225,7 +245,10 @@ async fn dropped_connection_is_retried() {
     );
     mock.script("GET", &id, vec![Reply::json(200, succeeded("ws1"))]);
     let c = client(&mock);
-    let body = c.put(&id, API, &json!({}), &OpContext::new()).await.unwrap();
+    let body = c
+        .put(&id, API, &json!({}), &OpContext::new())
+        .await
+        .unwrap();
     assert_eq!(body["name"], "ws1");
     let s = c.stats();
     assert_eq!((s.put, s.retries), (2, 1));
@@ -239,14 +262,20 @@ async fn conflict_with_another_operation_waits_and_retries() {
         "PUT",
         &id,
         vec![
-            Reply::error(409, "AnotherOperationInProgress", "Another operation is in progress"),
+            Reply::error(
+                409,
+                "AnotherOperationInProgress",
+                "Another operation is in progress",
+            ),
             Reply::error(429, "RetryableErrorDueToAnotherOperation", "retry later"),
             Reply::json(200, succeeded("ws1")),
         ],
     );
     mock.script("GET", &id, vec![Reply::json(200, succeeded("ws1"))]);
     let c = client(&mock);
-    c.put(&id, API, &json!({}), &OpContext::new()).await.unwrap();
+    c.put(&id, API, &json!({}), &OpContext::new())
+        .await
+        .unwrap();
     let s = c.stats();
     assert_eq!((s.put, s.retries), (3, 2));
 }
@@ -266,7 +295,10 @@ async fn not_found_right_after_create_is_retried() {
         ],
     );
     let c = client(&mock);
-    let body = c.put(&id, API, &json!({}), &OpContext::new()).await.unwrap();
+    let body = c
+        .put(&id, API, &json!({}), &OpContext::new())
+        .await
+        .unwrap();
     assert_eq!(body["name"], "ws1");
     assert_eq!(c.stats().get, 3);
 }
@@ -285,13 +317,22 @@ async fn parent_not_found_right_after_parent_create_is_retried_but_bounded() {
     );
     mock.script("GET", &id, vec![Reply::json(200, json!({"name": "l1"}))]);
     let c = client(&mock);
-    c.put(&id, "2024-05-01", &json!({}), &OpContext::new()).await.unwrap();
+    c.put(&id, "2024-05-01", &json!({}), &OpContext::new())
+        .await
+        .unwrap();
     assert_eq!(c.stats().put, 2);
 
     // A parent that never appears: consistency_retries (3) then the ARM error.
     let other = format!("{RG}/providers/Microsoft.ApiManagement/service/nope/loggers/l1");
-    mock.always("PUT", &other, Reply::error(404, "ParentResourceNotFound", "no parent"));
-    let err = c.put(&other, "2024-05-01", &json!({}), &OpContext::new()).await.unwrap_err();
+    mock.always(
+        "PUT",
+        &other,
+        Reply::error(404, "ParentResourceNotFound", "no parent"),
+    );
+    let err = c
+        .put(&other, "2024-05-01", &json!({}), &OpContext::new())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ParentResourceNotFound"));
     assert_eq!(mock.requests_to("PUT", &other).len(), 4);
 }
@@ -310,7 +351,10 @@ async fn client_errors_are_not_retried() {
         .header("x-ms-request-id", "req-42"),
     );
     let c = client(&mock);
-    let err = c.put(&id, API, &json!({}), &OpContext::new()).await.unwrap_err();
+    let err = c
+        .put(&id, API, &json!({}), &OpContext::new())
+        .await
+        .unwrap_err();
     match &err {
         ArmError::Http {
             status,
@@ -327,10 +371,17 @@ async fn client_errors_are_not_retried() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("InvalidRequestContent: bad sku"));
-    for (status, code) in [(401, "InvalidAuthenticationToken"), (403, "AuthorizationFailed"), (409, "Conflict")] {
+    for (status, code) in [
+        (401, "InvalidAuthenticationToken"),
+        (403, "AuthorizationFailed"),
+        (409, "Conflict"),
+    ] {
         let id2 = format!("{id}-{status}");
         mock.always("PUT", &id2, Reply::error(status, code, "no"));
-        let e = c.put(&id2, API, &json!({}), &OpContext::new()).await.unwrap_err();
+        let e = c
+            .put(&id2, API, &json!({}), &OpContext::new())
+            .await
+            .unwrap_err();
         assert_eq!(e.status(), Some(status));
     }
     let s = c.stats();
@@ -355,7 +406,10 @@ async fn operation_that_never_ends_times_out_naming_the_resource() {
     config.timeouts = Timeouts::uniform(Duration::from_millis(300));
     config.poll.min_interval = Duration::from_millis(20);
     let c = ArmClient::new(config).unwrap();
-    let err = c.put(&id, API, &json!({}), &OpContext::new()).await.unwrap_err();
+    let err = c
+        .put(&id, API, &json!({}), &OpContext::new())
+        .await
+        .unwrap_err();
     match &err {
         ArmError::Timeout {
             resource,
@@ -397,7 +451,10 @@ async fn cancel_stops_waiting() {
             let _ = tx.send(true);
         }
     });
-    let err = client(&mock).put(&id, API, &json!({}), &ctx).await.unwrap_err();
+    let err = client(&mock)
+        .put(&id, API, &json!({}), &ctx)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ArmError::Canceled { .. }), "{err:?}");
 }
 
@@ -444,7 +501,12 @@ async fn low_rate_limit_budget_paces_requests() {
         assert!(gap >= Duration::from_millis(100), "gap {gap:?}");
     }
     assert!(c.stats().paced >= 3);
-    assert!(events.all().iter().any(|e| matches!(e, ArmEvent::SlowingDown { remaining: 5 })));
+    assert!(
+        events
+            .all()
+            .iter()
+            .any(|e| matches!(e, ArmEvent::SlowingDown { remaining: 5 }))
+    );
 }
 
 #[tokio::test]
@@ -454,12 +516,19 @@ async fn delete_follows_location_and_knows_missing_resources() {
     mock.script(
         "DELETE",
         &id,
-        vec![Reply::empty(202).header("location", &mock.url("/ops/del")).header("retry-after", "0")],
+        vec![
+            Reply::empty(202)
+                .header("location", &mock.url("/ops/del"))
+                .header("retry-after", "0"),
+        ],
     );
     mock.script(
         "GET",
         "/ops/del",
-        vec![Reply::empty(202).header("retry-after", "0"), Reply::empty(204)],
+        vec![
+            Reply::empty(202).header("retry-after", "0"),
+            Reply::empty(204),
+        ],
     );
     let c = client(&mock);
     assert_eq!(
@@ -471,16 +540,24 @@ async fn delete_follows_location_and_knows_missing_resources() {
         c.delete(&id, API, &OpContext::new()).await.unwrap(),
         DeleteOutcome::AlreadyGone
     );
-    mock.script("DELETE", &id, vec![Reply::error(404, "ResourceNotFound", "gone")]);
+    mock.script(
+        "DELETE",
+        &id,
+        vec![Reply::error(404, "ResourceNotFound", "gone")],
+    );
     assert_eq!(
         c.delete(&id, API, &OpContext::new()).await.unwrap(),
         DeleteOutcome::AlreadyGone
     );
     // Extra query parameters in the id are kept.
     mock.script("DELETE", &id, vec![Reply::empty(200)]);
-    c.delete(&format!("{id}?force=true"), API, &OpContext::new()).await.unwrap();
+    c.delete(&format!("{id}?force=true"), API, &OpContext::new())
+        .await
+        .unwrap();
     let last = mock.requests_to("DELETE", &id).pop().unwrap();
-    assert!(last.query.contains("force=true") && last.query.contains(&format!("api-version={API}")));
+    assert!(
+        last.query.contains("force=true") && last.query.contains(&format!("api-version={API}"))
+    );
     assert_eq!(c.stats().delete, 4);
 }
 
@@ -491,15 +568,27 @@ async fn delete_via_async_operation() {
     mock.script(
         "DELETE",
         &id,
-        vec![Reply::empty(202).header("azure-asyncoperation", &mock.url("/ops/rgdel")).header("retry-after", "0")],
+        vec![
+            Reply::empty(202)
+                .header("azure-asyncoperation", &mock.url("/ops/rgdel"))
+                .header("retry-after", "0"),
+        ],
     );
     mock.script(
         "GET",
         "/ops/rgdel",
-        vec![Reply::json(200, json!({"status": "Deleting"})), Reply::json(200, json!({"status": "Succeeded"}))],
+        vec![
+            Reply::json(200, json!({"status": "Deleting"})),
+            Reply::json(200, json!({"status": "Succeeded"})),
+        ],
     );
     let c = client(&mock);
-    assert_eq!(c.delete(&id, "2025-04-01", &OpContext::new()).await.unwrap(), DeleteOutcome::Deleted);
+    assert_eq!(
+        c.delete(&id, "2025-04-01", &OpContext::new())
+            .await
+            .unwrap(),
+        DeleteOutcome::Deleted
+    );
 }
 
 #[tokio::test]
@@ -515,7 +604,10 @@ async fn get_post_head_and_wait_until_settled() {
         &format!("{id}/sharedKeys"),
         vec![Reply::json(200, json!({"primarySharedKey": "k1"}))],
     );
-    let keys = c.post(&format!("{id}/sharedKeys"), API, None).await.unwrap();
+    let keys = c
+        .post(&format!("{id}/sharedKeys"), API, None)
+        .await
+        .unwrap();
     assert_eq!(keys["primarySharedKey"], "k1");
 
     mock.script("HEAD", RG, vec![Reply::empty(204)]);
@@ -526,13 +618,25 @@ async fn get_post_head_and_wait_until_settled() {
         "GET",
         &id,
         vec![
-            Reply::json(200, json!({"properties": {"provisioningState": "Creating"}})).header("retry-after", "0"),
-            Reply::json(200, json!({"properties": {"provisioningState": "Updating"}})).header("retry-after", "0"),
+            Reply::json(
+                200,
+                json!({"properties": {"provisioningState": "Creating"}}),
+            )
+            .header("retry-after", "0"),
+            Reply::json(
+                200,
+                json!({"properties": {"provisioningState": "Updating"}}),
+            )
+            .header("retry-after", "0"),
             Reply::json(200, succeeded("ws1")),
         ],
     );
     let events = Events::default();
-    let settled = c.wait_until_settled(&id, API, &events.context()).await.unwrap().unwrap();
+    let settled = c
+        .wait_until_settled(&id, API, &events.context())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(settled["properties"]["provisioningState"], "Succeeded");
     let statuses: Vec<String> = events
         .all()
@@ -543,7 +647,12 @@ async fn get_post_head_and_wait_until_settled() {
         })
         .collect();
     assert_eq!(statuses, vec!["Creating", "Updating"]);
-    assert!(c.wait_until_settled(&id, API, &OpContext::new()).await.unwrap().is_none());
+    assert!(
+        c.wait_until_settled(&id, API, &OpContext::new())
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let s = c.stats();
     assert_eq!((s.get, s.post, s.head, s.writes()), (5, 1, 2, 1));
@@ -556,9 +665,15 @@ async fn polling_urls_on_other_hosts_never_get_the_token() {
     mock.script(
         "PUT",
         &id,
-        vec![Reply::json(201, json!({})).header("azure-asyncoperation", "https://attacker.example/ops/1")],
+        vec![
+            Reply::json(201, json!({}))
+                .header("azure-asyncoperation", "https://attacker.example/ops/1"),
+        ],
     );
-    let err = client(&mock).put(&id, API, &json!({}), &OpContext::new()).await.unwrap_err();
+    let err = client(&mock)
+        .put(&id, API, &json!({}), &OpContext::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ArmError::InvalidResponse { .. }), "{err:?}");
 }
 
@@ -568,4 +683,24 @@ async fn plain_http_endpoint_is_refused() {
     config.endpoint = azure_core::http::Url::parse("http://127.0.0.1:1").unwrap();
     let err = ArmClient::new(config).unwrap_err();
     assert!(matches!(err, ArmError::Config(_)));
+}
+
+#[tokio::test]
+async fn operations_can_be_spawned_on_the_multi_threaded_runtime() {
+    // The engine runs operations with tokio::spawn: their futures must be Send.
+    fn send<T: Send>(_: T) {}
+    let mock = MockArm::start().await;
+    let c = client(&mock);
+    let ctx = OpContext::new();
+    let body = json!({});
+    let id = ws_id();
+    send(c.get(&id, API));
+    send(c.put(&id, API, &body, &ctx));
+    send(c.patch(&id, API, &body, &ctx));
+    send(c.delete(&id, API, &ctx));
+    send(c.post(&id, API, None));
+    send(c.head_resource_group(RG, API));
+    send(c.wait_until_settled(&id, API, &ctx));
+    let handle = tokio::spawn(async move { c.get(&ws_id(), API).await });
+    assert!(handle.await.unwrap().unwrap().is_none());
 }
