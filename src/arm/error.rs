@@ -182,6 +182,7 @@ fn primary(code: &str, message: &str, details: &[ErrorDetail]) -> String {
         Some(d) if d.code != code || d.message != message => {
             format!("{d} [{code}: {message}]")
         }
+        _ if message.is_empty() => code.to_string(),
         _ => format!("{code}: {message}"),
     }
 }

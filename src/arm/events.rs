@@ -146,17 +146,16 @@ impl OpContext {
                 let mut rx = rx.clone();
                 let sleep = tokio::time::sleep(d);
                 tokio::pin!(sleep);
-                tokio::select! {
-                    _ = &mut sleep => true,
-                    r = rx.wait_for(|c| *c) => match r {
-                        Ok(_) => false,
-                        // The sender is gone: nobody can cancel any more.
-                        Err(_) => {
-                            sleep.await;
-                            true
-                        }
-                    },
+                let canceled = tokio::select! {
+                    _ = &mut sleep => return true,
+                    // Err: the sender is gone, nobody can cancel any more.
+                    r = rx.wait_for(|c| *c) => r.is_ok(),
+                };
+                if canceled {
+                    return false;
                 }
+                sleep.await;
+                true
             }
         }
     }
@@ -176,20 +175,22 @@ mod tests {
         assert_eq!(e.to_string(), "creating, 12m elapsed, polls every 30s");
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn cancel_interrupts_sleep() {
         let (tx, rx) = watch::channel(false);
         let ctx = OpContext::new().with_cancel(rx);
         let t = tokio::spawn(async move { ctx.sleep(Duration::from_secs(3600)).await });
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
         tx.send(true).unwrap();
         assert!(!t.await.unwrap());
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn uncanceled_sleep_completes() {
-        let (_tx, rx) = watch::channel(false);
+    #[tokio::test]
+    async fn uncanceled_sleep_completes_even_when_the_sender_is_gone() {
+        let (tx, rx) = watch::channel(false);
         let ctx = OpContext::new().with_cancel(rx);
-        assert!(ctx.sleep(Duration::from_secs(5)).await);
+        assert!(ctx.sleep(Duration::from_millis(5)).await);
+        drop(tx);
+        assert!(ctx.sleep(Duration::from_millis(5)).await);
     }
 }

@@ -119,7 +119,10 @@ impl Pacer {
 
     /// Takes a slot for one request of `class`.
     pub(crate) fn reserve(&self, class: Class) -> Reservation {
-        let now = Instant::now();
+        self.reserve_at(class, Instant::now())
+    }
+
+    fn reserve_at(&self, class: Class, now: Instant) -> Reservation {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let st = &mut guard[class.index()];
         let mut start = now;
@@ -185,61 +188,70 @@ mod tests {
         h
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn plenty_of_budget_means_no_wait() {
+    #[test]
+    fn plenty_of_budget_means_no_wait() {
         let p = Pacer::new(ThrottlePolicy::default());
         p.observe(&headers(
             "x-ms-ratelimit-remaining-subscription-writes",
             "150",
         ));
+        let now = Instant::now();
         for _ in 0..5 {
-            assert_eq!(p.reserve(Class::Writes).wait, Duration::ZERO);
+            assert_eq!(p.reserve_at(Class::Writes, now).wait, Duration::ZERO);
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn low_budget_spaces_requests_of_that_class_only() {
+    #[test]
+    fn low_budget_spaces_requests_of_that_class_only() {
         let p = Pacer::new(ThrottlePolicy::default());
         // writes: low water 20; at 10 remaining the spacing is 1.25/10 * 2 = 250 ms.
         p.observe(&headers(
             "x-ms-ratelimit-remaining-subscription-writes",
             "10",
         ));
-        let waits: Vec<_> = (0..3).map(|_| p.reserve(Class::Writes).wait).collect();
+        let now = Instant::now();
+        let waits: Vec<_> = (0..3)
+            .map(|_| p.reserve_at(Class::Writes, now).wait)
+            .collect();
         assert_eq!(waits[0], Duration::ZERO);
         assert_eq!(waits[1], Duration::from_millis(250));
         assert_eq!(waits[2], Duration::from_millis(500));
-        assert_eq!(p.reserve(Class::Writes).paced, Some(10));
-        assert_eq!(p.reserve(Class::Reads).wait, Duration::ZERO);
+        assert_eq!(p.reserve_at(Class::Writes, now).paced, Some(10));
+        assert_eq!(p.reserve_at(Class::Reads, now).wait, Duration::ZERO);
         // Recovery ends pacing.
         p.observe(&headers(
             "x-ms-ratelimit-remaining-subscription-writes",
             "199",
         ));
-        assert_eq!(p.reserve(Class::Writes).wait, Duration::ZERO);
+        assert_eq!(p.reserve_at(Class::Writes, now).wait, Duration::ZERO);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn global_header_counts_too_and_spacing_is_capped() {
+    #[test]
+    fn global_header_counts_too_and_spacing_is_capped() {
         let p = Pacer::new(ThrottlePolicy::default());
         p.observe(&headers(
             "x-ms-ratelimit-remaining-subscription-global-reads",
             "0",
         ));
-        p.reserve(Class::Reads);
+        let now = Instant::now();
+        p.reserve_at(Class::Reads, now);
         assert_eq!(
-            p.reserve(Class::Reads).wait,
+            p.reserve_at(Class::Reads, now).wait,
             MAX_INTERVAL.min(Duration::from_millis(1250))
         );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_429_blocks_the_class_for_everyone() {
+    #[test]
+    fn a_429_blocks_the_class_for_everyone() {
         let p = Pacer::new(ThrottlePolicy::default());
-        p.block(Class::Writes, Instant::now() + Duration::from_secs(7));
-        assert_eq!(p.reserve(Class::Writes).wait, Duration::from_secs(7));
-        assert_eq!(p.reserve(Class::Deletes).wait, Duration::ZERO);
-        tokio::time::advance(Duration::from_secs(8)).await;
-        assert_eq!(p.reserve(Class::Writes).wait, Duration::ZERO);
+        let now = Instant::now();
+        p.block(Class::Writes, now + Duration::from_secs(7));
+        assert_eq!(
+            p.reserve_at(Class::Writes, now).wait,
+            Duration::from_secs(7)
+        );
+        assert_eq!(p.reserve_at(Class::Deletes, now).wait, Duration::ZERO);
+        let later = now + Duration::from_secs(8);
+        assert_eq!(p.reserve_at(Class::Writes, later).wait, Duration::ZERO);
     }
 }
