@@ -18,7 +18,7 @@ pub mod graph;
 pub mod kinds;
 pub mod manifest;
 pub mod model;
-// pub mod ops; (enabled once the manifest and render branches land)
+pub mod ops;
 pub mod plan;
 pub mod render;
 pub mod resource;

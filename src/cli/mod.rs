@@ -13,6 +13,7 @@ mod init;
 mod output;
 mod plan;
 mod render;
+mod session;
 mod state;
 mod up;
 mod validate;

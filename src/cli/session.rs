@@ -1,8 +1,6 @@
 //! What `plan`, `up` and `down` share on the command line: the runtime, Ctrl-C handling, and
 //! turning global flags into `ops::OpenOptions`.
 
-use std::process::ExitCode;
-
 use miette::IntoDiagnostic;
 use tokio::sync::watch;
 
@@ -35,7 +33,9 @@ pub fn interrupt_signal() -> watch::Receiver<bool> {
         );
         let _ = tx.send(true);
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("interrupted again: exiting; the next `azlift up` picks up where this stopped");
+            eprintln!(
+                "interrupted again: exiting; the next `azlift up` picks up where this stopped"
+            );
             std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
     });
@@ -52,8 +52,4 @@ pub fn open_options(global: &GlobalArgs, command: &str) -> miette::Result<OpenOp
         parallelism: global.parallelism.max(1),
         command: command.to_string(),
     })
-}
-
-pub fn exit(code: u8) -> ExitCode {
-    ExitCode::from(code)
 }

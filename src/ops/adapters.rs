@@ -31,6 +31,17 @@ fn cloud_error(e: ArmError) -> CloudError {
     }
 }
 
+/// Whether ARM is still working on a resource (`provisioningState` not terminal).
+fn in_flight(body: &Value) -> bool {
+    let state = body
+        .pointer("/properties/provisioningState")
+        .and_then(Value::as_str)
+        .unwrap_or("Succeeded");
+    !["succeeded", "failed", "canceled"]
+        .iter()
+        .any(|t| state.eq_ignore_ascii_case(t))
+}
+
 impl ArmCloud {
     fn ctx(&self, progress: Option<ProgressFn>) -> OpContext {
         let ctx = OpContext::new().with_cancel(self.cancel.clone());
@@ -43,7 +54,21 @@ impl ArmCloud {
 
 impl Cloud for ArmCloud {
     async fn get(&self, id: &str, api_version: &str) -> Result<Option<Value>, CloudError> {
-        self.client.get(id, api_version).await.map_err(cloud_error)
+        let found = self
+            .client
+            .get(id, api_version)
+            .await
+            .map_err(cloud_error)?;
+        // A resource still being created or updated (an earlier run was interrupted, or
+        // someone else is at it) is waited for, never planned against half-made.
+        match found {
+            Some(body) if in_flight(&body) => self
+                .client
+                .wait_until_settled(id, api_version, &self.ctx(None))
+                .await
+                .map_err(cloud_error),
+            other => Ok(other),
+        }
     }
 
     async fn put(

@@ -18,7 +18,7 @@ pub use project::Project;
 pub use saved::{SavedPlan, StalePlan};
 pub use target::{FAULTS_ENV, LOCAL_SUBSCRIPTION, PROFILE_ENV, Target, local_cloud_file};
 
-use crate::apply::{Engine, Known, Observation, RunReport, observe};
+use crate::apply::{Engine, Observation, RunReport, observe};
 use crate::events::{Event, EventSink, PlanCounts, Redactor};
 use crate::manifest::{LoadOptions, ManifestErrors};
 use crate::plan::{self, Action, Orphan, Plan, PlanInputs, Prior};
@@ -91,7 +91,10 @@ pub struct Planned {
 
 impl Session {
     /// Load, render, connect, and lock state (failing at once if another run holds it).
-    pub async fn open(opts: &OpenOptions, cancel: watch::Receiver<bool>) -> Result<Session, OpsError> {
+    pub async fn open(
+        opts: &OpenOptions,
+        cancel: watch::Receiver<bool>,
+    ) -> Result<Session, OpsError> {
         let dir = opts
             .manifest
             .parent()
@@ -102,12 +105,17 @@ impl Session {
         let probe_subscription = if opts.local {
             LOCAL_SUBSCRIPTION.to_string()
         } else {
-            opts.subscription.clone().unwrap_or_else(|| LOCAL_SUBSCRIPTION.to_string())
+            opts.subscription
+                .clone()
+                .unwrap_or_else(|| LOCAL_SUBSCRIPTION.to_string())
         };
         let project = Project::load(&opts.manifest, &opts.load, &probe_subscription)?;
-        let redactor = Arc::new(Redactor::with_secrets(project.loaded.secrets.iter().cloned()));
+        let redactor = Arc::new(Redactor::with_secrets(
+            project.loaded.secrets.iter().cloned(),
+        ));
         let backend: Arc<dyn StateBackend> = Arc::new(
-            LocalBackend::for_manifest(&opts.manifest, project.environment()).map_err(OpsError::State)?,
+            LocalBackend::for_manifest(&opts.manifest, project.environment())
+                .map_err(OpsError::State)?,
         );
         let who = LockInfo::current(opts.command.clone());
         let state = StateSession::open(backend, &who, project.environment(), redactor.clone())
@@ -181,7 +189,10 @@ impl Session {
         })
     }
 
-    async fn engine(&self, sink: Arc<dyn EventSink>) -> Engine<ArmCloud, SessionRecorder, SinkReporter> {
+    async fn engine(
+        &self,
+        sink: Arc<dyn EventSink>,
+    ) -> Engine<ArmCloud, SessionRecorder, SinkReporter> {
         // Durations recorded on earlier runs refine the per-type defaults.
         let model = Arc::new(DurationModel::from_state(&self.state.document().await));
         Engine {
@@ -231,7 +242,9 @@ impl Session {
                 .map(plan::Change::deletion_of)
                 .collect(),
         );
-        sink.emit(Event::PlanReady { counts: counts(&plan) });
+        sink.emit(Event::PlanReady {
+            counts: counts(&plan),
+        });
         let changes: HashMap<ResourceAddress, plan::Change> = plan
             .changes
             .iter()
@@ -239,10 +252,15 @@ impl Session {
             .collect();
         let doomed: Vec<&Orphan> = orphans.iter().filter(|o| o.managed).collect();
         let engine = self.engine(sink.clone()).await;
-        let outcomes = engine.delete_walk(&doomed, &changes, self.cancel.clone()).await;
+        let outcomes = engine
+            .delete_walk(&doomed, &changes, self.cancel.clone())
+            .await;
         // Resources azlift only read are forgotten, never deleted.
         for o in orphans.iter().filter(|o| !o.managed) {
-            self.state.forget(&o.address).await.map_err(OpsError::State)?;
+            self.state
+                .forget(&o.address)
+                .await
+                .map_err(OpsError::State)?;
         }
         let report = RunReport {
             outcomes,
@@ -283,7 +301,8 @@ fn orphans_of(doc: &StateDocument, pick: impl Fn(&ResourceAddress) -> bool) -> V
     let mut remaining = chosen;
     let mut ordered: Vec<Orphan> = Vec::with_capacity(remaining.len());
     while !remaining.is_empty() {
-        let names: BTreeSet<ResourceAddress> = remaining.iter().map(|o| o.address.clone()).collect();
+        let names: BTreeSet<ResourceAddress> =
+            remaining.iter().map(|o| o.address.clone()).collect();
         let (ready, rest): (Vec<Orphan>, Vec<Orphan>) = remaining
             .into_iter()
             .partition(|o| o.depends_on.iter().all(|d| !names.contains(d)));

@@ -24,7 +24,11 @@ pub struct Project {
 
 impl Project {
     /// Load `manifest` with `opts`, render it for `subscription_id`.
-    pub fn load(manifest: &Path, opts: &LoadOptions, subscription_id: &str) -> Result<Project, OpsError> {
+    pub fn load(
+        manifest: &Path,
+        opts: &LoadOptions,
+        subscription_id: &str,
+    ) -> Result<Project, OpsError> {
         let loaded = manifest::load(manifest, opts).map_err(OpsError::Manifest)?;
         let dir = manifest
             .parent()

@@ -62,8 +62,12 @@ impl SavedPlan {
     pub fn read(path: &Path) -> Result<SavedPlan, StalePlan> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| StalePlan(format!("cannot read {}: {e}", path.display())))?;
-        let saved: SavedPlan = serde_json::from_str(&text)
-            .map_err(|e| StalePlan(format!("{} is not a saved azlift plan: {e}", path.display())))?;
+        let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
+            StalePlan(format!(
+                "{} is not a saved azlift plan: {e}",
+                path.display()
+            ))
+        })?;
         if saved.format_version != SAVED_PLAN_FORMAT {
             return Err(StalePlan(format!(
                 "{} has plan format {}, this azlift reads {SAVED_PLAN_FORMAT}",
@@ -118,7 +122,9 @@ impl SavedPlan {
             }
         }
         if self.plan.changes.len() != fresh.changes.len() {
-            return Err(StalePlan("the set of resources changed since the plan was made".into()));
+            return Err(StalePlan(
+                "the set of resources changed since the plan was made".into(),
+            ));
         }
         Ok(())
     }
