@@ -15,6 +15,10 @@ pub struct DownArgs {
     /// Destroy without asking (required when not interactive, e.g. CI=true).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Free the names for good: delete workspaces without soft delete and purge the
+    /// project's soft-deleted API Management service.
+    #[arg(long)]
+    pub purge: bool,
 }
 
 pub fn run(args: DownArgs, global: &GlobalArgs) -> CmdResult {
@@ -36,7 +40,7 @@ async fn down(session: &Session, args: &DownArgs, choice: UiChoice) -> super::Cm
         .filter(|e| e.managed)
         .map(|e| e.address.to_string())
         .collect();
-    if doc.resources.is_empty() {
+    if doc.resources.is_empty() && !args.purge {
         if !choice.json {
             eprintln!("Nothing to destroy: state holds no resources.");
         }
@@ -54,7 +58,7 @@ async fn down(session: &Session, args: &DownArgs, choice: UiChoice) -> super::Cm
     }
     let model = azlift::ui::DurationModel::from_state(&doc);
     let sink = sink_for(choice, session.redactor.clone(), model);
-    let report = session.destroy(sink).await?;
+    let report = session.destroy(sink, args.purge).await?;
     if report.cancelled {
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }

@@ -99,7 +99,13 @@ async fn up(
     }
     let failures: Vec<String> = report
         .failures()
-        .map(|(a, e)| format!("  {a}: {}: {}", e.code, session.redactor.redact(&e.message)))
+        .map(|(a, e)| {
+            let mut line = format!("  {a}: {}: {}", e.code, session.redactor.redact(&e.message));
+            if let Some(h) = hint(&e.code) {
+                line.push_str(&format!("\n    hint: {h}"));
+            }
+            line
+        })
         .collect();
     if failures.is_empty() {
         Ok(ExitCode::SUCCESS)
@@ -114,4 +120,29 @@ async fn up(
         }
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// What to do about the ARM errors users meet most.
+fn hint(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "ServiceAlreadyExistsInSoftDeletedState" => {
+            "a soft-deleted API Management service holds this name: `azlift down --purge` purges it (or pick another name)"
+        }
+        "AuthorizationFailed" => {
+            "the identity lacks a role on the subscription or resource group (Contributor is enough)"
+        }
+        "InvalidAuthenticationToken" | "ExpiredAuthenticationToken" => {
+            "the credential is wrong or expired: see docs/credentials.md for the variables azlift reads"
+        }
+        "MissingSubscriptionRegistration" => {
+            "register the resource provider: `az provider register --namespace <namespace>`"
+        }
+        "ResourceGroupNotFound" => {
+            "the resource group is gone: run `azlift up` again to re-create it"
+        }
+        "AnotherOperationInProgress" | "Conflict" => {
+            "another operation holds the resource: run `azlift up` again once it finishes"
+        }
+        _ => return None,
+    })
 }

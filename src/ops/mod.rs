@@ -229,11 +229,26 @@ impl Session {
         report
     }
 
-    /// Delete everything state manages, dependents first.
-    pub async fn destroy(&self, sink: Arc<dyn EventSink>) -> Result<RunReport, OpsError> {
+    /// Delete everything state manages, dependents first. With `purge`, workspaces are
+    /// deleted for good (`force=true`) and the project's soft-deleted APIM service is purged,
+    /// so the names are free at once.
+    pub async fn destroy(
+        &self,
+        sink: Arc<dyn EventSink>,
+        purge: bool,
+    ) -> Result<RunReport, OpsError> {
         let started = Instant::now();
         let doc = self.state.document().await;
-        let orphans = orphans_of(&doc, |_| true);
+        let mut orphans = orphans_of(&doc, |_| true);
+        if purge {
+            for o in orphans.iter_mut() {
+                if o.arm_type
+                    .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
+                {
+                    o.id = format!("{}?force=true", o.id);
+                }
+            }
+        }
         let plan = Plan::new(
             orphans
                 .iter()
@@ -266,8 +281,49 @@ impl Session {
             outcomes,
             cancelled: *self.cancel.borrow(),
         };
+        if purge && report.ok() {
+            self.purge_apim(&sink).await?;
+        }
         emit_summary(&sink, &plan, &report, started);
         Ok(report)
+    }
+
+    /// Purge the project's soft-deleted APIM service, if there is one.
+    async fn purge_apim(&self, sink: &Arc<dyn EventSink>) -> Result<(), OpsError> {
+        let model = &self.project.loaded.model;
+        let Some(crate::model::Apim {
+            service: crate::model::ApimService::Managed { name, .. },
+            ..
+        }) = &model.apim
+        else {
+            return Ok(());
+        };
+        let id = format!(
+            "/subscriptions/{}/providers/Microsoft.ApiManagement/locations/{}/deletedservices/{}",
+            self.target.subscription_id, model.project.location, name
+        );
+        let api = crate::kinds::ResourceKind::ApimService
+            .info()
+            .map(|k| k.api_version)
+            .unwrap_or("2024-05-01");
+        if self
+            .target
+            .client
+            .get(&id, api)
+            .await
+            .map_err(OpsError::Arm)?
+            .is_some()
+        {
+            self.target
+                .client
+                .delete(&id, api, &crate::arm::OpContext::new())
+                .await
+                .map_err(OpsError::Arm)?;
+            sink.emit(Event::Warning {
+                message: format!("purged the soft-deleted API Management service {name}"),
+            });
+        }
+        Ok(())
     }
 
     /// Release the lock and stop the local emulator.
