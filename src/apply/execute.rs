@@ -113,6 +113,44 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
         let by_address = Arc::new(by_address);
         let changes = Arc::new(changes);
 
+        let mut report = RunReport::default();
+
+        // Replacements first delete the old resources, dependents first (an environment
+        // cannot be deleted while its apps live), then the forward walk creates them anew.
+        let replaced: Vec<Orphan> = desired
+            .iter()
+            .filter_map(|d| {
+                let c = changes.get(&d.address)?;
+                (c.action == Action::Replace).then(|| Orphan {
+                    address: d.address.clone(),
+                    id: c.id.clone(),
+                    arm_type: d.arm_type.clone(),
+                    api_version: d.api_version.clone(),
+                    depends_on: d.depends_on.iter().cloned().collect(),
+                    managed: true,
+                    purge_id: purge_id_for(&d.arm_type, &c.id, known_location(&known, &d.address)),
+                })
+            })
+            .collect();
+        let mut failed_deletes: Vec<ResourceAddress> = Vec::new();
+        if !replaced.is_empty() {
+            let refs: Vec<&Orphan> = replaced.iter().collect();
+            let outcomes = self.delete_walk(&refs, &changes, cancel.clone()).await;
+            for (address, outcome) in &outcomes {
+                known.forget(address).await;
+                if !matches!(outcome, Outcome::Done) {
+                    failed_deletes.push(address.clone());
+                }
+            }
+            self.report_skips(&outcomes);
+            report.outcomes.extend(
+                outcomes
+                    .into_iter()
+                    .filter(|(_, o)| !matches!(o, Outcome::Done)),
+            );
+        }
+        let failed_deletes = Arc::new(failed_deletes);
+
         // Forward walk over every desired resource (no-ops finish at once, so their
         // dependents start right away).
         let nodes: Vec<Node<ResourceAddress>> = desired
@@ -133,16 +171,23 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
                 }
             })
             .collect();
-        let mut report = RunReport::default();
         let outcomes = {
             let ctx = self.task_context(known.clone());
             let by_address = by_address.clone();
             let changes = changes.clone();
+            let failed_deletes = failed_deletes.clone();
             walk(nodes, self.parallelism, cancel.clone(), move |address| {
                 let ctx = ctx.clone();
                 let d = by_address.get(&address).cloned();
                 let change = changes.get(&address).cloned();
+                let old_still_there = failed_deletes.contains(&address);
                 async move {
+                    if old_still_there {
+                        return Err(CloudError::new(
+                            "ReplaceDeleteFailed",
+                            format!("`{address}` could not be deleted for its replacement"),
+                        ));
+                    }
                     match (d, change) {
                         (Some(d), Some(change)) => ctx.apply_one(&d, &change).await,
                         _ => Ok(()),
@@ -152,7 +197,10 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
             .await
         };
         self.report_skips(&outcomes);
-        report.outcomes.extend(outcomes);
+        for (address, outcome) in outcomes {
+            // A failed delete of a replacement is the outcome that explains the rest.
+            report.outcomes.entry(address).or_insert(outcome);
+        }
 
         // Deletions: reverse dependency order among the orphans.
         let doomed: Vec<&Orphan> = orphans
@@ -302,17 +350,11 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
     async fn put(
         &self,
         d: &DesiredResource,
-        change: &Change,
+        _change: &Change,
         started: Instant,
     ) -> Result<(), CloudError> {
+        // A replacement's old resource was deleted before the forward walk began.
         let progress = self.progress_fn(&d.address);
-        if change.action == Action::Replace {
-            progress("deleting the old resource (replace)".to_string());
-            self.cloud
-                .delete(&change.id, &d.api_version, progress.clone())
-                .await?;
-            self.known.forget(&d.address).await;
-        }
         let resolved = self.known.resolve(self.cloud.as_ref(), d).await?;
         let body = resolved.complete_body(d).ok_or_else(|| {
             let missing: Vec<String> = d
@@ -364,6 +406,13 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
             self.cloud
                 .delete(&o.id, &o.api_version, self.progress_fn(&o.address))
                 .await?;
+            if let Some(purge) = &o.purge_id {
+                self.reporter
+                    .progress(&o.address, "purging the soft-deleted copy");
+                self.cloud
+                    .delete(purge, &o.api_version, self.progress_fn(&o.address))
+                    .await?;
+            }
             self.recorder
                 .deleted(&o.address)
                 .await
@@ -376,4 +425,26 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
         }
         result
     }
+}
+
+/// The location a resource was observed in (for purge ids), normalised.
+fn known_location(known: &Known, address: &ResourceAddress) -> Option<String> {
+    let body = known.body(address)?;
+    let loc = body.get("location")?.as_str()?;
+    Some(crate::plan::normalize_location(loc))
+}
+
+/// Where a soft-deleted copy of a resource of this type is purged, if the type keeps one that
+/// blocks re-creation (APIM services do; workspaces are deleted with `force=true` instead).
+pub fn purge_id_for(arm_type: &str, id: &str, location: Option<String>) -> Option<String> {
+    if !arm_type.eq_ignore_ascii_case("Microsoft.ApiManagement/service") {
+        return None;
+    }
+    let location = location?;
+    let mut parts = id.trim_start_matches('/').split('/');
+    let subscription = parts.nth(1)?;
+    let name = id.rsplit('/').next()?;
+    Some(format!(
+        "/subscriptions/{subscription}/providers/Microsoft.ApiManagement/locations/{location}/deletedservices/{name}"
+    ))
 }

@@ -333,6 +333,7 @@ async fn orphans_are_deleted_dependents_first() {
                 api_version: d.api_version.clone(),
                 depends_on: d.depends_on.iter().cloned().collect(),
                 managed: true,
+                purge_id: None,
             }
         })
         .collect();

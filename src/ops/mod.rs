@@ -350,6 +350,7 @@ fn orphans_of(doc: &StateDocument, pick: impl Fn(&ResourceAddress) -> bool) -> V
             api_version: e.api_version.clone(),
             depends_on: e.depends_on.iter().cloned().collect(),
             managed: e.managed,
+            purge_id: None,
         })
         .collect();
     // Order dependencies first (Kahn's algorithm over the recorded dependencies; entries in

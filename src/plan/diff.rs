@@ -115,7 +115,7 @@ pub fn diff_resource(
         .collect();
     if let Some(first) = replace.first() {
         change.action = Action::Replace;
-        change.reason = format!("must be replaced: {first}");
+        change.reason = (*first).to_string();
     } else if !attributes.is_empty() {
         change.action = Action::Update;
         let drift = match (

@@ -31,6 +31,9 @@ pub struct Orphan {
     pub depends_on: Vec<ResourceAddress>,
     /// `false` for resources azlift only read (never deleted).
     pub managed: bool,
+    /// Where to purge the resource after deleting it, for types that keep a soft-deleted
+    /// copy holding the name (an APIM service: `.../locations/{loc}/deletedservices/{name}`).
+    pub purge_id: Option<String>,
 }
 
 /// Everything `build` needs, gathered by observation.
@@ -70,6 +73,7 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
         }
         changes.push(change);
     }
+    force_children_of_replaced(&mut changes);
     for o in inputs.orphans.iter().rev() {
         if !o.managed {
             continue;
@@ -77,4 +81,28 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
         changes.push(Change::deletion_of(o));
     }
     Plan::new(changes)
+}
+
+/// A resource inside a replaced one (its id extends the parent's: a group's resources, a
+/// service's loggers) goes with it: ARM deletes children with their parent, so they must be
+/// created again too.
+fn force_children_of_replaced(changes: &mut [Change]) {
+    let replaced: Vec<(String, ResourceAddress)> = changes
+        .iter()
+        .filter(|c| c.action == Action::Replace)
+        .map(|c| (format!("{}/", c.id.to_ascii_lowercase()), c.address.clone()))
+        .collect();
+    if replaced.is_empty() {
+        return;
+    }
+    for c in changes.iter_mut() {
+        if !matches!(c.action, Action::Update | Action::NoOp) {
+            continue;
+        }
+        let id = c.id.to_ascii_lowercase();
+        if let Some((_, parent)) = replaced.iter().find(|(prefix, _)| id.starts_with(prefix)) {
+            c.action = Action::Replace;
+            c.reason = format!("inside `{parent}`, which is replaced");
+        }
+    }
 }

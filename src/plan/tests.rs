@@ -270,6 +270,7 @@ fn build_orders_deletes_after_desired_and_reversed() {
         api_version: "2018-03-01".into(),
         depends_on: vec![],
         managed: true,
+        purge_id: None,
     };
     let orphans = vec![orphan("action_group.ops"), orphan("alert.slow")];
     let plan = build(&PlanInputs {
