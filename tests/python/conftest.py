@@ -98,83 +98,125 @@ def _drain(stream, sink: Path):
     threading.Thread(target=pump, daemon=True).start()
 
 
+class EmulatorProcess:
+    """One `azlift emulator` child process."""
+
+    def __init__(self, workdir: Path, extra_args: list[str] | None = None, state: Path | None = None,
+                 profile: str = "instant"):
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir = workdir
+        self.state = state or workdir / "cloud.json"
+        self.ca_out = workdir / "ca.pem"
+        self.stderr_path = workdir / "stderr.log"
+        self.stdout_path = workdir / "stdout.log"
+        self.cmd = [
+            str(_binary()),
+            "emulator",
+            "--port", "0",
+            "--profile", profile,
+            "--state", str(self.state),
+            "--cert-out", str(self.ca_out),
+            "--output", "json",
+            *(extra_args or []),
+        ]
+        self.proc: subprocess.Popen | None = None
+        self.info: dict = {}
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def start(self) -> Emulator:
+        self._stderr_file = self.stderr_path.open("w")
+        self.proc = subprocess.Popen(
+            self.cmd,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr_file,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            cwd=str(REPO),
+        )
+        line = _read_first_line(self.proc.stdout, START_TIMEOUT)
+        if not line:
+            self._fail("the emulator printed nothing on stdout")
+        try:
+            self.info = json.loads(line)
+        except json.JSONDecodeError:
+            self._fail(f"the emulator's first stdout line is not JSON: {line!r}")
+        url = (self.info.get("url") or self.info.get("https_url") or "").rstrip("/")
+        if not url.startswith("https://"):
+            self._fail(f"no https url in the emulator's first stdout line: {line!r}")
+        ca = self.info.get("ca") or self.info.get("cert") or self.info.get("ca_pem") or str(self.ca_out)
+        _drain(self.proc.stdout, self.stdout_path)
+        self._wait_ready(url, ca)
+        return Emulator(url=url, ca=str(ca), state=self.state, workdir=self.workdir)
+
+    def _wait_ready(self, url: str, ca: str):
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                self._fail(f"the emulator exited with status {self.proc.returncode}")
+            try:
+                if Path(ca).exists():
+                    r = requests.get(
+                        f"{url}/subscriptions/{SUBSCRIPTION}",
+                        params={"api-version": "2022-12-01"},
+                        headers={"Authorization": "Bearer probe"},
+                        verify=ca,
+                        timeout=2,
+                    )
+                    if r.status_code < 500:
+                        return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                self._fail("the emulator did not answer in time")
+            time.sleep(0.1)
+
+    def _fail(self, msg: str):
+        self.stop()
+        raise RuntimeError(f"{msg}\ncommand: {' '.join(self.cmd)}\nstderr:\n{self.stderr()[-4000:]}")
+
+    def stop(self) -> int | None:
+        """Stop with SIGINT (as Ctrl-C would), then SIGKILL if it lingers; the exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._stderr_file.close()
+        return self.proc.returncode
+
+
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory) -> Emulator:
-    workdir = tmp_path_factory.mktemp("emulator")
-    state = workdir / "cloud.json"
-    ca = workdir / "ca.pem"
-    stderr_path = workdir / "stderr.log"
-    stdout_path = workdir / "stdout.log"
-    cmd = [
-        str(_binary()),
-        "emulator",
-        "--port", "0",
-        "--profile", "instant",
-        "--state", str(state),
-        "--cert-out", str(ca),
-        "--output", "json",
-    ]
-    stderr_file = stderr_path.open("w")
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=stderr_file,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        cwd=str(REPO),
-    )
-
-    def fail(msg: str):
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        stderr_file.close()
-        err = stderr_path.read_text(errors="replace")[-4000:]
-        pytest.exit(f"{msg}\ncommand: {' '.join(cmd)}\nstderr:\n{err}", returncode=3)
-
-    line = _read_first_line(proc.stdout, START_TIMEOUT)
-    if not line:
-        fail("the emulator printed nothing on stdout")
+    """The emulator shared by the session (instant profile, state file, no faults)."""
+    proc = EmulatorProcess(tmp_path_factory.mktemp("emulator"))
     try:
-        info = json.loads(line)
-    except json.JSONDecodeError:
-        fail(f"the emulator's first stdout line is not JSON: {line!r}")
-    url = (info.get("url") or info.get("https_url") or "").rstrip("/")
-    if not url.startswith("https://"):
-        fail(f"no https url in the emulator's first stdout line: {line!r}")
-    ca_path = info.get("ca") or info.get("cert") or info.get("ca_pem") or str(ca)
-    _drain(proc.stdout, stdout_path)
+        emu = proc.start()
+    except RuntimeError as e:
+        pytest.exit(str(e), returncode=3)
+    yield emu
+    proc.stop()
 
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            fail(f"the emulator exited with status {proc.returncode}")
-        try:
-            if Path(ca_path).exists():
-                r = requests.get(
-                    f"{url}/subscriptions/{SUBSCRIPTION}",
-                    params={"api-version": "2022-12-01"},
-                    headers={"Authorization": "Bearer probe"},
-                    verify=ca_path,
-                    timeout=2,
-                )
-                if r.status_code < 500:
-                    break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            fail("the emulator did not answer in time")
-        time.sleep(0.1)
 
-    yield Emulator(url=url, ca=str(ca_path), state=state, workdir=workdir)
+@pytest.fixture
+def spawn_emulator(tmp_path):
+    """Start extra emulators (own profile, faults, state file) for one test; all are
+    stopped after it. Returns (Emulator, EmulatorProcess)."""
+    started: list[EmulatorProcess] = []
 
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-    stderr_file.close()
+    def spawn(*extra_args: str, profile: str = "instant", state: Path | None = None, name: str | None = None):
+        proc = EmulatorProcess(tmp_path / (name or f"emu{len(started)}"), list(extra_args), state=state, profile=profile)
+        started.append(proc)
+        return proc.start(), proc
+
+    yield spawn
+    for p in started:
+        p.stop()
 
 
 @pytest.fixture(scope="session")
@@ -195,50 +237,51 @@ def client_kwargs(emulator: Emulator) -> dict:
     )
 
 
-def _make(cls, emulator, credential, **extra):
-    return cls(credential, emulator.subscription, **client_kwargs(emulator), **extra)
+def make_client(cls, emulator, credential=None, **extra):
+    """An official management client of class `cls` talking to `emulator`."""
+    return cls(credential or StaticCredential(), emulator.subscription, **{**client_kwargs(emulator), **extra})
 
 
 @pytest.fixture(scope="session")
 def resource_client(emulator, credential):
     from azure.mgmt.resource.resources import ResourceManagementClient
 
-    return _make(ResourceManagementClient, emulator, credential)
+    return make_client(ResourceManagementClient, emulator, credential)
 
 
 @pytest.fixture(scope="session")
 def loganalytics_client(emulator, credential):
     from azure.mgmt.loganalytics import LogAnalyticsManagementClient
 
-    return _make(LogAnalyticsManagementClient, emulator, credential)
+    return make_client(LogAnalyticsManagementClient, emulator, credential)
 
 
 @pytest.fixture(scope="session")
 def appinsights_client(emulator, credential):
     from azure.mgmt.applicationinsights import ApplicationInsightsManagementClient
 
-    return _make(ApplicationInsightsManagementClient, emulator, credential)
+    return make_client(ApplicationInsightsManagementClient, emulator, credential)
 
 
 @pytest.fixture(scope="session")
 def monitor_client(emulator, credential):
     from azure.mgmt.monitor import MonitorManagementClient
 
-    return _make(MonitorManagementClient, emulator, credential)
+    return make_client(MonitorManagementClient, emulator, credential)
 
 
 @pytest.fixture(scope="session")
 def containerapps_client(emulator, credential):
     from azure.mgmt.appcontainers import ContainerAppsAPIClient
 
-    return _make(ContainerAppsAPIClient, emulator, credential)
+    return make_client(ContainerAppsAPIClient, emulator, credential)
 
 
 @pytest.fixture(scope="session")
 def apim_client(emulator, credential):
     from azure.mgmt.apimanagement import ApiManagementClient
 
-    return _make(ApiManagementClient, emulator, credential)
+    return make_client(ApiManagementClient, emulator, credential)
 
 
 def unique(prefix: str, length: int = 8) -> str:
@@ -267,5 +310,6 @@ def arm_session(emulator):
     """A raw requests session to the emulator (no SDK), trusting its CA."""
     s = requests.Session()
     s.verify = emulator.ca
+    s.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise override `verify`
     yield s
     s.close()

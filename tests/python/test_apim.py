@@ -182,8 +182,7 @@ def test_soft_delete_blocks_recreate_until_purged(apim_client, resource_group):
     # the name stays reserved while soft-deleted
     with pytest.raises(HttpResponseError) as e:
         svc_ops.begin_create_or_update(resource_group, name, _service()).result()
-    assert e.value.status_code in (400, 409)
-    assert_arm_error(e.value, e.value.status_code)
+    assert_arm_error(e.value, 409, "ServiceAlreadyExistsInSoftDeletedState")
 
     _purge(apim_client, name)
     with pytest.raises(ResourceNotFoundError):
@@ -194,3 +193,16 @@ def test_soft_delete_blocks_recreate_until_purged(apim_client, resource_group):
     assert again.provisioning_state == "Succeeded"
     svc_ops.begin_delete(resource_group, name).result()
     _purge(apim_client, name)
+
+
+def test_service_name_is_globally_unique(apim_client, resource_client, service):
+    other = unique("rg-apim-other-")
+    from azure.mgmt.resource.resources.models import ResourceGroup
+
+    resource_client.resource_groups.create_or_update(other, ResourceGroup(location=LOCATION))
+    try:
+        with pytest.raises(HttpResponseError) as e:
+            apim_client.api_management_service.begin_create_or_update(other, service.name, _service()).result()
+        assert_arm_error(e.value, 409)
+    finally:
+        resource_client.resource_groups.begin_delete(other).result()

@@ -84,3 +84,16 @@ def test_shared_keys_of_missing_workspace_is_404(loganalytics_client, resource_g
     with pytest.raises(ResourceNotFoundError) as e:
         loganalytics_client.shared_keys.get_shared_keys(resource_group, unique("log-missing-"))
     assert_arm_error(e.value, 404)
+
+
+def test_recreate_after_soft_delete_restores_the_workspace(loganalytics_client, resource_group):
+    """ARM silently recovers a soft-deleted workspace re-created with the same name: the
+    customerId comes back (azurerm #26644)."""
+    la = loganalytics_client
+    name = unique("log-restore-")
+    first = la.workspaces.begin_create_or_update(resource_group, name, _workspace()).result()
+    la.workspaces.begin_delete(resource_group, name).result()
+    again = la.workspaces.begin_create_or_update(resource_group, name, _workspace()).result()
+    assert again.customer_id == first.customer_id
+    assert name not in [w.name for w in la.deleted_workspaces.list_by_resource_group(resource_group)]
+    la.workspaces.begin_delete(resource_group, name, force=True).result()
