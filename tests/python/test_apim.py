@@ -206,3 +206,14 @@ def test_service_name_is_globally_unique(apim_client, resource_client, service):
         assert_arm_error(e.value, 409)
     finally:
         resource_client.resource_groups.begin_delete(other).result()
+
+
+def test_diagnostic_with_missing_logger_is_rejected(apim_client, resource_group, service):
+    missing = f"{service.id}/loggers/{unique('nologger-')}"
+    with pytest.raises(HttpResponseError) as e:
+        apim_client.diagnostic.create_or_update(
+            resource_group, service.name, "applicationinsights",
+            DiagnosticContract(logger_id=missing, http_correlation_protocol="W3C"),
+        )
+    assert e.value.status_code in (400, 404)
+    assert_arm_error(e.value, e.value.status_code)

@@ -236,3 +236,30 @@ def test_environment_update_and_delete(containerapps_client, loganalytics_client
     with pytest.raises(ResourceNotFoundError) as e:
         envs.get(resource_group, name)
     assert_arm_error(e.value, 404, "ResourceNotFound")
+
+
+def test_secret_ref_to_missing_secret_is_400(containerapps_client, env_setup):
+    rg, env = env_setup["rg"], env_setup["env"]
+    body = _app(env.id, external=True)
+    body.template.containers[0].env = [EnvironmentVar(name="X", secret_ref="no-such-secret")]
+    with pytest.raises(HttpResponseError) as e:
+        containerapps_client.container_apps.begin_create_or_update(rg, unique("ca-badref-"), body).result()
+    err = assert_arm_error(e.value, 400)
+    assert "no-such-secret" in err["message"]
+
+
+def test_default_probes_injected_when_ingress_has_none(containerapps_client, env_setup):
+    """With ingress on and no probes given, Container Apps adds TCP startup, readiness and
+    liveness probes on the target port (a GET shows probes nobody wrote)."""
+    rg, env = env_setup["rg"], env_setup["env"]
+    body = _app(env.id, external=True)
+    body.template.containers[0].probes = None
+    name = unique("ca-noprobe-")
+    app = containerapps_client.container_apps.begin_create_or_update(rg, name, body).result()
+    try:
+        probes = {p.type: p for p in (app.template.containers[0].probes or [])}
+        assert set(probes) == {"Startup", "Readiness", "Liveness"}, probes
+        for p in probes.values():
+            assert p.tcp_socket is not None and p.tcp_socket.port == 8080
+    finally:
+        containerapps_client.container_apps.begin_delete(rg, name).result()

@@ -205,3 +205,38 @@ def test_unsupported_api_version_is_400(arm_session, emulator, resource_group):
     r = arm_session.get(url, params={"api-version": "1999-01-01"}, headers={"Authorization": "Bearer t"})
     assert r.status_code == 400
     assert r.json()["error"]["code"] in ("NoRegisteredProviderFound", "InvalidApiVersionParameter")
+
+
+def test_workspace_name_rules(loganalytics_client, resource_group):
+    # 4-63 characters, letters, digits and '-', starting and ending with a letter or digit
+    for bad in ("abc", "-starts-with-dash", "has_underscore"):
+        with pytest.raises(HttpResponseError) as e:
+            loganalytics_client.workspaces.begin_create_or_update(
+                resource_group, bad, _body(_workspace_body())
+            ).result()
+        assert_arm_error(e.value, 400)
+
+
+def test_ids_are_case_insensitive(loganalytics_client, resource_group, arm_session, emulator):
+    name = unique("log-case-")
+    ws = loganalytics_client.workspaces.begin_create_or_update(resource_group, name, _body(_workspace_body())).result()
+    shouted = (
+        f"/SUBSCRIPTIONS/{emulator.subscription}/RESOURCEGROUPS/{resource_group.upper()}"
+        f"/PROVIDERS/MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/{name.upper()}"
+    )
+    r = arm_session.get(emulator.url + shouted, params={"api-version": WORKSPACE_API}, headers={"Authorization": "Bearer t"})
+    assert r.status_code == 200
+    assert r.json()["id"] == ws.id, "the stored id keeps its original casing"
+    assert loganalytics_client.workspaces.get(resource_group.upper(), name.upper()).customer_id == ws.customer_id
+
+
+def test_arm_response_headers(arm_session, emulator, resource_group):
+    base = f"{emulator.url}/subscriptions/{emulator.subscription}/resourcegroups/{resource_group}"
+    g = arm_session.get(base, params={"api-version": "2025-04-01"}, headers={"Authorization": "Bearer t"})
+    assert g.status_code == 200
+    assert g.headers.get("x-ms-request-id")
+    assert g.headers.get("x-ms-correlation-request-id")
+    assert int(g.headers["x-ms-ratelimit-remaining-subscription-reads"]) > 0
+    p = arm_session.patch(base, params={"api-version": "2025-04-01"}, headers={"Authorization": "Bearer t"}, json={"tags": {"h": "1"}})
+    assert p.status_code == 200
+    assert int(p.headers["x-ms-ratelimit-remaining-subscription-writes"]) > 0

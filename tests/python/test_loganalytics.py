@@ -97,3 +97,10 @@ def test_recreate_after_soft_delete_restores_the_workspace(loganalytics_client, 
     assert again.customer_id == first.customer_id
     assert name not in [w.name for w in la.deleted_workspaces.list_by_resource_group(resource_group)]
     la.workspaces.begin_delete(resource_group, name, force=True).result()
+
+
+def test_list_workspaces_in_subscription(loganalytics_client, resource_group):
+    name = unique("log-list-")
+    ws = loganalytics_client.workspaces.begin_create_or_update(resource_group, name, _workspace()).result()
+    ids = [w.id.lower() for w in loganalytics_client.workspaces.list()]
+    assert ws.id.lower() in ids

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.applicationinsights.v2020_02_02.models import ApplicationInsightsComponent
 from azure.mgmt.monitor.models import (
     ActionGroupPatchBody,
@@ -150,3 +150,21 @@ def test_action_group_in_use_can_be_deleted(monitor_client, resource_group, comp
     monitor_client.action_groups.delete(resource_group, group.name)
     kept = monitor_client.metric_alerts.get(resource_group, alert.name)
     assert same_id(kept.actions[0].action_group_id, group.id)
+
+
+def test_alert_on_missing_scope_is_rejected(monitor_client, resource_group, component):
+    group = monitor_client.action_groups.create_or_update(resource_group, unique("ag-scope-"), _action_group())
+    missing = component.id.rsplit("/", 1)[0] + "/" + unique("appi-missing-")
+    with pytest.raises(HttpResponseError) as e:
+        monitor_client.metric_alerts.create_or_update(resource_group, unique("alert-dangling-"), _alert(missing, group.id, threshold=1))
+    assert e.value.status_code in (400, 404)
+    assert_arm_error(e.value, e.value.status_code)
+
+
+def test_alert_window_and_frequency_rules(monitor_client, resource_group, component):
+    group = monitor_client.action_groups.create_or_update(resource_group, unique("ag-win-"), _action_group())
+    bad = _alert(component.id, group.id, threshold=1)
+    bad.evaluation_frequency, bad.window_size = "PT15M", "PT5M"  # frequency longer than the window
+    with pytest.raises(HttpResponseError) as e:
+        monitor_client.metric_alerts.create_or_update(resource_group, unique("alert-win-"), bad)
+    assert_arm_error(e.value, 400)
