@@ -13,6 +13,7 @@ from azure.mgmt.apimanagement.models import (
     DiagnosticContract,
     HttpMessageDiagnostic,
     LoggerContract,
+    LoggerUpdateContract,
     PipelineDiagnosticSettings,
     SamplingSettings,
 )
@@ -145,6 +146,14 @@ def test_logger_and_diagnostic(apim_client, appinsights_client, resource_group, 
         ),
     )
     assert apim_client.diagnostic.get(resource_group, service.name, "applicationinsights").sampling.percentage == 100
+
+    # update the logger with a PATCH (If-Match required by the API); credentials stay hidden
+    apim_client.logger.update(
+        resource_group, service.name, "appinsights", "*", LoggerUpdateContract(description="App Insights (prod)")
+    )
+    lg = apim_client.logger.get(resource_group, service.name, "appinsights")
+    assert lg.description == "App Insights (prod)"
+    assert lg.credentials["connectionString"] == got.credentials["connectionString"]
 
     names = [lg.name for lg in apim_client.logger.list_by_service(resource_group, service.name)]
     assert "appinsights" in names
