@@ -37,8 +37,7 @@ pub use faults::{FaultHandle, FaultKind, FaultSpec};
 pub use provider_bridge::Provider;
 pub use server::{LoggedRequest, RequestStats, RunningEmulator, start, start_with_provider};
 
-/// The per-type provider the emulator uses by default. Today: the bridge's
-/// [`provider_bridge::FallbackCatalog`] (no schema validation); `kinds::Catalog` once it lands.
+/// The per-type provider the emulator uses by default: [`kinds::Catalog::builtin`].
 pub fn default_provider() -> Arc<dyn Provider> {
-    Arc::new(provider_bridge::FallbackCatalog::new())
+    Arc::new(kinds::Catalog::builtin())
 }

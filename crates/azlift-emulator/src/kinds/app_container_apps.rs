@@ -32,7 +32,7 @@ fn environment_id(body: &Value) -> Option<(&'static str, &str)> {
     None
 }
 
-fn arr<'v>(v: Option<&'v Value>) -> &'v [Value] {
+fn arr(v: Option<&Value>) -> &[Value] {
     v.and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
@@ -201,16 +201,15 @@ impl Kind for ContainerApps {
         if let (Some(a), Some(e)) = (
             get_str(req.body, &["location"]),
             get_str(&env, &["location"]),
-        ) {
-            if normalize_location(a) != normalize_location(e) {
-                return Err(invalid(
-                    TYPE,
-                    "location",
-                    format!(
-                        "The container app's location '{a}' must be the location of its managed environment '{e}'."
-                    ),
-                ));
-            }
+        ) && normalize_location(a) != normalize_location(e)
+        {
+            return Err(invalid(
+                TYPE,
+                "location",
+                format!(
+                    "The container app's location '{a}' must be the location of its managed environment '{e}'."
+                ),
+            ));
         }
         let props = req.body.get("properties").cloned().unwrap_or(Value::Null);
 
@@ -275,14 +274,14 @@ impl Kind for ContainerApps {
         {
             let base = "properties.configuration.ingress";
             for k in ["targetPort", "exposedPort"] {
-                if let Some(p) = ing.get(k).filter(|p| !p.is_null()) {
-                    if !(port_ok(p) || (k == "exposedPort" && p.as_i64() == Some(0))) {
-                        return Err(coded(
-                            "ContainerAppInvalidIngressPort",
-                            &format!("{base}.{k}"),
-                            format!("{k} {p} is out of range; it must be between 1 and 65535."),
-                        ));
-                    }
+                if let Some(p) = ing.get(k).filter(|p| !p.is_null())
+                    && !(port_ok(p) || (k == "exposedPort" && p.as_i64() == Some(0)))
+                {
+                    return Err(coded(
+                        "ContainerAppInvalidIngressPort",
+                        &format!("{base}.{k}"),
+                        format!("{k} {p} is out of range; it must be between 1 and 65535."),
+                    ));
                 }
             }
             for (i, m) in arr(ing.get("additionalPortMappings")).iter().enumerate() {
@@ -387,14 +386,14 @@ impl Kind for ContainerApps {
                     format!("maxReplicas {m} must be between 1 and 1000."),
                 ));
             }
-            if let (Some(a), Some(b)) = (min, max) {
-                if a > b {
-                    return Err(invalid(
-                        TYPE,
-                        "properties.template.scale.minReplicas",
-                        format!("minReplicas {a} is greater than maxReplicas {b}."),
-                    ));
-                }
+            if let (Some(a), Some(b)) = (min, max)
+                && a > b
+            {
+                return Err(invalid(
+                    TYPE,
+                    "properties.template.scale.minReplicas",
+                    format!("minReplicas {a} is greater than maxReplicas {b}."),
+                ));
             }
         }
         Ok(())
@@ -470,12 +469,11 @@ impl Kind for ContainerApps {
                     set_default(r, "memory", json!("1Gi"));
                     let cpu = r.get("cpu").and_then(Value::as_f64).unwrap_or(0.5);
                     r.insert("ephemeralStorage".into(), json!(format!("{}Gi", cpu * 4.0)));
-                    if list == "containers" {
-                        if let Some(port) = target_port {
-                            if arr(c.get("probes")).is_empty() {
-                                c.insert("probes".into(), default_probes(port));
-                            }
-                        }
+                    if list == "containers"
+                        && let Some(port) = target_port
+                        && arr(c.get("probes")).is_empty()
+                    {
+                        c.insert("probes".into(), default_probes(port));
                     }
                 }
             }

@@ -139,13 +139,11 @@ impl Kind for ManagedEnvironments {
         if let Some(la) = props
             .get_mut("appLogsConfiguration")
             .and_then(Value::as_object_mut)
-        {
-            if la
+            && la
                 .get("logAnalyticsConfiguration")
                 .is_some_and(Value::is_object)
-            {
-                set_default(la, "destination", json!("log-analytics"));
-            }
+        {
+            set_default(la, "destination", json!("log-analytics"));
         }
         Ok(())
     }

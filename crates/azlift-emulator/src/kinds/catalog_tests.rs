@@ -421,10 +421,11 @@ fn workspace_values_are_stable_and_keys_hidden() {
         .put(
             &s.cat,
             &s.ws,
-            json!({"location": "eastus", "_emulator": {"primarySharedKey": "mine"}}),
+            json!({"location": "eastus", "_emulator": {"primarySharedKey": "mine"}, "systemData": {"createdBy": "me"}}),
         )
         .unwrap();
     assert_eq!(s.cat.action(t, "sharedKeys", &planted).unwrap(), keys);
+    assert!(planted.get("systemData").is_none());
 }
 
 #[test]
@@ -874,4 +875,199 @@ fn pass_through_types_are_echoed_with_their_envelope() {
         .validate_put(&cloud.req(&rid, t, &bad), &cloud)
         .unwrap_err();
     assert_eq!(e.code, "InvalidRequestContent");
+}
+
+/// The spec examples' api-versions are accepted and their resource names pass the name rules.
+#[test]
+fn spec_example_versions_and_names_are_accepted() {
+    let Some(root) = super::test_support::examples_dir() else {
+        eprintln!(
+            "NOTE: shared/azure/examples not found beside the repository; spec example check skipped"
+        );
+        return;
+    };
+    let cat = Catalog::builtin();
+    let dirs = [
+        (
+            "resourceGroups",
+            "Microsoft.Resources/resourceGroups",
+            "resourceGroupName",
+        ),
+        (
+            "workspaces",
+            "Microsoft.OperationalInsights/workspaces",
+            "workspaceName",
+        ),
+        (
+            "components",
+            "Microsoft.Insights/components",
+            "resourceName",
+        ),
+        (
+            "actionGroups",
+            "Microsoft.Insights/actionGroups",
+            "actionGroupName",
+        ),
+        (
+            "metricAlerts",
+            "Microsoft.Insights/metricAlerts",
+            "ruleName",
+        ),
+        (
+            "managedEnvironments",
+            "Microsoft.App/managedEnvironments",
+            "environmentName",
+        ),
+        (
+            "containerApps",
+            "Microsoft.App/containerApps",
+            "containerAppName",
+        ),
+        (
+            "apimService",
+            "Microsoft.ApiManagement/service",
+            "serviceName",
+        ),
+        (
+            "apimLoggers",
+            "Microsoft.ApiManagement/service/loggers",
+            "loggerId",
+        ),
+        (
+            "apimDiagnostics",
+            "Microsoft.ApiManagement/service/diagnostics",
+            "diagnosticId",
+        ),
+    ];
+    let mut checked = 0;
+    for (dir, t, name_param) in dirs {
+        let info = cat.type_info(t).unwrap();
+        for ver in std::fs::read_dir(root.join(dir)).unwrap() {
+            for f in std::fs::read_dir(ver.unwrap().path()).unwrap() {
+                let f = f.unwrap().path();
+                let doc: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+                let params = &doc["parameters"];
+                let v = params["api-version"].as_str().unwrap();
+                assert!(info.api_versions.contains(&v), "{}: {v}", f.display());
+                if let Some(name) = params[name_param].as_str() {
+                    super::names::check(t, name)
+                        .unwrap_or_else(|e| panic!("{}: {e:?}", f.display()));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+}
+
+/// Every JSON pointer below `v` (objects and arrays).
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Replace every node of every resource's body by odd values: validation never panics, and
+/// whatever it accepts completes into a representation whose GET view matches the schema.
+#[test]
+fn odd_bodies_never_panic_and_accepted_ones_complete_cleanly() {
+    let s = system();
+    let odd = [
+        Value::Null,
+        json!(0),
+        json!(-1),
+        json!(1e308),
+        json!("x"),
+        json!(""),
+        json!(true),
+        json!([]),
+        json!({}),
+        json!([{}]),
+    ];
+    let mut accepted = 0;
+    let mut rejected = 0;
+    for id in s.cloud.all_ids() {
+        let t = arm_type_of(&id);
+        let mut base = s.cloud.get(&id).unwrap();
+        base.as_object_mut().unwrap().remove("_emulator");
+        let mut ptrs = Vec::new();
+        pointers(&base, String::new(), &mut ptrs);
+        for p in &ptrs {
+            for o in &odd {
+                let mut body = base.clone();
+                *body.pointer_mut(p).unwrap() = o.clone();
+                let req = s.cloud.req(&id, &t, &body);
+                match s.cat.validate_put(&req, &s.cloud) {
+                    Err(e) => {
+                        assert!(e.status >= 400 && !e.code.is_empty(), "{id} {p}");
+                        rejected += 1;
+                    }
+                    Ok(()) => {
+                        let prev = s.cloud.get(&id);
+                        let stored = s
+                            .cat
+                            .complete(&req, prev.as_ref(), &s.cloud)
+                            .unwrap_or_else(|e| panic!("{id} {p} = {o}: {e:?}"));
+                        let view = s.cat.get_view(&t, &stored);
+                        assert_eq!(
+                            Schemas::shared().validate_body(&t, &view),
+                            vec![],
+                            "{id} {p} = {o}"
+                        );
+                        accepted += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        accepted > 100 && rejected > 100,
+        "accepted {accepted}, rejected {rejected}"
+    );
+}
+
+#[test]
+fn identities_get_principals() {
+    let s = system();
+    let uid = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/me";
+    let mut b = app_body(&s.env, true);
+    b["identity"] =
+        json!({"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {uid: {}}});
+    let a = s.cloud.put(&s.cat, &s.app, b.clone()).unwrap();
+    let principal = a["identity"]["principalId"].as_str().unwrap().to_string();
+    assert!(uuid::Uuid::parse_str(&principal).is_ok());
+    assert!(
+        uuid::Uuid::parse_str(
+            a["identity"]["userAssignedIdentities"][uid]["clientId"]
+                .as_str()
+                .unwrap()
+        )
+        .is_ok()
+    );
+    let again = s.cloud.put(&s.cat, &s.app, b).unwrap();
+    assert_eq!(again["identity"]["principalId"], json!(principal));
+    assert_eq!(
+        again["identity"]["userAssignedIdentities"],
+        a["identity"]["userAssignedIdentities"]
+    );
+    let view = s.cat.get_view("Microsoft.App/containerApps", &again);
+    assert_eq!(
+        Schemas::shared().validate_body("Microsoft.App/containerApps", &view),
+        vec![]
+    );
 }

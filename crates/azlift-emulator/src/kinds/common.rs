@@ -121,7 +121,7 @@ pub fn type_of_id(id: &str) -> Option<String> {
         .split('/')
         .filter(|p| !p.is_empty())
         .collect();
-    if segs.len() < 3 || segs.len() % 2 == 0 {
+    if segs.len() < 3 || segs.len().is_multiple_of(2) {
         return None;
     }
     let mut t = segs[0].to_string();

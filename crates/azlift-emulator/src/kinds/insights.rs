@@ -48,25 +48,25 @@ impl Kind for Components {
         if let Some(ws) = get_ci(props, "WorkspaceResourceId").and_then(Value::as_str) {
             must_exist(world, COMPONENTS, "properties.WorkspaceResourceId", ws)?;
         }
-        if let Some(days) = get_ci(props, "RetentionInDays").and_then(Value::as_i64) {
-            if ![30, 60, 90, 120, 180, 270, 365, 550, 730].contains(&days) {
-                return Err(invalid(
-                    COMPONENTS,
-                    "properties.RetentionInDays",
-                    format!(
-                        "RetentionInDays {days} is not one of 30, 60, 90, 120, 180, 270, 365, 550, 730."
-                    ),
-                ));
-            }
+        if let Some(days) = get_ci(props, "RetentionInDays").and_then(Value::as_i64)
+            && ![30, 60, 90, 120, 180, 270, 365, 550, 730].contains(&days)
+        {
+            return Err(invalid(
+                COMPONENTS,
+                "properties.RetentionInDays",
+                format!(
+                    "RetentionInDays {days} is not one of 30, 60, 90, 120, 180, 270, 365, 550, 730."
+                ),
+            ));
         }
-        if let Some(p) = get_ci(props, "SamplingPercentage").and_then(Value::as_f64) {
-            if !(0.0..=100.0).contains(&p) {
-                return Err(invalid(
-                    COMPONENTS,
-                    "properties.SamplingPercentage",
-                    "SamplingPercentage must be between 0 and 100.",
-                ));
-            }
+        if let Some(p) = get_ci(props, "SamplingPercentage").and_then(Value::as_f64)
+            && !(0.0..=100.0).contains(&p)
+        {
+            return Err(invalid(
+                COMPONENTS,
+                "properties.SamplingPercentage",
+                "SamplingPercentage must be between 0 and 100.",
+            ));
         }
         Ok(())
     }
@@ -163,6 +163,23 @@ impl Kind for ActionGroups {
                 }
             }
         }
+        // useCommonAlertSchema defaults to false where the receiver has it (the example
+        // response adds it to the event hub receiver).
+        for list in [
+            "emailReceivers",
+            "webhookReceivers",
+            "automationRunbookReceivers",
+            "logicAppReceivers",
+            "azureFunctionReceivers",
+            "armRoleReceivers",
+            "eventHubReceivers",
+        ] {
+            if let Some(Value::Array(rs)) = props.get_mut(list) {
+                for r in rs.iter_mut().filter_map(Value::as_object_mut) {
+                    set_default(r, "useCommonAlertSchema", json!(false));
+                }
+            }
+        }
         for list in [
             "emailReceivers",
             "smsReceivers",
@@ -227,23 +244,23 @@ impl Kind for MetricAlerts {
         };
         let freq = dur("evaluationFrequency")?;
         let window = dur("windowSize")?;
-        if let (Some(f), Some(w)) = (freq, window) {
-            if f > w {
-                return Err(invalid(
-                    METRIC_ALERTS,
-                    "properties.evaluationFrequency",
-                    "The evaluation frequency must be less than or equal to the window size.",
-                ));
-            }
+        if let (Some(f), Some(w)) = (freq, window)
+            && f > w
+        {
+            return Err(invalid(
+                METRIC_ALERTS,
+                "properties.evaluationFrequency",
+                "The evaluation frequency must be less than or equal to the window size.",
+            ));
         }
-        if let Some(sev) = props.get("severity").and_then(Value::as_i64) {
-            if !(0..=4).contains(&sev) {
-                return Err(invalid(
-                    METRIC_ALERTS,
-                    "properties.severity",
-                    format!("Severity {sev} is invalid; it must be between 0 and 4."),
-                ));
-            }
+        if let Some(sev) = props.get("severity").and_then(Value::as_i64)
+            && !(0..=4).contains(&sev)
+        {
+            return Err(invalid(
+                METRIC_ALERTS,
+                "properties.severity",
+                format!("Severity {sev} is invalid; it must be between 0 and 4."),
+            ));
         }
         let scopes = props
             .get("scopes")
@@ -275,14 +292,13 @@ impl Kind for MetricAlerts {
             .get("criteria")
             .and_then(|c| c.get("allOf"))
             .and_then(Value::as_array)
+            && (all.is_empty() || all.len() > 5)
         {
-            if all.is_empty() || all.len() > 5 {
-                return Err(invalid(
-                    METRIC_ALERTS,
-                    "properties.criteria.allOf",
-                    "Between 1 and 5 criteria are required.",
-                ));
-            }
+            return Err(invalid(
+                METRIC_ALERTS,
+                "properties.criteria.allOf",
+                "Between 1 and 5 criteria are required.",
+            ));
         }
         if let Some(actions) = props.get("actions").and_then(Value::as_array) {
             for (i, a) in actions.iter().enumerate() {

@@ -47,14 +47,14 @@ impl Kind for Workspaces {
         if let Some(q) = props
             .and_then(|p| get_path(p, &["workspaceCapping", "dailyQuotaGb"]))
             .and_then(Value::as_f64)
+            && q != -1.0
+            && q < 0.023
         {
-            if q != -1.0 && q < 0.023 {
-                return Err(invalid(
-                    TYPE,
-                    "properties.workspaceCapping.dailyQuotaGb",
-                    format!("Daily quota {q} GB is invalid: use -1 (no cap) or at least 0.023 GB."),
-                ));
-            }
+            return Err(invalid(
+                TYPE,
+                "properties.workspaceCapping.dailyQuotaGb",
+                format!("Daily quota {q} GB is invalid: use -1 (no cap) or at least 0.023 GB."),
+            ));
         }
         Ok(())
     }

@@ -478,6 +478,38 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        // The SDK flattens `properties` into the resource model: when that wrapper has required
+        // members it is itself required (APIM `publisherEmail`, metric alert `criteria`...).
+        if path.is_empty() {
+            let wrapper = props.and_then(|m| lookup(m, "properties", self.exact));
+            let absent = obj
+                .iter()
+                .find(|(k, _)| {
+                    k.as_str() == "properties"
+                        || (!self.exact && k.eq_ignore_ascii_case("properties"))
+                })
+                .is_none_or(|(_, v)| v.is_null());
+            if let (Some(w), true) = (wrapper, absent) {
+                let resolved = match w.get("$ref").and_then(Value::as_str).and_then(ref_name) {
+                    Some(n) => self.defs.get(n).unwrap_or(w),
+                    None => w,
+                };
+                for r in resolved
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    let p = format!("properties.{r}");
+                    self.push(
+                        &p,
+                        ViolationKind::MissingRequired,
+                        format!("the required property '{p}' is missing"),
+                    );
+                }
+            }
+        }
         let additional = schema.get("additionalProperties");
         for (k, v) in obj {
             let p = join(path, k);
@@ -560,27 +592,26 @@ impl<'a> Walker<'a> {
                 );
             }
         }
-        if let Some(enumv) = schema.get("enum").and_then(Value::as_array) {
-            if !enumv
+        if let Some(enumv) = schema.get("enum").and_then(Value::as_array)
+            && !enumv
                 .iter()
                 .filter_map(Value::as_str)
                 .any(|k| enum_eq(k, s))
-            {
-                self.push(
-                    path,
-                    ViolationKind::UnknownEnumValue,
-                    format!("the value '{s}' of '{}' is not allowed", display(path)),
-                );
-            }
+        {
+            self.push(
+                path,
+                ViolationKind::UnknownEnumValue,
+                format!("the value '{s}' of '{}' is not allowed", display(path)),
+            );
         }
-        if let Some(fmt) = schema.get("format").and_then(Value::as_str) {
-            if !format_ok(fmt, s) {
-                self.push(
-                    path,
-                    ViolationKind::Other,
-                    format!("'{}' is not a valid {fmt}: '{s}'", display(path)),
-                );
-            }
+        if let Some(fmt) = schema.get("format").and_then(Value::as_str)
+            && !format_ok(fmt, s)
+        {
+            self.push(
+                path,
+                ViolationKind::Other,
+                format!("'{}' is not a valid {fmt}: '{s}'", display(path)),
+            );
         }
     }
 
@@ -661,14 +692,13 @@ impl<'a> Walker<'a> {
         let mut queue: Vec<&'a [Value]> = vec![branches];
         while let Some(bs) = queue.pop() {
             for b in bs {
-                if let Some(n) = b.get("$ref").and_then(Value::as_str).and_then(ref_name) {
-                    if let Some((name, target)) = self.defs.get_key_value(n) {
-                        if !family.contains(&name.as_str()) {
-                            family.push(name.as_str());
-                            if let Some(more) = target.get("oneOf").and_then(Value::as_array) {
-                                queue.push(more);
-                            }
-                        }
+                if let Some(n) = b.get("$ref").and_then(Value::as_str).and_then(ref_name)
+                    && let Some((name, target)) = self.defs.get_key_value(n)
+                    && !family.contains(&name.as_str())
+                {
+                    family.push(name.as_str());
+                    if let Some(more) = target.get("oneOf").and_then(Value::as_array) {
+                        queue.push(more);
                     }
                 }
             }

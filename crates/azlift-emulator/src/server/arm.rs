@@ -15,6 +15,7 @@ use crate::clock::rfc3339;
 use crate::error::ArmError;
 use crate::ids::{self, ResourcePath, Route, group_id};
 use crate::kinds::{PutRequest, TypeInfo};
+
 use crate::store::{Cloud, CloudWorld, OpKind, Record};
 
 pub const GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
@@ -381,7 +382,7 @@ fn delete_group(app: &App, sub: &str, rg: &str, v: &str) -> Outcome {
         let slowest = cloud
             .records_under(&key)
             .map(|r| factor_secs(&r.arm_type))
-            .fold(1.0_f64, f64::max);
+            .fold(factor_secs(GROUP_TYPE).max(1.0), f64::max);
         let ms = app.realistic(slowest).as_millis() as u64;
         let op = ops::begin(cloud, OpKind::DeleteGroup, &key, GROUP_TYPE, now, ms, None);
         if let Some(g) = cloud.resources.get_mut(&key) {
@@ -543,20 +544,6 @@ fn transitional_state(arm_type: &str, create: bool) -> &'static str {
     }
 }
 
-/// Realistic seconds of a create or update; an APIM Consumption service takes a minute or
-/// two rather than the Developer/Premium tens of minutes of its type's figure.
-fn lro_secs(info: &TypeInfo, body: &Value) -> f64 {
-    if info.arm_type.eq_ignore_ascii_case("Microsoft.ApiManagement/service")
-        && body
-            .pointer("/sku/name")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.eq_ignore_ascii_case("Consumption"))
-    {
-        return info.realistic_create_secs.min(90.0);
-    }
-    info.realistic_create_secs
-}
-
 /// RFC 7396 JSON merge patch.
 fn merge_patch(target: &mut Value, patch: &Value) {
     match patch {
@@ -687,7 +674,7 @@ fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeI
         let status = if create { 201 } else { 200 };
         match &info {
             Some(i) if i.long_running_put => {
-                let ms = app.realistic(lro_secs(i, &stored)).as_millis() as u64;
+                let ms = app.realistic(app.provider.create_secs(i.arm_type, &stored)).as_millis() as u64;
                 let failure = app.faults.fail_lro(&req.method, &canonical_type).then(|| {
                     json!({
                         "code": "ProvisioningFailed",
@@ -704,7 +691,7 @@ fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeI
                 Ok(((status, view, Some((op, location, ms)), Duration::ZERO), true))
             }
             _ => {
-                let wait = info.as_ref().map(|i| app.realistic(i.realistic_create_secs)).unwrap_or_default();
+                let wait = info.as_ref().map(|i| app.realistic(app.provider.create_secs(i.arm_type, &stored))).unwrap_or_default();
                 let record = Record { id, arm_type: canonical_type, api_version: v.to_string(), body: stored, visible_at_ms: visible_at, operation: None };
                 let view = app.provider_view(&record);
                 cloud.resources.insert(key.clone(), record);
@@ -739,7 +726,7 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
         let soft = info.is_some() && provider.soft_delete(&rec.arm_type) && !force;
         if let Some(i) = &info {
             provider.check_delete(&rec.id, &rec.arm_type, &CloudWorld(cloud))?;
-            if i.long_running_put {
+            if provider.long_running_delete(i.arm_type) {
                 let ms = app.realistic(i.realistic_delete_secs).as_millis() as u64;
                 let kind = if soft { OpKind::Delete } else { OpKind::ForceDelete };
                 let op = ops::begin(cloud, kind, &key, &rec.arm_type, now, ms, None);
