@@ -77,12 +77,25 @@ def test_service_create_read_update(apim_client, resource_group, service):
     assert svc.name in [s.name for s in apim_client.api_management_service.list_by_resource_group(resource_group)]
 
 
-def test_logger_and_diagnostic(apim_client, appinsights_client, resource_group, service, arm_session, emulator):
-    comp = appinsights_client.components.create_or_update(
-        resource_group, unique("appi-apim-"), ApplicationInsightsComponent(location=LOCATION, kind="web", application_type="web")
+def _component(arm_session, emulator, resource_group) -> ApplicationInsightsComponent:
+    """An App Insights component for the logger to point at. Created with a raw PUT (not
+    azure-mgmt-applicationinsights) so these APIM tests do not depend on the component
+    create's status code; see GAP_CREATE_201 in helpers.py."""
+    rid = f"/subscriptions/{emulator.subscription}/resourceGroups/{resource_group}/providers/Microsoft.Insights/components/{unique('appi-apim-')}"
+    r = arm_session.put(
+        emulator.url + rid,
+        params={"api-version": "2020-02-02"},
+        headers={"Authorization": "Bearer t"},
+        json={"location": LOCATION, "kind": "web", "properties": {"Application_Type": "web"}},
     )
+    assert r.status_code in (200, 201), r.text
+    return ApplicationInsightsComponent.deserialize(r.json())
+
+
+def test_logger_and_diagnostic(apim_client, resource_group, service, arm_session, emulator):
+    comp = _component(arm_session, emulator, resource_group)
     conn = comp.connection_string
-    assert conn
+    assert conn and "InstrumentationKey=" in conn
 
     logger = apim_client.logger.create_or_update(
         resource_group,
