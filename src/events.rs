@@ -81,7 +81,9 @@ impl PlanCounts {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// The plan is known; apply starts next.
-    PlanReady { counts: PlanCounts },
+    PlanReady {
+        counts: PlanCounts,
+    },
     /// Work on one resource began.
     ResourceStarted {
         address: ResourceAddress,
@@ -115,7 +117,9 @@ pub enum Event {
         address: ResourceAddress,
         because: ResourceAddress,
     },
-    Warning { message: String },
+    Warning {
+        message: String,
+    },
     /// The run is over.
     Summary {
         created: usize,
@@ -296,12 +300,12 @@ impl Redactor {
         if secret.is_empty() {
             return;
         }
-        if let Ok(mut v) = self.secrets.write() {
-            if !v.contains(&secret) {
-                v.push(secret);
-                // Longest first, so a secret containing another is removed whole.
-                v.sort_by_key(|s| std::cmp::Reverse(s.len()));
-            }
+        if let Ok(mut v) = self.secrets.write()
+            && !v.contains(&secret)
+        {
+            v.push(secret);
+            // Longest first, so a secret containing another is removed whole.
+            v.sort_by_key(|s| std::cmp::Reverse(s.len()));
         }
     }
 

@@ -19,7 +19,9 @@ use serde_json::json;
 fn entry(address: &str) -> StateEntry {
     StateEntry {
         address: ResourceAddress::new(address),
-        id: format!("/subscriptions/s/resourceGroups/g/providers/Microsoft.App/containerApps/{address}"),
+        id: format!(
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.App/containerApps/{address}"
+        ),
         arm_type: "Microsoft.App/containerApps".into(),
         api_version: "2026-07-01".into(),
         applied_hash: hash_value(&json!({"a": 1})),
@@ -43,12 +45,16 @@ fn backend(dir: &tempfile::TempDir) -> LocalBackend {
 fn document_round_trips_through_json() {
     let mut doc = StateDocument::new("dev");
     doc.serial = 7;
-    doc.resources.insert(ResourceAddress::new("app.a"), entry("app.a"));
+    doc.resources
+        .insert(ResourceAddress::new("app.a"), entry("app.a"));
     let text = serde_json::to_string_pretty(&doc).unwrap();
     let back: StateDocument = serde_json::from_str(&text).unwrap();
     assert_eq!(back, doc);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["resources"]["app.a"]["type"], "Microsoft.App/containerApps");
+    assert_eq!(
+        v["resources"]["app.a"]["type"],
+        "Microsoft.App/containerApps"
+    );
     assert_eq!(v["version"], 1);
     assert_eq!(v["lineage"], doc.lineage.to_string());
 }
@@ -57,7 +63,10 @@ fn document_round_trips_through_json() {
 fn hashes_ignore_key_order_and_hide_secrets() {
     let a = json!({"b": [1, {"y": true, "x": "q"}], "a": null});
     let b = json!({"a": null, "b": [1, {"x": "q", "y": true}]});
-    assert_eq!(canonical_json(&a), r#"{"a":null,"b":[1,{"x":"q","y":true}]}"#);
+    assert_eq!(
+        canonical_json(&a),
+        r#"{"a":null,"b":[1,{"x":"q","y":true}]}"#
+    );
     assert_eq!(hash_value(&a), hash_value(&b));
     assert_eq!(hash_value(&a).len(), 64);
     assert_ne!(hash_value(&json!([1, 2])), hash_value(&json!([2, 1])));
@@ -65,8 +74,14 @@ fn hashes_ignore_key_order_and_hide_secrets() {
     let body = json!({"properties": {"secret": "hunter2-long", "plain": 1}});
     let changed = json!({"properties": {"secret": "other-long", "plain": 1}});
     let hidden = vec!["/properties/secret".to_string()];
-    assert_ne!(applied_hash(&body, &hidden), applied_hash(&changed, &hidden));
-    assert_eq!(applied_hash(&body, &hidden), applied_hash(&body.clone(), &hidden));
+    assert_ne!(
+        applied_hash(&body, &hidden),
+        applied_hash(&changed, &hidden)
+    );
+    assert_eq!(
+        applied_hash(&body, &hidden),
+        applied_hash(&body.clone(), &hidden)
+    );
 }
 
 #[test]
@@ -92,10 +107,19 @@ fn desired_hash_ignores_values_known_after_apply() {
         depends_on: BTreeSet::new(),
         managed: true,
     };
-    let sent = json!({"properties": {"conn": "InstrumentationKey=abc", "key": "write-only-key", "x": 1}});
-    let e = StateEntry::from_applied(&desired, &sent, BTreeMap::new(), Some(Duration::from_millis(1500)));
+    let sent =
+        json!({"properties": {"conn": "InstrumentationKey=abc", "key": "write-only-key", "x": 1}});
+    let e = StateEntry::from_applied(
+        &desired,
+        &sent,
+        BTreeMap::new(),
+        Some(Duration::from_millis(1500)),
+    );
     assert_eq!(e.applied_hash, StateEntry::desired_hash(&desired));
-    assert_eq!(e.write_only_hashes["/properties/key"], hash_value(&json!("write-only-key")));
+    assert_eq!(
+        e.write_only_hashes["/properties/key"],
+        hash_value(&json!("write-only-key"))
+    );
     assert_eq!(e.last_duration_secs, Some(1.5));
     let text = serde_json::to_string(&e).unwrap();
     assert!(!text.contains("write-only-key") && !text.contains("InstrumentationKey"));
@@ -113,7 +137,8 @@ async fn writes_bump_the_serial_and_keep_the_lineage() {
     let lineage = doc.lineage;
     b.write(&mut doc, &lock).await.unwrap();
     assert_eq!(doc.serial, 1);
-    doc.resources.insert(ResourceAddress::new("app.a"), entry("app.a"));
+    doc.resources
+        .insert(ResourceAddress::new("app.a"), entry("app.a"));
     b.write(&mut doc, &lock).await.unwrap();
     assert_eq!(doc.serial, 2);
     let stored = b.read().await.unwrap().unwrap();
@@ -133,7 +158,16 @@ async fn a_stale_serial_or_another_lineage_is_refused() {
     let mut stale = doc.clone();
     b.write(&mut doc, &lock).await.unwrap();
     let err = b.write(&mut stale, &lock).await.unwrap_err();
-    assert!(matches!(err, StateError::Conflict { expected: 1, found: 2 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StateError::Conflict {
+                expected: 1,
+                found: 2
+            }
+        ),
+        "{err}"
+    );
     assert_eq!(stale.serial, 1, "a refused write leaves the document alone");
 
     let mut other = StateDocument::new("dev");
@@ -146,7 +180,10 @@ async fn a_stale_serial_or_another_lineage_is_refused() {
     fresh.lineage = doc.lineage;
     assert!(matches!(
         b.write(&mut fresh, &lock).await.unwrap_err(),
-        StateError::Conflict { expected: 0, found: 2 }
+        StateError::Conflict {
+            expected: 0,
+            found: 2
+        }
     ));
 }
 
@@ -160,10 +197,21 @@ async fn a_change_made_behind_the_backends_back_is_noticed() {
     // Another writer bumps the serial in the file directly.
     let mut theirs = doc.clone();
     theirs.serial = 5;
-    theirs.resources.insert(ResourceAddress::new("app.x"), entry("app.x"));
+    theirs
+        .resources
+        .insert(ResourceAddress::new("app.x"), entry("app.x"));
     std::fs::write(b.state_path(), serde_json::to_vec(&theirs).unwrap()).unwrap();
     let err = b.write(&mut doc, &lock).await.unwrap_err();
-    assert!(matches!(err, StateError::Conflict { expected: 1, found: 5 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StateError::Conflict {
+                expected: 1,
+                found: 5
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -191,7 +239,10 @@ fn environment_names_cannot_escape_the_state_folder() {
         );
     }
     let b = LocalBackend::for_manifest(std::path::Path::new("azlift.toml"), "prod-eu.1").unwrap();
-    assert_eq!(b.state_path(), std::path::Path::new("./.azlift/prod-eu.1/state.json"));
+    assert_eq!(
+        b.state_path(),
+        std::path::Path::new("./.azlift/prod-eu.1/state.json")
+    );
 }
 
 #[tokio::test]
@@ -200,13 +251,18 @@ async fn a_crash_mid_write_leaves_the_old_state() {
     let b = backend(&dir);
     let lock = b.lock(&LockInfo::current("azlift up")).await.unwrap();
     let mut doc = StateDocument::new("dev");
-    doc.resources.insert(ResourceAddress::new("app.a"), entry("app.a"));
+    doc.resources
+        .insert(ResourceAddress::new("app.a"), entry("app.a"));
     b.write(&mut doc, &lock).await.unwrap();
     let before = std::fs::read(b.state_path()).unwrap();
 
     // What a writer killed between writing its temp file and renaming it leaves behind.
     let temp = b.dir().join(".state.json.k1ll3d.tmp");
-    std::fs::write(&temp, b"{\"version\": 1, \"serial\": 99, \"lineage\": \"garb").unwrap();
+    std::fs::write(
+        &temp,
+        b"{\"version\": 1, \"serial\": 99, \"lineage\": \"garb",
+    )
+    .unwrap();
     assert_eq!(std::fs::read(b.state_path()).unwrap(), before);
     assert_eq!(b.read().await.unwrap().unwrap(), doc);
     drop(lock);
@@ -236,7 +292,10 @@ async fn a_corrupt_or_newer_state_is_reported_not_overwritten() {
     assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
     std::fs::write(b.state_path(), br#"{"version": 9, "serial": 1}"#).unwrap();
     let err = b.read().await.unwrap_err();
-    assert!(matches!(err, StateError::UnsupportedVersion { found: 9, .. }), "{err}");
+    assert!(
+        matches!(err, StateError::UnsupportedVersion { found: 9, .. }),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -248,14 +307,27 @@ async fn a_second_locker_fails_at_once_naming_the_holder() {
 
     let other = backend(&dir);
     let started = std::time::Instant::now();
-    let err = other.lock(&LockInfo::current("azlift down")).await.unwrap_err();
+    let err = other
+        .lock(&LockInfo::current("azlift down"))
+        .await
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     match &err {
-        StateError::Locked { holder: Some(h), .. } => assert_eq!(h, &holder),
+        StateError::Locked {
+            holder: Some(h), ..
+        } => assert_eq!(**h, holder),
         other => panic!("expected Locked with a holder, got {other:?}"),
     }
     let msg = err.to_string();
-    assert!(msg.starts_with(&format!("state is locked by {}@{} (pid {}, `azlift up`) since 20", holder.user, holder.host, std::process::id())), "{msg}");
+    assert!(
+        msg.starts_with(&format!(
+            "state is locked by {}@{} (pid {}, `azlift up`) since 20",
+            holder.user,
+            holder.host,
+            std::process::id()
+        )),
+        "{msg}"
+    );
 
     b.unlock(lock).await.unwrap();
     let again = other.lock(&LockInfo::current("azlift down")).await.unwrap();
@@ -281,7 +353,10 @@ const CHILD_DIR: &str = "AZLIFT_TEST_LOCK_CHILD_DIR";
 async fn child_process_holds_the_lock() {
     let dir = std::env::var(CHILD_DIR).expect("started by the parent test");
     let b = LocalBackend::new(dir);
-    let _lock = b.lock(&LockInfo::current("azlift up (child)")).await.unwrap();
+    let _lock = b
+        .lock(&LockInfo::current("azlift up (child)"))
+        .await
+        .unwrap();
     println!("LOCKED");
     tokio::time::sleep(Duration::from_secs(120)).await;
 }
@@ -291,7 +366,13 @@ async fn a_lock_held_by_another_process_blocks_until_it_dies() {
     let dir = tempfile::tempdir().unwrap();
     let state_dir = dir.path().join(".azlift").join("dev");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "child_process_holds_the_lock", "--nocapture", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            "child_process_holds_the_lock",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_DIR, &state_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -301,7 +382,10 @@ async fn a_lock_held_by_another_process_blocks_until_it_dies() {
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "child ended before locking");
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "child ended before locking"
+        );
         if line.trim_end().ends_with("LOCKED") {
             break;
         }
@@ -309,13 +393,18 @@ async fn a_lock_held_by_another_process_blocks_until_it_dies() {
     let b = LocalBackend::new(&state_dir);
     let err = b.lock(&LockInfo::current("azlift up")).await.unwrap_err();
     match &err {
-        StateError::Locked { holder: Some(h), .. } => {
+        StateError::Locked {
+            holder: Some(h), ..
+        } => {
             assert_eq!(h.pid, child.id());
             assert_eq!(h.command, "azlift up (child)");
         }
         other => panic!("expected Locked naming the child, got {other:?}"),
     }
-    assert!(err.to_string().contains(&format!("(pid {}, `azlift up (child)`)", child.id())));
+    assert!(
+        err.to_string()
+            .contains(&format!("(pid {}, `azlift up (child)`)", child.id()))
+    );
 
     // kill -9: the OS releases the lock; the stale holder info does not block.
     child.kill().unwrap();
@@ -329,9 +418,14 @@ async fn a_session_records_after_every_resource_and_refuses_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let b: Arc<dyn StateBackend> = Arc::new(backend(&dir));
     let secrets = Arc::new(Redactor::with_secrets(["s3cret-value"]));
-    let s = StateSession::open(b.clone(), &LockInfo::current("azlift up"), "dev", secrets.clone())
-        .await
-        .unwrap();
+    let s = StateSession::open(
+        b.clone(),
+        &LockInfo::current("azlift up"),
+        "dev",
+        secrets.clone(),
+    )
+    .await
+    .unwrap();
     s.record(entry("app.a")).await.unwrap();
     assert_eq!(b.read().await.unwrap().unwrap().serial, 1);
     s.record(entry("app.b")).await.unwrap();
@@ -340,7 +434,9 @@ async fn a_session_records_after_every_resource_and_refuses_secrets() {
     assert_eq!(stored.resources.len(), 2);
 
     let mut leaky = entry("app.c");
-    leaky.outputs.insert("token".into(), json!({"nested": ["x", "s3cret-value"]}));
+    leaky
+        .outputs
+        .insert("token".into(), json!({"nested": ["x", "s3cret-value"]}));
     let err = s.record(leaky).await.unwrap_err();
     match &err {
         StateError::SecretInState { address, field } => {
@@ -350,21 +446,39 @@ async fn a_session_records_after_every_resource_and_refuses_secrets() {
         other => panic!("{other:?}"),
     }
     let mut conn = entry("app.d");
-    conn.outputs.insert("conn".into(), json!("InstrumentationKey=00000000-0000;IngestionEndpoint=https://x"));
-    assert!(matches!(s.record(conn).await.unwrap_err(), StateError::SecretInState { .. }));
+    conn.outputs.insert(
+        "conn".into(),
+        json!("InstrumentationKey=00000000-0000;IngestionEndpoint=https://x"),
+    );
+    assert!(matches!(
+        s.record(conn).await.unwrap_err(),
+        StateError::SecretInState { .. }
+    ));
     let stored = b.read().await.unwrap().unwrap();
     assert_eq!(stored.serial, 2, "refused entries are never written");
-    assert!(!std::fs::read_to_string(dir.path().join(".azlift/dev/state.json")).unwrap().contains("s3cret"));
+    assert!(
+        !std::fs::read_to_string(dir.path().join(".azlift/dev/state.json"))
+            .unwrap()
+            .contains("s3cret")
+    );
     assert!(check_document(&stored, &secrets).is_ok());
 
     let removed = s.forget(&ResourceAddress::new("app.a")).await.unwrap();
     assert!(removed.is_some());
-    assert!(s.forget(&ResourceAddress::new("app.a")).await.unwrap().is_none());
+    assert!(
+        s.forget(&ResourceAddress::new("app.a"))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(s.document().await.serial, 3);
 
     // Locked while the session is open.
     assert!(matches!(
-        backend(&dir).lock(&LockInfo::current("azlift up")).await.unwrap_err(),
+        backend(&dir)
+            .lock(&LockInfo::current("azlift up"))
+            .await
+            .unwrap_err(),
         StateError::Locked { .. }
     ));
     s.close().await.unwrap();
@@ -374,23 +488,39 @@ async fn a_session_records_after_every_resource_and_refuses_secrets() {
     let doc = s2.document().await;
     assert_eq!(doc.serial, 3);
     assert_eq!(doc.lineage, stored.lineage);
-    assert_eq!(doc.resources.keys().map(|a| a.as_str()).collect::<Vec<_>>(), ["app.b"]);
+    assert_eq!(
+        doc.resources.keys().map(|a| a.as_str()).collect::<Vec<_>>(),
+        ["app.b"]
+    );
 }
 
 #[tokio::test]
 async fn a_session_refuses_the_state_of_another_environment() {
     let dir = tempfile::tempdir().unwrap();
     let b: Arc<dyn StateBackend> = Arc::new(backend(&dir));
-    let s = StateSession::open(b.clone(), &LockInfo::current("azlift up"), "dev", Arc::default())
-        .await
-        .unwrap();
+    let s = StateSession::open(
+        b.clone(),
+        &LockInfo::current("azlift up"),
+        "dev",
+        Arc::default(),
+    )
+    .await
+    .unwrap();
     s.save().await.unwrap();
     s.close().await.unwrap();
-    let err = StateSession::open(b.clone(), &LockInfo::current("azlift up"), "prod", Arc::default())
-        .await
-        .err()
-        .unwrap();
-    assert!(matches!(err, StateError::EnvironmentMismatch { .. }), "{err}");
+    let err = StateSession::open(
+        b.clone(),
+        &LockInfo::current("azlift up"),
+        "prod",
+        Arc::default(),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(
+        matches!(err, StateError::EnvironmentMismatch { .. }),
+        "{err}"
+    );
     // ...and released the lock on the way out.
     b.lock(&LockInfo::current("azlift up")).await.unwrap();
 }
@@ -400,14 +530,21 @@ async fn concurrent_records_from_many_tasks_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let b: Arc<dyn StateBackend> = Arc::new(backend(&dir));
     let s = Arc::new(
-        StateSession::open(b.clone(), &LockInfo::current("azlift up"), "dev", Arc::default())
-            .await
-            .unwrap(),
+        StateSession::open(
+            b.clone(),
+            &LockInfo::current("azlift up"),
+            "dev",
+            Arc::default(),
+        )
+        .await
+        .unwrap(),
     );
     let mut tasks = Vec::new();
     for i in 0..20 {
         let s = s.clone();
-        tasks.push(tokio::spawn(async move { s.record(entry(&format!("app.n{i}"))).await }));
+        tasks.push(tokio::spawn(async move {
+            s.record(entry(&format!("app.n{i}"))).await
+        }));
     }
     for t in tasks {
         t.await.unwrap().unwrap();

@@ -14,7 +14,12 @@ use serde_json::json;
 
 const SUB: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-blog";
 
-fn entry(address: &str, arm_type: &str, name: &str, outputs: BTreeMap<String, serde_json::Value>) -> StateEntry {
+fn entry(
+    address: &str,
+    arm_type: &str,
+    name: &str,
+    outputs: BTreeMap<String, serde_json::Value>,
+) -> StateEntry {
     StateEntry {
         address: ResourceAddress::new(address),
         id: format!("{SUB}/providers/{arm_type}/{name}"),
@@ -33,17 +38,29 @@ fn entry(address: &str, arm_type: &str, name: &str, outputs: BTreeMap<String, se
 /// A project folder with a state holding an app, a workspace and App Insights.
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let backend = LocalBackend::for_manifest(&dir.path().join("azlift.toml"), "default").unwrap();
-        let s = StateSession::open(Arc::new(backend), &LockInfo::current("test"), "default", Arc::new(Redactor::new()))
-            .await
-            .unwrap();
+        let backend =
+            LocalBackend::for_manifest(&dir.path().join("azlift.toml"), "default").unwrap();
+        let s = StateSession::open(
+            Arc::new(backend),
+            &LockInfo::current("test"),
+            "default",
+            Arc::new(Redactor::new()),
+        )
+        .await
+        .unwrap();
         s.record(entry(
             "app.task-api",
             "Microsoft.App/containerApps",
             "task-api",
-            BTreeMap::from([("fqdn".to_string(), json!("task-api.nicesky-1234.eastus.azurecontainerapps.io"))]),
+            BTreeMap::from([(
+                "fqdn".to_string(),
+                json!("task-api.nicesky-1234.eastus.azurecontainerapps.io"),
+            )]),
         ))
         .await
         .unwrap();
@@ -51,13 +68,21 @@ fn project() -> tempfile::TempDir {
             "monitoring.workspace",
             "Microsoft.OperationalInsights/workspaces",
             "blog-logs",
-            BTreeMap::from([("customer_id".to_string(), json!("9f1c0000-0000-4000-8000-000000000001"))]),
+            BTreeMap::from([(
+                "customer_id".to_string(),
+                json!("9f1c0000-0000-4000-8000-000000000001"),
+            )]),
         ))
         .await
         .unwrap();
-        s.record(entry("monitoring.app_insights", "Microsoft.Insights/components", "blog-ai", BTreeMap::new()))
-            .await
-            .unwrap();
+        s.record(entry(
+            "monitoring.app_insights",
+            "Microsoft.Insights/components",
+            "blog-ai",
+            BTreeMap::new(),
+        ))
+        .await
+        .unwrap();
         s.close().await.unwrap();
     });
     dir
@@ -65,7 +90,9 @@ fn project() -> tempfile::TempDir {
 
 fn azlift(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("azlift").unwrap();
-    c.current_dir(dir).env_remove("AZLIFT_ENV").env("NO_COLOR", "1");
+    c.current_dir(dir)
+        .env_remove("AZLIFT_ENV")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -85,11 +112,21 @@ fn list_and_show() {
         .args(["state", "show", "app.task-api"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("type          = Microsoft.App/containerApps"))
-        .stdout(predicate::str::contains("fqdn = \"task-api.nicesky-1234.eastus.azurecontainerapps.io\""));
-    let out = azlift(dir.path()).args(["--output", "json", "state", "show", "app.task-api"]).output().unwrap();
+        .stdout(predicate::str::contains(
+            "type          = Microsoft.App/containerApps",
+        ))
+        .stdout(predicate::str::contains(
+            "fqdn = \"task-api.nicesky-1234.eastus.azurecontainerapps.io\"",
+        ));
+    let out = azlift(dir.path())
+        .args(["--output", "json", "state", "show", "app.task-api"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["id"], format!("{SUB}/providers/Microsoft.App/containerApps/task-api"));
+    assert_eq!(
+        v["id"],
+        format!("{SUB}/providers/Microsoft.App/containerApps/task-api")
+    );
     azlift(dir.path())
         .args(["state", "show", "app.task-apj"])
         .assert()
@@ -101,12 +138,18 @@ fn list_and_show() {
 #[test]
 fn an_empty_or_missing_state_lists_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    azlift(dir.path()).args(["state", "list"]).assert().success().stdout("");
+    azlift(dir.path())
+        .args(["state", "list"])
+        .assert()
+        .success()
+        .stdout("");
     azlift(dir.path())
         .arg("output")
         .assert()
         .failure()
-        .stderr(predicate::str::contains("no state for environment `default`"));
+        .stderr(predicate::str::contains(
+            "no state for environment `default`",
+        ));
 }
 
 #[test]
@@ -132,8 +175,13 @@ fn rm_forgets_and_bumps_the_serial() {
 #[test]
 fn import_records_type_and_api_version_from_the_id() {
     let dir = project();
-    let id = format!("{SUB}/providers/Microsoft.ApiManagement/service/blog-apim/loggers/appinsights-logger");
-    azlift(dir.path()).args(["state", "import", "apim.logger", &id]).assert().success();
+    let id = format!(
+        "{SUB}/providers/Microsoft.ApiManagement/service/blog-apim/loggers/appinsights-logger"
+    );
+    azlift(dir.path())
+        .args(["state", "import", "apim.logger", &id])
+        .assert()
+        .success();
     let v = state_json(dir.path());
     let e = &v["resources"]["apim.logger"];
     assert_eq!(e["type"], "Microsoft.ApiManagement/service/loggers");
@@ -150,9 +198,18 @@ fn import_records_type_and_api_version_from_the_id() {
         .args(["state", "import", "resource.vault", &vault])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("no api-version for Microsoft.KeyVault/vaults"));
+        .stderr(predicate::str::contains(
+            "no api-version for Microsoft.KeyVault/vaults",
+        ));
     azlift(dir.path())
-        .args(["state", "import", "resource.vault", &vault, "--api-version", "2023-07-01"])
+        .args([
+            "state",
+            "import",
+            "resource.vault",
+            &vault,
+            "--api-version",
+            "2023-07-01",
+        ])
         .assert()
         .success();
     azlift(dir.path())
@@ -169,10 +226,18 @@ fn outputs_come_from_state_and_secrets_stay_masked() {
         .arg("output")
         .assert()
         .success()
-        .stdout(predicate::str::contains("app.task-api.fqdn = \"task-api.nicesky-1234.eastus.azurecontainerapps.io\""))
-        .stdout(predicate::str::contains("monitoring.workspace.customer_id = \"9f1c0000-0000-4000-8000-000000000001\""))
-        .stdout(predicate::str::contains("monitoring.app_insights.connection_string = (sensitive)"))
-        .stdout(predicate::str::contains("monitoring.workspace.primary_shared_key = (sensitive)"));
+        .stdout(predicate::str::contains(
+            "app.task-api.fqdn = \"task-api.nicesky-1234.eastus.azurecontainerapps.io\"",
+        ))
+        .stdout(predicate::str::contains(
+            "monitoring.workspace.customer_id = \"9f1c0000-0000-4000-8000-000000000001\"",
+        ))
+        .stdout(predicate::str::contains(
+            "monitoring.app_insights.connection_string = (sensitive)",
+        ))
+        .stdout(predicate::str::contains(
+            "monitoring.workspace.primary_shared_key = (sensitive)",
+        ));
     azlift(dir.path())
         .args(["output", "app.task-api.fqdn"])
         .assert()
@@ -187,37 +252,66 @@ fn outputs_come_from_state_and_secrets_stay_masked() {
         .args(["output", "--show-secrets"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("secret outputs are not available in this version"));
-    let out = azlift(dir.path()).args(["--output", "json", "output", "monitoring.app_insights"]).output().unwrap();
+        .stderr(predicate::str::contains(
+            "secret outputs are not available in this version",
+        ));
+    let out = azlift(dir.path())
+        .args(["--output", "json", "output", "monitoring.app_insights"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["monitoring.app_insights.connection_string"], json!({"sensitive": true, "value": null}));
+    assert_eq!(
+        v["monitoring.app_insights.connection_string"],
+        json!({"sensitive": true, "value": null})
+    );
     assert_eq!(v["monitoring.app_insights.id"]["sensitive"], false);
 }
 
 #[test]
 fn a_command_that_needs_the_lock_fails_at_once_naming_the_holder() {
     let dir = project();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let backend = LocalBackend::for_manifest(&dir.path().join("azlift.toml"), "default").unwrap();
-    let lock = rt.block_on(backend.lock(&LockInfo::current("azlift up"))).unwrap();
+    let lock = rt
+        .block_on(backend.lock(&LockInfo::current("azlift up")))
+        .unwrap();
     let started = std::time::Instant::now();
     azlift(dir.path())
         .args(["state", "rm", "app.task-api"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains(format!("state is locked by {}@", lock.info().user)))
-        .stderr(predicate::str::contains(format!("(pid {}, `azlift up`) since 20", std::process::id())));
+        .stderr(predicate::str::contains(format!(
+            "state is locked by {}@",
+            lock.info().user
+        )))
+        .stderr(predicate::str::contains(format!(
+            "(pid {}, `azlift up`) since 20",
+            std::process::id()
+        )));
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     // Reading needs no lock.
-    azlift(dir.path()).args(["state", "list"]).assert().success();
+    azlift(dir.path())
+        .args(["state", "list"])
+        .assert()
+        .success();
     drop(lock);
-    azlift(dir.path()).args(["state", "rm", "app.task-api"]).assert().success();
+    azlift(dir.path())
+        .args(["state", "rm", "app.task-api"])
+        .assert()
+        .success();
 }
 
 #[test]
 fn environments_have_their_own_state() {
     let dir = project();
-    azlift(dir.path()).args(["-e", "dev", "state", "list"]).assert().success().stdout("");
+    azlift(dir.path())
+        .args(["-e", "dev", "state", "list"])
+        .assert()
+        .success()
+        .stdout("");
     azlift(dir.path())
         .args(["-e", "../x", "state", "list"])
         .assert()

@@ -25,7 +25,13 @@ fn addr(s: &str) -> ResourceAddress {
 fn run_events() -> Vec<Event> {
     vec![
         Event::PlanReady {
-            counts: PlanCounts { create: 2, update: 1, replace: 0, delete: 1, unchanged: 3 },
+            counts: PlanCounts {
+                create: 2,
+                update: 1,
+                replace: 0,
+                delete: 1,
+                unchanged: 3,
+            },
         },
         Event::ResourceStarted {
             address: addr("monitoring.workspace"),
@@ -51,9 +57,14 @@ fn run_events() -> Vec<Event> {
         Event::ResourceFailed {
             address: addr("app.task-api"),
             code: "ContainerAppSecretInvalid".into(),
-            message: format!("secret value '{SECRET}' rejected; env APPLICATIONINSIGHTS_CONNECTION_STRING={CONN}"),
+            message: format!(
+                "secret value '{SECRET}' rejected; env APPLICATIONINSIGHTS_CONNECTION_STRING={CONN}"
+            ),
         },
-        Event::ResourceSkipped { address: addr("alert.high-error-rate"), because: addr("app.task-api") },
+        Event::ResourceSkipped {
+            address: addr("alert.high-error-rate"),
+            because: addr("app.task-api"),
+        },
         Event::ResourceStarted {
             address: addr("action_group.old"),
             action: Action::Delete,
@@ -65,8 +76,14 @@ fn run_events() -> Vec<Event> {
             action: Action::Delete,
             elapsed: Duration::from_secs(3),
         },
-        Event::Warning { message: format!("sampling is 100% in prod ({SECRET})") },
-        Event::Interrupted { in_flight: vec![addr("apim.service")], not_started: 2, forced: false },
+        Event::Warning {
+            message: format!("sampling is 100% in prod ({SECRET})"),
+        },
+        Event::Interrupted {
+            in_flight: vec![addr("apim.service")],
+            not_started: 2,
+            forced: false,
+        },
         Event::Summary {
             created: 1,
             updated: 0,
@@ -107,7 +124,10 @@ impl Buffer {
 fn ndjson_event_shapes() {
     let r = redactor();
     let ts = time::macros::datetime!(2026-11-25 16:00:00 UTC);
-    let lines: Vec<String> = run_events().iter().map(|e| render_line(e, ts, &r)).collect();
+    let lines: Vec<String> = run_events()
+        .iter()
+        .map(|e| render_line(e, ts, &r))
+        .collect();
     insta::assert_snapshot!(lines.join("\n"));
 }
 
@@ -119,14 +139,23 @@ fn ndjson_sink_writes_one_parseable_redacted_object_per_line() {
         sink.emit(e);
     }
     let text = buf.text();
-    assert!(!text.contains(SECRET) && !text.contains("InstrumentationKey"), "{text}");
+    assert!(
+        !text.contains(SECRET) && !text.contains("InstrumentationKey"),
+        "{text}"
+    );
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), run_events().len());
     for (line, original) in lines.iter().zip(run_events()) {
         let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
         let obj = v.as_object_mut().unwrap();
         let ts = obj.remove("ts").unwrap();
-        assert!(time::OffsetDateTime::parse(ts.as_str().unwrap(), &time::format_description::well_known::Rfc3339).is_ok());
+        assert!(
+            time::OffsetDateTime::parse(
+                ts.as_str().unwrap(),
+                &time::format_description::well_known::Rfc3339
+            )
+            .is_ok()
+        );
         assert_eq!(obj.keys().next().map(String::as_str), Some("event"));
         // Every line reads back as the event it was (after redaction).
         let back: Event = serde_json::from_value(v).unwrap();
@@ -143,7 +172,10 @@ fn the_redactor_removes_known_secrets_learnt_late_and_connection_strings() {
     r.add("late-shared-key");
     r.add("");
     assert_eq!(r.len(), 2);
-    assert_eq!(r.redact("key late-shared-key== and late-shared-key"), "key (sensitive) and (sensitive)");
+    assert_eq!(
+        r.redact("key late-shared-key== and late-shared-key"),
+        "key (sensitive) and (sensitive)"
+    );
     assert!(r.leaks("late-shared-key"));
     assert!(r.leaks(CONN));
     assert!(!r.leaks("nothing here"));
@@ -152,8 +184,15 @@ fn the_redactor_removes_known_secrets_learnt_late_and_connection_strings() {
     let shared = Arc::new(Redactor::new());
     let sink = MemorySink::new(shared.clone());
     shared.add("fetched-at-apply-time");
-    sink.emit(Event::Warning { message: "got fetched-at-apply-time".into() });
-    assert_eq!(sink.events(), vec![Event::Warning { message: format!("got {SENSITIVE}") }]);
+    sink.emit(Event::Warning {
+        message: "got fetched-at-apply-time".into(),
+    });
+    assert_eq!(
+        sink.events(),
+        vec![Event::Warning {
+            message: format!("got {SENSITIVE}")
+        }]
+    );
 }
 
 #[test]
@@ -171,7 +210,11 @@ fn line_output_is_plain_and_redacted() {
 
 #[test]
 fn the_progress_ui_tracks_resources_in_flight() {
-    let ui = ProgressUi::with_target(indicatif::ProgressDrawTarget::hidden(), redactor(), DurationModel::new());
+    let ui = ProgressUi::with_target(
+        indicatif::ProgressDrawTarget::hidden(),
+        redactor(),
+        DurationModel::new(),
+    );
     let events = run_events();
     ui.emit(events[1].clone());
     assert_eq!(ui.in_flight(), 1);
@@ -180,30 +223,55 @@ fn the_progress_ui_tracks_resources_in_flight() {
     ui.emit(events[3].clone());
     ui.emit(events[5].clone());
     assert_eq!(ui.in_flight(), 0);
-    assert_eq!(eta_left(Some(Duration::from_secs(55)), Duration::from_secs(15)), "~40s left");
-    assert_eq!(eta_left(Some(Duration::from_secs(5)), Duration::from_secs(15)), "(longer than usual)");
+    assert_eq!(
+        eta_left(Some(Duration::from_secs(55)), Duration::from_secs(15)),
+        "~40s left"
+    );
+    assert_eq!(
+        eta_left(Some(Duration::from_secs(5)), Duration::from_secs(15)),
+        "(longer than usual)"
+    );
     assert_eq!(eta_left(None, Duration::from_secs(15)), "");
 }
 
 #[test]
 fn a_non_interactive_run_refuses_to_ask() {
     let mut out = Vec::new();
-    let ci = Interactivity { ci: true, stdin_is_terminal: true };
+    let ci = Interactivity {
+        ci: true,
+        stdin_is_terminal: true,
+    };
     let err = confirm_with("Apply?", ci, &mut "yes\n".as_bytes(), &mut out).unwrap_err();
     assert!(matches!(err, ConfirmError::NonInteractive { .. }));
-    assert_eq!(err.to_string(), "refusing to apply without --yes in a non-interactive run (CI is set)");
+    assert_eq!(
+        err.to_string(),
+        "refusing to apply without --yes in a non-interactive run (CI is set)"
+    );
     assert!(out.is_empty(), "nothing is prompted");
 
-    let piped = Interactivity { ci: false, stdin_is_terminal: false };
+    let piped = Interactivity {
+        ci: false,
+        stdin_is_terminal: false,
+    };
     let err = confirm_with("Apply?", piped, &mut "yes\n".as_bytes(), &mut out).unwrap_err();
-    assert_eq!(err.to_string(), "refusing to apply without --yes in a non-interactive run (stdin is not a terminal)");
+    assert_eq!(
+        err.to_string(),
+        "refusing to apply without --yes in a non-interactive run (stdin is not a terminal)"
+    );
 
-    let tty = Interactivity { ci: false, stdin_is_terminal: true };
+    let tty = Interactivity {
+        ci: false,
+        stdin_is_terminal: true,
+    };
     assert!(confirm_with("Apply?", tty, &mut "yes\n".as_bytes(), &mut out).unwrap());
     assert!(confirm_with("Apply?", tty, &mut " Y \n".as_bytes(), &mut out).unwrap());
     assert!(!confirm_with("Apply?", tty, &mut "no\n".as_bytes(), &mut out).unwrap());
     assert!(!confirm_with("Apply?", tty, &mut "".as_bytes(), &mut out).unwrap());
-    assert!(String::from_utf8(out).unwrap().starts_with("Apply? [type 'yes' to continue]"));
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .starts_with("Apply? [type 'yes' to continue]")
+    );
 }
 
 fn recorded(address: &str, arm_type: &str, secs: f64) -> StateEntry {
@@ -226,12 +294,27 @@ fn recorded(address: &str, arm_type: &str, secs: f64) -> StateEntry {
 fn etas_come_from_defaults_then_from_recorded_durations() {
     let m = DurationModel::new();
     let app = "Microsoft.App/containerApps";
-    assert_eq!(m.estimate(app, Action::Create), Some(Duration::from_secs(55)));
-    assert_eq!(m.estimate("microsoft.app/MANAGEDENVIRONMENTS", Action::Update), Some(Duration::from_secs(240)));
-    assert_eq!(m.estimate(app, Action::Replace), Some(Duration::from_secs(110)));
+    assert_eq!(
+        m.estimate(app, Action::Create),
+        Some(Duration::from_secs(55))
+    );
+    assert_eq!(
+        m.estimate("microsoft.app/MANAGEDENVIRONMENTS", Action::Update),
+        Some(Duration::from_secs(240))
+    );
+    assert_eq!(
+        m.estimate(app, Action::Replace),
+        Some(Duration::from_secs(110))
+    );
     assert_eq!(m.estimate(app, Action::Read), None);
-    assert_eq!(m.estimate("Microsoft.KeyVault/vaults", Action::Create), None);
-    assert_eq!(m.estimate("Microsoft.Resources/resourceGroups", Action::Delete), Some(Duration::from_secs(180)));
+    assert_eq!(
+        m.estimate("Microsoft.KeyVault/vaults", Action::Create),
+        None
+    );
+    assert_eq!(
+        m.estimate("Microsoft.Resources/resourceGroups", Action::Delete),
+        Some(Duration::from_secs(180))
+    );
 
     let mut doc = StateDocument::new("dev");
     for (i, secs) in [30.0, 10.0, 20.0, 400.0].into_iter().enumerate() {
@@ -240,10 +323,16 @@ fn etas_come_from_defaults_then_from_recorded_durations() {
     }
     let m = DurationModel::from_state(&doc);
     // The median of 10, 20, 30, 400: one slow outlier does not drag the estimate.
-    assert_eq!(m.estimate(app, Action::Create), Some(Duration::from_secs(25)));
+    assert_eq!(
+        m.estimate(app, Action::Create),
+        Some(Duration::from_secs(25))
+    );
     let mut m = m;
     m.record(app, Duration::from_secs(22));
-    assert_eq!(m.estimate(app, Action::Update), Some(Duration::from_secs(22)));
+    assert_eq!(
+        m.estimate(app, Action::Update),
+        Some(Duration::from_secs(22))
+    );
 }
 
 #[test]
@@ -265,6 +354,12 @@ fn apim_etas_depend_on_the_tier() {
         managed: true,
     };
     let m = DurationModel::new();
-    assert_eq!(m.estimate_resource(&apim("Developer"), Action::Create), Some(Duration::from_secs(2400)));
-    assert_eq!(m.estimate_resource(&apim("Consumption"), Action::Create), Some(Duration::from_secs(90)));
+    assert_eq!(
+        m.estimate_resource(&apim("Developer"), Action::Create),
+        Some(Duration::from_secs(2400))
+    );
+    assert_eq!(
+        m.estimate_resource(&apim("Consumption"), Action::Create),
+        Some(Duration::from_secs(90))
+    );
 }

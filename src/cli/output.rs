@@ -87,7 +87,10 @@ pub fn run(args: OutputArgs, global: &GlobalArgs) -> CmdResult {
 fn collect(doc: &StateDocument) -> Outputs {
     let mut out = Outputs::new();
     for e in doc.resources.values() {
-        out.insert(format!("{}.id", e.address), Some(Value::String(e.id.clone())));
+        out.insert(
+            format!("{}.id", e.address),
+            Some(Value::String(e.id.clone())),
+        );
         for (k, v) in &e.outputs {
             out.insert(format!("{}.{k}", e.address), Some(v.clone()));
         }

@@ -124,10 +124,9 @@ async fn show(backend: &LocalBackend, global: &GlobalArgs, address: &str) -> Cmd
     let doc = read_or_empty(backend, global).await?;
     let entry = find(&doc, address)?;
     match global.output {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(entry).into_diagnostic()?
-        ),
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(entry).into_diagnostic()?)
+        }
         OutputFormat::Human => print!("{}", describe(entry)),
     }
     Ok(ExitCode::SUCCESS)
@@ -208,7 +207,9 @@ async fn import(
         depends_on: Default::default(),
         managed: true,
         last_duration_secs: None,
-        updated_at: time::OffsetDateTime::now_utc().replace_nanosecond(0).into_diagnostic()?,
+        updated_at: time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .into_diagnostic()?,
     };
     session.record(entry).await?;
     session.close().await?;
@@ -246,8 +247,14 @@ fn not_in_state(doc: &StateDocument, address: &str) -> miette::Report {
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, a)| a.to_string());
     match near {
-        Some(near) => miette!(help = format!("did you mean `{near}`?"), "{address} is not in state"),
-        None => miette!(help = "`azlift state list` shows what is", "{address} is not in state"),
+        Some(near) => miette!(
+            help = format!("did you mean `{near}`?"),
+            "{address} is not in state"
+        ),
+        None => miette!(
+            help = "`azlift state list` shows what is",
+            "{address} is not in state"
+        ),
     }
 }
 

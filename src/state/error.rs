@@ -15,7 +15,7 @@ pub enum StateError {
         )
     )]
     Locked {
-        holder: Option<LockInfo>,
+        holder: Option<Box<LockInfo>>,
         path: PathBuf,
     },
 
@@ -31,7 +31,9 @@ pub enum StateError {
     #[error("the state file {} is not valid: {source}", .path.display())]
     #[diagnostic(
         code(azlift::state::corrupt),
-        help("the state as it was before the last run that changed it is kept beside it as state.backup.json")
+        help(
+            "the state as it was before the last run that changed it is kept beside it as state.backup.json"
+        )
     )]
     Corrupt {
         path: PathBuf,
@@ -50,14 +52,18 @@ pub enum StateError {
     #[error("state changed behind azlift's back: expected serial {expected}, found {found}")]
     #[diagnostic(
         code(azlift::state::conflict),
-        help("another writer changed the state without holding the lock; re-run to start from the current state")
+        help(
+            "another writer changed the state without holding the lock; re-run to start from the current state"
+        )
     )]
     Conflict { expected: u64, found: u64 },
 
     #[error("the stored state belongs to another lineage ({found}), not {expected}")]
     #[diagnostic(
         code(azlift::state::lineage),
-        help("the state file was replaced by one from another project or environment; azlift refuses to overwrite it")
+        help(
+            "the state file was replaced by one from another project or environment; azlift refuses to overwrite it"
+        )
     )]
     LineageMismatch {
         expected: uuid::Uuid,
@@ -75,7 +81,9 @@ pub enum StateError {
     #[error("refusing to store a secret in state: {address} {field} holds a secret value")]
     #[diagnostic(
         code(azlift::state::secret),
-        help("secrets are kept in state only as hashes; this is a bug in azlift, please report it")
+        help(
+            "secrets are kept in state only as hashes; this is a bug in azlift, please report it"
+        )
     )]
     SecretInState { address: String, field: String },
 
@@ -92,10 +100,9 @@ pub enum StateError {
     Serialise(#[source] serde_json::Error),
 }
 
-fn locked_message(holder: &Option<LockInfo>) -> String {
+fn locked_message(holder: &Option<Box<LockInfo>>) -> String {
     match holder {
         Some(h) => format!("state is locked by {h}"),
-        None => "state is locked by another azlift process (its holder info is not readable yet)"
-            .to_string(),
+        None => "state is locked by another process (its holder info is not readable)".to_string(),
     }
 }

@@ -9,7 +9,9 @@ pub enum ConfirmError {
     #[error("refusing to apply without --yes in a non-interactive run ({reason})")]
     #[diagnostic(
         code(azlift::non_interactive),
-        help("review the plan, then pass --yes (or apply a saved plan: `azlift plan --out p` then `azlift up p --yes`)")
+        help(
+            "review the plan, then pass --yes (or apply a saved plan: `azlift plan --out p` then `azlift up p --yes`)"
+        )
     )]
     NonInteractive { reason: &'static str },
     #[error("cannot read the answer: {0}")]

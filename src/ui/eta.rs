@@ -89,7 +89,12 @@ impl DurationModel {
         self.estimate_with_sku(&desired.arm_type, sku, action)
     }
 
-    fn estimate_with_sku(&self, arm_type: &str, sku: Option<&str>, action: Action) -> Option<Duration> {
+    fn estimate_with_sku(
+        &self,
+        arm_type: &str,
+        sku: Option<&str>,
+        action: Action,
+    ) -> Option<Duration> {
         let t = arm_type.to_ascii_lowercase();
         match action {
             Action::Read => return None,
@@ -124,7 +129,7 @@ fn median(samples: &[f64]) -> Option<f64> {
     let mut s = samples.to_vec();
     s.sort_by(f64::total_cmp);
     let mid = s.len() / 2;
-    Some(if s.len() % 2 == 0 {
+    Some(if s.len().is_multiple_of(2) {
         (s[mid - 1] + s[mid]) / 2.0
     } else {
         s[mid]

@@ -46,7 +46,11 @@ impl UiChoice {
 
 /// The sink for a run: NDJSON on stdout for `--output json`; live progress on a colour
 /// terminal; plain lines on stderr otherwise.
-pub fn sink_for(choice: UiChoice, redactor: Arc<Redactor>, model: DurationModel) -> Arc<dyn EventSink> {
+pub fn sink_for(
+    choice: UiChoice,
+    redactor: Arc<Redactor>,
+    model: DurationModel,
+) -> Arc<dyn EventSink> {
     if choice.json {
         Arc::new(JsonEvents::stdout(redactor))
     } else if !choice.no_color && std::io::stderr().is_terminal() {

@@ -106,7 +106,8 @@ impl EventSink for ProgressUi {
             }
             Event::ResourceProgress { address, message } => {
                 if let Some(r) = inner.bars.get(address) {
-                    r.bar.set_message(format!("{}: {message}", r.action.doing()));
+                    r.bar
+                        .set_message(format!("{}: {message}", r.action.doing()));
                 }
             }
             Event::ResourceDone {
@@ -132,7 +133,8 @@ impl EventSink for ProgressUi {
 
 fn running_style(eta: Option<Duration>) -> ProgressStyle {
     let template = "{spinner:.cyan} {prefix:.bold} {wide_msg} {elapsed:>5} {eta_left:.dim}";
-    let style = ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let style =
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner());
     style.with_key(
         "eta_left",
         move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
