@@ -309,6 +309,25 @@ impl Redactor {
         }
     }
 
+    /// Learn every secret of the project model (app secrets).
+    pub fn learn_model(&self, model: &crate::model::Model) {
+        for app in model.apps.values() {
+            for secret in app.secrets.values() {
+                self.add(secret.expose());
+            }
+        }
+    }
+
+    /// Learn the values at the sensitive pointers of a desired resource (strings only;
+    /// values still pending are learnt when resolved, through [`Redactor::add`]).
+    pub fn learn_desired(&self, desired: &crate::resource::DesiredResource) {
+        for p in &desired.sensitive {
+            if let Some(serde_json::Value::String(s)) = desired.body.pointer(p) {
+                self.add(s.clone());
+            }
+        }
+    }
+
     /// How many secrets are known.
     pub fn len(&self) -> usize {
         self.secrets.read().map(|v| v.len()).unwrap_or(0)

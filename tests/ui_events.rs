@@ -363,3 +363,31 @@ fn apim_etas_depend_on_the_tier() {
         Some(Duration::from_secs(90))
     );
 }
+
+#[test]
+fn the_redactor_learns_the_sensitive_values_of_desired_resources() {
+    use azlift::kinds::ResourceKind;
+    use azlift::resource::DesiredResource;
+    let desired = DesiredResource {
+        address: addr("apim.logger"),
+        kind: ResourceKind::ApimLogger,
+        arm_type: "Microsoft.ApiManagement/service/loggers".into(),
+        api_version: "2024-05-01".into(),
+        id: "/x".into(),
+        name: "appinsights-logger".into(),
+        body: serde_json::json!({"properties": {"credentials": {"instrumentationKey": "ikey-0000-1111"}, "loggerType": "applicationInsights"}}),
+        pending: vec![],
+        sensitive: vec![
+            "/properties/credentials/instrumentationKey".into(),
+            "/missing".into(),
+        ],
+        write_only: vec![],
+        depends_on: BTreeSet::new(),
+        managed: true,
+    };
+    let r = Redactor::new();
+    r.learn_desired(&desired);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r.redact("key=ikey-0000-1111;"), format!("key={SENSITIVE};"));
+    assert_eq!(r.redact("applicationInsights"), "applicationInsights");
+}

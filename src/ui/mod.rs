@@ -5,11 +5,13 @@
 //! - [`LineUi`]: one plain line per event when stderr is not a terminal or colour is off;
 //! - [`JsonEvents`]: NDJSON on stdout for CI (`--output json`);
 //! - [`confirm`]: the apply/destroy question, refused in non-interactive runs;
-//! - [`DurationModel`]: the ETAs.
+//! - [`DurationModel`]: the ETAs;
+//! - [`Interrupt`]: Ctrl-C handling (first: start nothing new; second: exit 130).
 
 mod confirm;
 mod eta;
 pub mod format;
+mod interrupt;
 mod json;
 mod lines;
 mod progress;
@@ -19,6 +21,7 @@ use std::sync::Arc;
 
 pub use confirm::{ConfirmError, Interactivity, confirm, confirm_with};
 pub use eta::DurationModel;
+pub use interrupt::{EXIT_INTERRUPTED, Interrupt};
 pub use json::{JsonEvents, render_line};
 pub use lines::LineUi;
 pub use progress::{ProgressUi, eta_left};
