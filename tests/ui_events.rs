@@ -391,3 +391,25 @@ fn the_redactor_learns_the_sensitive_values_of_desired_resources() {
     assert_eq!(r.redact("key=ikey-0000-1111;"), format!("key={SENSITIVE};"));
     assert_eq!(r.redact("applicationInsights"), "applicationInsights");
 }
+
+#[test]
+fn the_sink_follows_output_format_colour_and_terminal() {
+    use azlift::ui::{SinkKind, UiChoice};
+    let human = UiChoice {
+        json: false,
+        no_color: false,
+    };
+    let plain = UiChoice {
+        json: false,
+        no_color: true,
+    };
+    let json = UiChoice {
+        json: true,
+        no_color: false,
+    };
+    assert_eq!(human.kind(true), SinkKind::Progress);
+    assert_eq!(human.kind(false), SinkKind::Lines);
+    assert_eq!(plain.kind(true), SinkKind::Lines);
+    assert_eq!(json.kind(true), SinkKind::Json);
+    assert_eq!(json.kind(false), SinkKind::Json);
+}

@@ -47,18 +47,40 @@ impl UiChoice {
     }
 }
 
-/// The sink for a run: NDJSON on stdout for `--output json`; live progress on a colour
-/// terminal; plain lines on stderr otherwise.
+/// Which kind of sink a run gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkKind {
+    /// NDJSON on stdout.
+    Json,
+    /// Live progress lines on stderr.
+    Progress,
+    /// One plain line per event on stderr.
+    Lines,
+}
+
+impl UiChoice {
+    /// NDJSON for `--output json`; live progress on a terminal with colour; plain lines
+    /// otherwise.
+    pub fn kind(&self, stderr_is_terminal: bool) -> SinkKind {
+        if self.json {
+            SinkKind::Json
+        } else if !self.no_color && stderr_is_terminal {
+            SinkKind::Progress
+        } else {
+            SinkKind::Lines
+        }
+    }
+}
+
+/// The sink for a run (see [`UiChoice::kind`]).
 pub fn sink_for(
     choice: UiChoice,
     redactor: Arc<Redactor>,
     model: DurationModel,
 ) -> Arc<dyn EventSink> {
-    if choice.json {
-        Arc::new(JsonEvents::stdout(redactor))
-    } else if !choice.no_color && std::io::stderr().is_terminal() {
-        Arc::new(ProgressUi::stderr(redactor, model))
-    } else {
-        Arc::new(LineUi::stderr(redactor, model))
+    match choice.kind(std::io::stderr().is_terminal()) {
+        SinkKind::Json => Arc::new(JsonEvents::stdout(redactor)),
+        SinkKind::Progress => Arc::new(ProgressUi::stderr(redactor, model)),
+        SinkKind::Lines => Arc::new(LineUi::stderr(redactor, model)),
     }
 }
