@@ -553,3 +553,44 @@ async fn concurrent_records_from_many_tasks_lose_nothing() {
     assert_eq!(stored.serial, 20);
     assert_eq!(stored.resources.len(), 20);
 }
+
+#[tokio::test]
+async fn a_run_can_wait_for_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let b: Arc<dyn StateBackend> = Arc::new(backend(&dir));
+    let first = b.lock(&LockInfo::current("azlift up")).await.unwrap();
+    // Without waiting: refused at once.
+    let err =
+        azlift::state::lock_waiting(b.as_ref(), &LockInfo::current("azlift up"), Duration::ZERO)
+            .await
+            .unwrap_err();
+    assert!(matches!(err, StateError::Locked { .. }));
+    // Waiting: gets it once the holder lets go.
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        drop(first);
+    });
+    let s = StateSession::open_waiting(
+        b.clone(),
+        &LockInfo::current("azlift up"),
+        "dev",
+        Arc::default(),
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    release.await.unwrap();
+    assert_eq!(s.lock_info().command, "azlift up");
+    // A wait that runs out names the holder.
+    let err = StateSession::open_waiting(
+        b.clone(),
+        &LockInfo::current("azlift down"),
+        "dev",
+        Arc::default(),
+        Duration::from_millis(200),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("`azlift up`"), "{err}");
+}

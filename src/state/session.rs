@@ -2,6 +2,7 @@
 //! write after every recorded resource. Shared by the scheduler's tasks through `&self`.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
@@ -29,7 +30,19 @@ impl StateSession {
         environment: &str,
         secrets: Arc<Redactor>,
     ) -> Result<Self, StateError> {
-        let lock = backend.lock(who).await?;
+        Self::open_waiting(backend, who, environment, secrets, Duration::ZERO).await
+    }
+
+    /// [`StateSession::open`], but while another run holds the lock, try again for up to
+    /// `wait` (`--lock-timeout`) before failing with that holder named.
+    pub async fn open_waiting(
+        backend: Arc<dyn StateBackend>,
+        who: &LockInfo,
+        environment: &str,
+        secrets: Arc<Redactor>,
+        wait: Duration,
+    ) -> Result<Self, StateError> {
+        let lock = lock_waiting(backend.as_ref(), who, wait).await?;
         let doc = match backend.read().await {
             Ok(Some(doc)) if doc.environment != environment => {
                 let err = StateError::EnvironmentMismatch {
@@ -108,5 +121,24 @@ impl StateSession {
     /// Release the lock.
     pub async fn close(self) -> Result<(), StateError> {
         self.backend.unlock(self.lock).await
+    }
+}
+
+/// Take `backend`'s lock, retrying every half second (or less) for up to `wait` while another
+/// run holds it. With a zero `wait` this is one attempt.
+pub async fn lock_waiting(
+    backend: &dyn StateBackend,
+    who: &LockInfo,
+    wait: Duration,
+) -> Result<StateLock, StateError> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match backend.lock(who).await {
+            Err(StateError::Locked { .. }) if Instant::now() < deadline => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                tokio::time::sleep(left.min(Duration::from_millis(500))).await;
+            }
+            other => return other,
+        }
     }
 }
