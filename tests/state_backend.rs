@@ -594,3 +594,53 @@ async fn a_run_can_wait_for_the_lock() {
     .unwrap();
     assert!(err.to_string().contains("`azlift up`"), "{err}");
 }
+
+mod canonical_hash {
+    use azlift::state::{canonical_json, hash_value};
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-zA-Z0-9 \"\\\\/é]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z]{1,4}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// The same value with every object's keys inserted in reverse order.
+    fn reversed(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut out = Map::new();
+                for (k, x) in m.iter().rev() {
+                    out.insert(k.clone(), reversed(x));
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(reversed).collect()),
+            other => other.clone(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn key_order_never_changes_the_hash(v in json()) {
+            prop_assert_eq!(hash_value(&v), hash_value(&reversed(&v)));
+        }
+
+        #[test]
+        fn canonical_json_reads_back_as_the_same_value(v in json()) {
+            let back: Value = serde_json::from_str(&canonical_json(&v)).unwrap();
+            prop_assert_eq!(back, v);
+        }
+    }
+}
