@@ -413,3 +413,89 @@ fn the_sink_follows_output_format_colour_and_terminal() {
     assert_eq!(json.kind(true), SinkKind::Json);
     assert_eq!(json.kind(false), SinkKind::Json);
 }
+
+/// A terminal that records everything drawn on it.
+#[derive(Debug, Clone, Default)]
+struct RecordingTerm(Arc<Mutex<String>>);
+
+impl RecordingTerm {
+    /// What was drawn once `needle` appears (or after 10 s, for the assertion to show).
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let drawn = self.0.lock().unwrap().clone();
+            if drawn.contains(needle) || std::time::Instant::now() > deadline {
+                return drawn;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl indicatif::TermLike for RecordingTerm {
+    fn width(&self) -> u16 {
+        120
+    }
+    fn move_cursor_up(&self, _n: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _n: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _n: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _n: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        let mut t = self.0.lock().unwrap();
+        t.push_str(s);
+        t.push('\n');
+        Ok(())
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.lock().unwrap().push_str(s);
+        Ok(())
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_progress_ui_draws_one_line_per_resource_with_its_eta() {
+    let term = RecordingTerm::default();
+    let target = indicatif::ProgressDrawTarget::term_like(Box::new(term.clone()));
+    let ui = ProgressUi::with_target(target, redactor(), DurationModel::new());
+    let events = run_events();
+    ui.emit(events[1].clone()); // workspace started, eta 12s
+    ui.emit(events[4].clone()); // app started, no eta: the model's 55s
+    let drawn = term.wait_for("s left");
+    assert!(drawn.contains("+ monitoring.workspace creating"), "{drawn}");
+    assert!(drawn.contains("~ app.task-api updating"), "{drawn}");
+    assert!(drawn.contains("s left"), "{drawn}");
+    for e in &events[5..] {
+        ui.emit(e.clone());
+    }
+    ui.emit(events[3].clone());
+    std::thread::sleep(Duration::from_millis(200));
+    let drawn = term.0.lock().unwrap().clone();
+    assert!(
+        drawn.contains("+ monitoring.workspace: created in 9.2s"),
+        "{drawn}"
+    );
+    assert!(
+        drawn.contains("! app.task-api: failed: ContainerAppSecretInvalid"),
+        "{drawn}"
+    );
+    assert!(drawn.contains("Finished with errors in 1m01s"), "{drawn}");
+    assert!(
+        !drawn.contains(SECRET) && !drawn.contains("InstrumentationKey"),
+        "{drawn}"
+    );
+    assert_eq!(ui.in_flight(), 0);
+}
