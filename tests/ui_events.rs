@@ -472,6 +472,8 @@ fn the_progress_ui_draws_one_line_per_resource_with_its_eta() {
     let target = indicatif::ProgressDrawTarget::term_like(Box::new(term.clone()));
     let ui = ProgressUi::with_target(target, redactor(), DurationModel::new());
     let events = run_events();
+    ui.emit(events[0].clone()); // plan: 4 changes
+    assert!(term.wait_for("0/4 changes").contains("0/4 changes"));
     ui.emit(events[1].clone()); // workspace started, eta 12s
     ui.emit(events[4].clone()); // app started, no eta: the model's 55s
     let drawn = term.wait_for("s left");
