@@ -525,7 +525,7 @@ async fn a_session_refuses_the_state_of_another_environment() {
     b.lock(&LockInfo::current("azlift up")).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_records_from_many_tasks_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let b: Arc<dyn StateBackend> = Arc::new(backend(&dir));
@@ -550,8 +550,10 @@ async fn concurrent_records_from_many_tasks_lose_nothing() {
         t.await.unwrap().unwrap();
     }
     let stored = b.read().await.unwrap().unwrap();
-    assert_eq!(stored.serial, 20);
     assert_eq!(stored.resources.len(), 20);
+    // Records that finish together share a write; never more writes than records.
+    assert!((1..=20).contains(&stored.serial), "{}", stored.serial);
+    assert_eq!(s.document().await, stored);
 }
 
 #[tokio::test]
