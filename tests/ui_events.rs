@@ -138,6 +138,13 @@ fn ndjson_sink_writes_one_parseable_redacted_object_per_line() {
     for e in run_events() {
         sink.emit(e);
     }
+    // With a duration model, a start without an ETA gets the model's.
+    let with_model = Buffer::default();
+    JsonEvents::new(Box::new(with_model.clone()), redactor())
+        .with_model(DurationModel::new())
+        .emit(run_events()[4].clone());
+    let v: serde_json::Value = serde_json::from_str(with_model.text().trim()).unwrap();
+    assert_eq!(v["eta_secs"], 55.0);
     let text = buf.text();
     assert!(
         !text.contains(SECRET) && !text.contains("InstrumentationKey"),

@@ -79,7 +79,7 @@ pub fn sink_for(
     model: DurationModel,
 ) -> Arc<dyn EventSink> {
     match choice.kind(std::io::stderr().is_terminal()) {
-        SinkKind::Json => Arc::new(JsonEvents::stdout(redactor)),
+        SinkKind::Json => Arc::new(JsonEvents::stdout(redactor).with_model(model)),
         SinkKind::Progress => Arc::new(ProgressUi::stderr(redactor, model)),
         SinkKind::Lines => Arc::new(LineUi::stderr(redactor, model)),
     }
