@@ -294,22 +294,48 @@ impl Redactor {
         r
     }
 
-    /// Learn one more secret value. Empty values are ignored.
+    /// Learn one more secret value. Empty values are ignored. Its JSON-escaped form (a secret
+    /// with quotes or backslashes, echoed inside an ARM error body) is learnt too.
     pub fn add(&self, secret: impl Into<String>) {
         let secret = secret.into();
         if secret.is_empty() {
             return;
         }
+        let escaped = serde_json::to_string(&secret)
+            .ok()
+            .map(|q| q[1..q.len() - 1].to_string())
+            .filter(|e| *e != secret);
         if let Ok(mut v) = self.secrets.write() {
-            if !v.contains(&secret) {
-                v.push(secret);
-                // Longest first, so a secret containing another is removed whole.
-                v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            for s in std::iter::once(secret).chain(escaped) {
+                if !v.contains(&s) {
+                    v.push(s);
+                }
+            }
+            // Longest first, so a secret containing another is removed whole.
+            v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+
+    /// Learn every secret of the project model (app secrets).
+    pub fn learn_model(&self, model: &crate::model::Model) {
+        for app in model.apps.values() {
+            for secret in app.secrets.values() {
+                self.add(secret.expose());
             }
         }
     }
 
-    /// How many secrets are known.
+    /// Learn the values at the sensitive pointers of a desired resource (strings only;
+    /// values still pending are learnt when resolved, through [`Redactor::add`]).
+    pub fn learn_desired(&self, desired: &crate::resource::DesiredResource) {
+        for p in &desired.sensitive {
+            if let Some(serde_json::Value::String(s)) = desired.body.pointer(p) {
+                self.add(s.clone());
+            }
+        }
+    }
+
+    /// How many values are searched for (secrets and their JSON-escaped forms).
     pub fn len(&self) -> usize {
         self.secrets.read().map(|v| v.len()).unwrap_or(0)
     }
@@ -423,6 +449,16 @@ mod tests {
         let r = Redactor::new();
         let s = "env=\"InstrumentationKey=abc;IngestionEndpoint=https://x/\" ok";
         assert_eq!(r.redact(s), "env=\"(sensitive)\" ok");
+    }
+
+    #[test]
+    fn json_escaped_forms_of_secrets_are_removed_too() {
+        let r = Redactor::with_secrets([r#"pa"ss\word"#]);
+        assert_eq!(
+            r.redact(r#"{"value":"pa\"ss\\word"}"#),
+            r#"{"value":"(sensitive)"}"#
+        );
+        assert_eq!(r.redact(r#"raw pa"ss\word"#), "raw (sensitive)");
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub fn arm_type_of_id(id: &str) -> Option<String> {
     }
     let namespace = segs[5];
     let rest = &segs[6..];
-    if rest.len() % 2 != 0 || rest.iter().any(|s| s.eq_ignore_ascii_case("providers")) {
+    if !rest.len().is_multiple_of(2) || rest.iter().any(|s| s.eq_ignore_ascii_case("providers")) {
         return None;
     }
     let types: Vec<&str> = rest.iter().step_by(2).copied().collect();

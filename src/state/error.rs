@@ -15,7 +15,7 @@ pub enum StateError {
         )
     )]
     Locked {
-        holder: Option<LockInfo>,
+        holder: Option<Box<LockInfo>>,
         path: PathBuf,
     },
 
@@ -100,10 +100,9 @@ pub enum StateError {
     Serialise(#[source] serde_json::Error),
 }
 
-fn locked_message(holder: &Option<LockInfo>) -> String {
+fn locked_message(holder: &Option<Box<LockInfo>>) -> String {
     match holder {
         Some(h) => format!("state is locked by {h}"),
-        None => "state is locked by another azlift process (its holder info is not readable yet)"
-            .to_string(),
+        None => "state is locked by another process (its holder info is not readable)".to_string(),
     }
 }

@@ -179,7 +179,7 @@ impl StateBackend for LocalBackend {
             Err(fs4::TryLockError::WouldBlock) => {
                 let mut text = String::new();
                 let _ = file.read_to_string(&mut text);
-                let holder = serde_json::from_str::<LockInfo>(&text).ok();
+                let holder = serde_json::from_str::<LockInfo>(&text).ok().map(Box::new);
                 return Err(StateError::Locked { holder, path });
             }
             Err(fs4::TryLockError::Error(e)) => return Err(io("lock", &path, e)),

@@ -22,4 +22,4 @@ pub use error::StateError;
 pub use guard::{check_document, check_entry};
 pub use hash::{applied_hash, canonical_json, hash_value, write_only_hashes};
 pub use local::LocalBackend;
-pub use session::StateSession;
+pub use session::{StateSession, lock_waiting};

@@ -1,7 +1,13 @@
 //! A run's hold on state: the lock for the whole run, the document in memory, and an atomic
 //! write after every recorded resource. Shared by the scheduler's tasks through `&self`.
+//!
+//! Writes are group-committed: a record returns once a write that includes it is durable.
+//! When several tasks finish while a write is under way, the next write carries all of
+//! them, so state never costs more than one write (two fsyncs) per burst of finished
+//! resources, however high the parallelism.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
@@ -16,7 +22,10 @@ use super::guard::{check_document, check_entry};
 pub struct StateSession {
     backend: Arc<dyn StateBackend>,
     lock: StateLock,
-    doc: Mutex<StateDocument>,
+    /// The latest document (with changes maybe not yet written) and its change count.
+    doc: Mutex<(StateDocument, u64)>,
+    /// Held while writing; holds the change count of the last durable write.
+    written: Mutex<u64>,
     secrets: Arc<Redactor>,
 }
 
@@ -29,7 +38,19 @@ impl StateSession {
         environment: &str,
         secrets: Arc<Redactor>,
     ) -> Result<Self, StateError> {
-        let lock = backend.lock(who).await?;
+        Self::open_waiting(backend, who, environment, secrets, Duration::ZERO).await
+    }
+
+    /// [`StateSession::open`], but while another run holds the lock, try again for up to
+    /// `wait` (`--lock-timeout`) before failing with that holder named.
+    pub async fn open_waiting(
+        backend: Arc<dyn StateBackend>,
+        who: &LockInfo,
+        environment: &str,
+        secrets: Arc<Redactor>,
+        wait: Duration,
+    ) -> Result<Self, StateError> {
+        let lock = lock_waiting(backend.as_ref(), who, wait).await?;
         let doc = match backend.read().await {
             Ok(Some(doc)) if doc.environment != environment => {
                 let err = StateError::EnvironmentMismatch {
@@ -50,14 +71,15 @@ impl StateSession {
         Ok(StateSession {
             backend,
             lock,
-            doc: Mutex::new(doc),
+            doc: Mutex::new((doc, 0)),
+            written: Mutex::new(0),
             secrets,
         })
     }
 
-    /// A copy of the document as it is now.
+    /// A copy of the document as it is now (including changes being written).
     pub async fn document(&self) -> StateDocument {
-        self.doc.lock().await.clone()
+        self.doc.lock().await.0.clone()
     }
 
     /// Who holds the lock (this run).
@@ -65,48 +87,90 @@ impl StateSession {
         self.lock.info()
     }
 
-    /// Record (insert or replace) one entry and write the document. A refused entry (it
-    /// holds a secret) or a failed write leaves the document as it was.
+    /// Record (insert or replace) one entry and return once it is written. An entry that
+    /// holds a secret is refused and never enters the document. If the write fails, the
+    /// entry stays in the document in memory (the resource exists) and the next write
+    /// carries it.
     pub async fn record(&self, entry: StateEntry) -> Result<(), StateError> {
         check_entry(&entry, &self.secrets)?;
-        let mut doc = self.doc.lock().await;
-        let mut next = doc.clone();
-        next.resources.insert(entry.address.clone(), entry);
-        self.backend.write(&mut next, &self.lock).await?;
-        *doc = next;
-        Ok(())
+        let change = {
+            let mut doc = self.doc.lock().await;
+            doc.0.resources.insert(entry.address.clone(), entry);
+            doc.1 += 1;
+            doc.1
+        };
+        self.commit(change).await
     }
 
-    /// Forget one entry (the resource itself is not touched) and write the document.
-    /// Returns the entry, `None` (and no write) when it was not there.
+    /// Forget one entry (the resource itself is not touched) and return once that is
+    /// written. Returns the entry, `None` (and no write) when it was not there.
     pub async fn forget(
         &self,
         address: &ResourceAddress,
     ) -> Result<Option<StateEntry>, StateError> {
-        let mut doc = self.doc.lock().await;
-        if !doc.resources.contains_key(address) {
-            return Ok(None);
-        }
-        let mut next = doc.clone();
-        let removed = next.resources.remove(address);
-        self.backend.write(&mut next, &self.lock).await?;
-        *doc = next;
-        Ok(removed)
+        let (removed, change) = {
+            let mut doc = self.doc.lock().await;
+            let Some(removed) = doc.0.resources.remove(address) else {
+                return Ok(None);
+            };
+            doc.1 += 1;
+            (removed, doc.1)
+        };
+        self.commit(change).await?;
+        Ok(Some(removed))
     }
 
     /// Write the document as it is (for a run that changed nothing but wants the state
-    /// created, or after a batch of in-memory edits), after checking it holds no secret.
+    /// created), after checking it holds no secret.
     pub async fn save(&self) -> Result<(), StateError> {
-        let mut doc = self.doc.lock().await;
-        check_document(&doc, &self.secrets)?;
-        let mut next = doc.clone();
-        self.backend.write(&mut next, &self.lock).await?;
-        *doc = next;
+        let change = {
+            let mut doc = self.doc.lock().await;
+            check_document(&doc.0, &self.secrets)?;
+            doc.1 += 1;
+            doc.1
+        };
+        self.commit(change).await
+    }
+
+    /// Make change number `change` durable: return at once if a write since included it,
+    /// otherwise write the latest document (which includes every change so far).
+    async fn commit(&self, change: u64) -> Result<(), StateError> {
+        let mut written = self.written.lock().await;
+        if *written >= change {
+            return Ok(());
+        }
+        let (mut snapshot, upto) = {
+            let doc = self.doc.lock().await;
+            (doc.0.clone(), doc.1)
+        };
+        self.backend.write(&mut snapshot, &self.lock).await?;
+        // Writes are serialised by `written`, so the stored serial is this one.
+        self.doc.lock().await.0.serial = snapshot.serial;
+        *written = upto;
         Ok(())
     }
 
     /// Release the lock.
     pub async fn close(self) -> Result<(), StateError> {
         self.backend.unlock(self.lock).await
+    }
+}
+
+/// Take `backend`'s lock, retrying every half second (or less) for up to `wait` while another
+/// run holds it. With a zero `wait` this is one attempt.
+pub async fn lock_waiting(
+    backend: &dyn StateBackend,
+    who: &LockInfo,
+    wait: Duration,
+) -> Result<StateLock, StateError> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match backend.lock(who).await {
+            Err(StateError::Locked { .. }) if Instant::now() < deadline => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                tokio::time::sleep(left.min(Duration::from_millis(500))).await;
+            }
+            other => return other,
+        }
     }
 }

@@ -7,7 +7,7 @@ use crate::events::{Event, PlanCounts};
 /// `0.4s`, `12s`, `3m05s`, `1h02m`.
 pub fn duration(d: Duration) -> String {
     let secs = d.as_secs();
-    if secs < 10 && d.as_millis() % 1000 != 0 {
+    if secs < 10 && !d.as_millis().is_multiple_of(1000) {
         format!("{:.1}s", d.as_secs_f64())
     } else if secs < 60 {
         format!("{secs}s")

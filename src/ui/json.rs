@@ -9,11 +9,14 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::events::{Event, EventSink, Redactor};
+use crate::ui::eta::DurationModel;
+use crate::ui::lines::fill_eta;
 
 /// Writes each event as one line of JSON.
 pub struct JsonEvents {
     out: Mutex<Box<dyn Write + Send>>,
     redactor: Arc<Redactor>,
+    model: Option<DurationModel>,
 }
 
 impl JsonEvents {
@@ -26,12 +29,22 @@ impl JsonEvents {
         JsonEvents {
             out: Mutex::new(out),
             redactor,
+            model: None,
         }
+    }
+
+    /// Fill `eta_secs` of started resources from `model` when the core gave none.
+    pub fn with_model(mut self, model: DurationModel) -> Self {
+        self.model = Some(model);
+        self
     }
 }
 
 impl EventSink for JsonEvents {
-    fn emit(&self, e: Event) {
+    fn emit(&self, mut e: Event) {
+        if let Some(model) = &self.model {
+            fill_eta(&mut e, model);
+        }
         let line = render_line(&e, OffsetDateTime::now_utc(), &self.redactor);
         if let Ok(mut out) = self.out.lock() {
             // A closed stdout (a pipe to `head`) must not stop the run.

@@ -5,11 +5,13 @@
 //! - [`LineUi`]: one plain line per event when stderr is not a terminal or colour is off;
 //! - [`JsonEvents`]: NDJSON on stdout for CI (`--output json`);
 //! - [`confirm`]: the apply/destroy question, refused in non-interactive runs;
-//! - [`DurationModel`]: the ETAs.
+//! - [`DurationModel`]: the ETAs;
+//! - [`Interrupt`]: Ctrl-C handling (first: start nothing new; second: exit 130).
 
 mod confirm;
 mod eta;
 pub mod format;
+mod interrupt;
 mod json;
 mod lines;
 pub mod plan_view;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 
 pub use confirm::{ConfirmError, Interactivity, confirm, confirm_with};
 pub use eta::DurationModel;
+pub use interrupt::{EXIT_INTERRUPTED, Interrupt};
 pub use json::{JsonEvents, render_line};
 pub use lines::LineUi;
 pub use progress::{ProgressUi, eta_left};
@@ -45,18 +48,40 @@ impl UiChoice {
     }
 }
 
-/// The sink for a run: NDJSON on stdout for `--output json`; live progress on a colour
-/// terminal; plain lines on stderr otherwise.
+/// Which kind of sink a run gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkKind {
+    /// NDJSON on stdout.
+    Json,
+    /// Live progress lines on stderr.
+    Progress,
+    /// One plain line per event on stderr.
+    Lines,
+}
+
+impl UiChoice {
+    /// NDJSON for `--output json`; live progress on a terminal with colour; plain lines
+    /// otherwise.
+    pub fn kind(&self, stderr_is_terminal: bool) -> SinkKind {
+        if self.json {
+            SinkKind::Json
+        } else if !self.no_color && stderr_is_terminal {
+            SinkKind::Progress
+        } else {
+            SinkKind::Lines
+        }
+    }
+}
+
+/// The sink for a run (see [`UiChoice::kind`]).
 pub fn sink_for(
     choice: UiChoice,
     redactor: Arc<Redactor>,
     model: DurationModel,
 ) -> Arc<dyn EventSink> {
-    if choice.json {
-        Arc::new(JsonEvents::stdout(redactor))
-    } else if !choice.no_color && std::io::stderr().is_terminal() {
-        Arc::new(ProgressUi::stderr(redactor, model))
-    } else {
-        Arc::new(LineUi::stderr(redactor, model))
+    match choice.kind(std::io::stderr().is_terminal()) {
+        SinkKind::Json => Arc::new(JsonEvents::stdout(redactor).with_model(model)),
+        SinkKind::Progress => Arc::new(ProgressUi::stderr(redactor, model)),
+        SinkKind::Lines => Arc::new(LineUi::stderr(redactor, model)),
     }
 }

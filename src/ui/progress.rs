@@ -26,6 +26,8 @@ pub struct ProgressUi {
 struct Inner {
     model: DurationModel,
     bars: HashMap<ResourceAddress, Running>,
+    /// The overall line (`[00:01:12] ====>---- 3/12 changes`), once the plan is known.
+    overall: Option<ProgressBar>,
 }
 
 struct Running {
@@ -52,6 +54,7 @@ impl ProgressUi {
             inner: Mutex::new(Inner {
                 model,
                 bars: HashMap::new(),
+                overall: None,
             }),
         }
     }
@@ -83,7 +86,33 @@ impl EventSink for ProgressUi {
             return;
         };
         fill_eta(&mut e, &inner.model);
+        if let (
+            Some(o),
+            Event::ResourceDone { .. }
+            | Event::ResourceFailed { .. }
+            | Event::ResourceSkipped { .. },
+        ) = (&inner.overall, &e)
+        {
+            o.inc(1);
+        }
         match &e {
+            Event::PlanReady { counts } => {
+                let total = counts.create + counts.update + counts.replace + counts.delete;
+                if total > 0 && inner.overall.is_none() {
+                    let bar = self.multi.add(ProgressBar::new(total as u64));
+                    bar.set_style(overall_style());
+                    bar.enable_steady_tick(TICK * 4);
+                    inner.overall = Some(bar);
+                }
+                self.println(&format::line(&e));
+            }
+            Event::Summary { .. } | Event::Interrupted { .. } => {
+                if let Some(o) = inner.overall.take() {
+                    o.finish_and_clear();
+                    self.multi.remove(&o);
+                }
+                self.println(&format::line(&e));
+            }
             Event::ResourceStarted {
                 address,
                 action,
@@ -129,6 +158,12 @@ impl EventSink for ProgressUi {
             _ => self.println(&format::line(&e)),
         }
     }
+}
+
+fn overall_style() -> ProgressStyle {
+    ProgressStyle::with_template("[{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} changes")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
 fn running_style(eta: Option<Duration>) -> ProgressStyle {

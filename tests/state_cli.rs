@@ -1,0 +1,320 @@
+//! `azlift state list|show|rm|import` and `azlift output` against a state file on disk,
+//! including a run that finds the state locked by another process.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use assert_cmd::Command;
+use azlift::events::Redactor;
+use azlift::resource::ResourceAddress;
+use azlift::state::{LocalBackend, LockInfo, StateBackend, StateEntry, StateSession};
+use predicates::prelude::*;
+use serde_json::json;
+
+const SUB: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-blog";
+
+fn entry(
+    address: &str,
+    arm_type: &str,
+    name: &str,
+    outputs: BTreeMap<String, serde_json::Value>,
+) -> StateEntry {
+    StateEntry {
+        address: ResourceAddress::new(address),
+        id: format!("{SUB}/providers/{arm_type}/{name}"),
+        arm_type: arm_type.into(),
+        api_version: "2026-07-01".into(),
+        applied_hash: "ab".repeat(32),
+        write_only_hashes: BTreeMap::new(),
+        outputs,
+        depends_on: BTreeSet::new(),
+        managed: true,
+        last_duration_secs: Some(31.0),
+        updated_at: time::macros::datetime!(2026-11-25 12:00:00 UTC),
+    }
+}
+
+/// A project folder with a state holding an app, a workspace and App Insights.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let backend =
+            LocalBackend::for_manifest(&dir.path().join("azlift.toml"), "default").unwrap();
+        let s = StateSession::open(
+            Arc::new(backend),
+            &LockInfo::current("test"),
+            "default",
+            Arc::new(Redactor::new()),
+        )
+        .await
+        .unwrap();
+        s.record(entry(
+            "app.task-api",
+            "Microsoft.App/containerApps",
+            "task-api",
+            BTreeMap::from([(
+                "fqdn".to_string(),
+                json!("task-api.nicesky-1234.eastus.azurecontainerapps.io"),
+            )]),
+        ))
+        .await
+        .unwrap();
+        s.record(entry(
+            "monitoring.workspace",
+            "Microsoft.OperationalInsights/workspaces",
+            "blog-logs",
+            BTreeMap::from([(
+                "customer_id".to_string(),
+                json!("9f1c0000-0000-4000-8000-000000000001"),
+            )]),
+        ))
+        .await
+        .unwrap();
+        s.record(entry(
+            "monitoring.app_insights",
+            "Microsoft.Insights/components",
+            "blog-ai",
+            BTreeMap::new(),
+        ))
+        .await
+        .unwrap();
+        s.close().await.unwrap();
+    });
+    dir
+}
+
+fn azlift(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("azlift").unwrap();
+    c.current_dir(dir)
+        .env_remove("AZLIFT_ENV")
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn state_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join(".azlift/default/state.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn list_and_show() {
+    let dir = project();
+    azlift(dir.path())
+        .args(["state", "list"])
+        .assert()
+        .success()
+        .stdout("app.task-api\nmonitoring.app_insights\nmonitoring.workspace\n");
+    azlift(dir.path())
+        .args(["state", "show", "app.task-api"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "type          = Microsoft.App/containerApps",
+        ))
+        .stdout(predicate::str::contains(
+            "fqdn = \"task-api.nicesky-1234.eastus.azurecontainerapps.io\"",
+        ));
+    let out = azlift(dir.path())
+        .args(["--output", "json", "state", "show", "app.task-api"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["id"],
+        format!("{SUB}/providers/Microsoft.App/containerApps/task-api")
+    );
+    azlift(dir.path())
+        .args(["state", "show", "app.task-apj"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("app.task-apj is not in state"))
+        .stderr(predicate::str::contains("did you mean `app.task-api`?"));
+}
+
+#[test]
+fn an_empty_or_missing_state_lists_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    azlift(dir.path())
+        .args(["state", "list"])
+        .assert()
+        .success()
+        .stdout("");
+    azlift(dir.path())
+        .arg("output")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "no state for environment `default`",
+        ));
+}
+
+#[test]
+fn rm_forgets_and_bumps_the_serial() {
+    let dir = project();
+    let before = state_json(dir.path());
+    azlift(dir.path())
+        .args(["state", "rm", "app.task-api"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("The resource itself still exists"));
+    let after = state_json(dir.path());
+    assert_eq!(after["serial"], before["serial"].as_u64().unwrap() + 1);
+    assert_eq!(after["lineage"], before["lineage"]);
+    assert!(after["resources"].get("app.task-api").is_none());
+    azlift(dir.path())
+        .args(["state", "rm", "app.nope"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("app.nope is not in state"));
+}
+
+#[test]
+fn import_records_type_and_api_version_from_the_id() {
+    let dir = project();
+    let id = format!(
+        "{SUB}/providers/Microsoft.ApiManagement/service/blog-apim/loggers/appinsights-logger"
+    );
+    azlift(dir.path())
+        .args(["state", "import", "apim.logger", &id])
+        .assert()
+        .success();
+    let v = state_json(dir.path());
+    let e = &v["resources"]["apim.logger"];
+    assert_eq!(e["type"], "Microsoft.ApiManagement/service/loggers");
+    assert_eq!(e["api_version"], "2024-05-01");
+    assert_eq!(e["applied_hash"], "");
+    assert_eq!(e["managed"], true);
+    azlift(dir.path())
+        .args(["state", "import", "apim.logger", &id])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("apim.logger is already in state"));
+    let vault = format!("{SUB}/providers/Microsoft.KeyVault/vaults/kv");
+    azlift(dir.path())
+        .args(["state", "import", "resource.vault", &vault])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "no api-version for Microsoft.KeyVault/vaults",
+        ));
+    azlift(dir.path())
+        .args([
+            "state",
+            "import",
+            "resource.vault",
+            &vault,
+            "--api-version",
+            "2023-07-01",
+        ])
+        .assert()
+        .success();
+    azlift(dir.path())
+        .args(["state", "import", "x.y", "/not/an/id"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is not an ARM resource id"));
+}
+
+#[test]
+fn outputs_come_from_state_and_secrets_stay_masked() {
+    let dir = project();
+    azlift(dir.path())
+        .arg("output")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "app.task-api.fqdn = \"task-api.nicesky-1234.eastus.azurecontainerapps.io\"",
+        ))
+        .stdout(predicate::str::contains(
+            "monitoring.workspace.customer_id = \"9f1c0000-0000-4000-8000-000000000001\"",
+        ))
+        .stdout(predicate::str::contains(
+            "monitoring.app_insights.connection_string = (sensitive)",
+        ))
+        .stdout(predicate::str::contains(
+            "monitoring.workspace.primary_shared_key = (sensitive)",
+        ));
+    azlift(dir.path())
+        .args(["output", "app.task-api.fqdn"])
+        .assert()
+        .success()
+        .stdout("task-api.nicesky-1234.eastus.azurecontainerapps.io\n");
+    azlift(dir.path())
+        .args(["output", "monitoring.app_insights.connection_string"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is a secret"));
+    azlift(dir.path())
+        .args(["output", "--show-secrets"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "secret outputs are not available in this version",
+        ));
+    let out = azlift(dir.path())
+        .args(["--output", "json", "output", "monitoring.app_insights"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["monitoring.app_insights.connection_string"],
+        json!({"sensitive": true, "value": null})
+    );
+    assert_eq!(v["monitoring.app_insights.id"]["sensitive"], false);
+}
+
+#[test]
+fn a_command_that_needs_the_lock_fails_at_once_naming_the_holder() {
+    let dir = project();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let backend = LocalBackend::for_manifest(&dir.path().join("azlift.toml"), "default").unwrap();
+    let lock = rt
+        .block_on(backend.lock(&LockInfo::current("azlift up")))
+        .unwrap();
+    let started = std::time::Instant::now();
+    azlift(dir.path())
+        .args(["state", "rm", "app.task-api"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(format!(
+            "state is locked by {}@",
+            lock.info().user
+        )))
+        .stderr(predicate::str::contains(format!(
+            "(pid {}, `azlift up`) since 20",
+            std::process::id()
+        )));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // Reading needs no lock.
+    azlift(dir.path())
+        .args(["state", "list"])
+        .assert()
+        .success();
+    drop(lock);
+    azlift(dir.path())
+        .args(["state", "rm", "app.task-api"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn environments_have_their_own_state() {
+    let dir = project();
+    azlift(dir.path())
+        .args(["-e", "dev", "state", "list"])
+        .assert()
+        .success()
+        .stdout("");
+    azlift(dir.path())
+        .args(["-e", "../x", "state", "list"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a valid environment name"));
+}
