@@ -401,6 +401,14 @@ pub fn counts(plan: &Plan) -> PlanCounts {
 
 fn emit_summary(sink: &Arc<dyn EventSink>, plan: &Plan, report: &RunReport, started: Instant) {
     use crate::apply::Outcome;
+    if report.cancelled {
+        sink.emit(Event::Interrupted {
+            // Running operations were waited for, so nothing is left in flight.
+            in_flight: Vec::new(),
+            not_started: report.count(|o| matches!(o, Outcome::Cancelled)),
+            forced: false,
+        });
+    }
     let done_with = |a: Action| {
         plan.changes
             .iter()
