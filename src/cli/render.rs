@@ -45,12 +45,9 @@ pub fn run(args: RenderArgs, global: &GlobalArgs) -> CmdResult {
 /// (`azlift::manifest::load`) is merged it says so; at merge it becomes
 /// `azlift::manifest::load(&global.manifest, &options).map(|l| l.model)`.
 pub fn load_model(global: &GlobalArgs) -> miette::Result<Model> {
-    Err(miette::miette!(
-        code = "azlift::not_built",
-        help = "the manifest parser is being built on another branch",
-        "cannot read {}: manifest parser not merged yet",
-        global.manifest.display()
-    ))
+    let opts = azlift::manifest::LoadOptions::from_flags(global.env.clone(), &global.vars)?;
+    let loaded = azlift::manifest::load(&global.manifest, &opts)?;
+    Ok(loaded.model)
 }
 
 /// Subscription from `--subscription` (or `AZURE_SUBSCRIPTION_ID`), else the all-zero id;
