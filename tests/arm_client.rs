@@ -144,9 +144,10 @@ async fn failed_operation_reports_the_deepest_code_first() {
         .await
         .unwrap_err();
     match &err {
-        ArmError::OperationFailed { status, code, .. } => {
-            assert_eq!(*status, OperationStatus::Failed);
-            assert_eq!(code, "ResourceOperationFailure");
+        ArmError::OperationFailed(f) => {
+            assert_eq!(f.status, OperationStatus::Failed);
+            assert_eq!(f.code, "ResourceOperationFailure");
+            assert_eq!(f.resource, id);
         }
         other => panic!("{other:?}"),
     }
@@ -356,17 +357,12 @@ async fn client_errors_are_not_retried() {
         .await
         .unwrap_err();
     match &err {
-        ArmError::Http {
-            status,
-            code,
-            target,
-            request_id,
-            ..
-        } => {
-            assert_eq!(*status, 400);
-            assert_eq!(code, "InvalidRequestContent");
-            assert_eq!(target.as_deref(), Some("sku.name"));
-            assert_eq!(request_id.as_deref(), Some("req-42"));
+        ArmError::Http(h) => {
+            assert_eq!(h.status, 400);
+            assert_eq!(h.code, "InvalidRequestContent");
+            assert_eq!(h.target.as_deref(), Some("sku.name"));
+            assert_eq!(h.request_id.as_deref(), Some("req-42"));
+            assert_eq!(h.method, "PUT");
         }
         other => panic!("{other:?}"),
     }
@@ -679,8 +675,10 @@ async fn polling_urls_on_other_hosts_never_get_the_token() {
 
 #[tokio::test]
 async fn plain_http_endpoint_is_refused() {
-    let mut config = azlift::arm::ArmConfig::default();
-    config.endpoint = azure_core::http::Url::parse("http://127.0.0.1:1").unwrap();
+    let config = azlift::arm::ArmConfig {
+        endpoint: azure_core::http::Url::parse("http://127.0.0.1:1").unwrap(),
+        ..Default::default()
+    };
     let err = ArmClient::new(config).unwrap_err();
     assert!(matches!(err, ArmError::Config(_)));
 }

@@ -34,13 +34,21 @@ async fn local_credential_runs_the_client_secret_flow_against_the_emulator_endpo
     assert_eq!(token.len(), 1);
     assert!(token[0].body.contains("grant_type=client_credentials"));
     assert!(token[0].body.contains("client_id=azlift-local-client"));
-    assert!(token[0].body.contains("scope=https%3A%2F%2Fmanagement.azure.com%2F.default"));
+    assert!(
+        token[0]
+            .body
+            .contains("scope=https%3A%2F%2Fmanagement.azure.com%2F.default")
+    );
     let arm = mock.requests_to("GET", RG);
     assert_eq!(arm[0].authorization.as_deref(), Some("Bearer mock-token-1"));
 
     // The token is cached: a second request asks for no new one.
     rg_get(&mock, &client).await;
-    assert_eq!(mock.requests_to("POST", "/azlift-local/oauth2/v2.0/token").len(), 1);
+    assert_eq!(
+        mock.requests_to("POST", "/azlift-local/oauth2/v2.0/token")
+            .len(),
+        1
+    );
     assert_eq!(client.stats().get, 2);
 }
 
@@ -123,12 +131,21 @@ async fn github_actions_oidc_token_becomes_the_client_assertion() {
 
     let gh = mock.requests_to("GET", "/_apis/pipelines/idtoken");
     assert_eq!(gh.len(), 1);
-    assert_eq!(gh[0].authorization.as_deref(), Some("Bearer gh-request-token"));
+    assert_eq!(
+        gh[0].authorization.as_deref(),
+        Some("Bearer gh-request-token")
+    );
     assert!(gh[0].query.contains("api-version=2.0"));
-    assert!(gh[0].query.contains("audience=api%3A%2F%2FAzureADTokenExchange"));
+    assert!(
+        gh[0]
+            .query
+            .contains("audience=api%3A%2F%2FAzureADTokenExchange")
+    );
     let token = mock.requests_to("POST", "/tenant-2/oauth2/v2.0/token");
     assert!(token[0].body.contains("client_assertion=gh-oidc-jwt"));
-    assert!(token[0].body.contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"));
+    assert!(token[0].body.contains(
+        "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+    ));
     assert!(token[0].body.contains("client_id=app-2"));
     assert_eq!(
         mock.requests_to("GET", RG)[0].authorization.as_deref(),
@@ -139,7 +156,11 @@ async fn github_actions_oidc_token_becomes_the_client_assertion() {
 #[tokio::test]
 async fn github_oidc_service_refusal_names_the_workflow_permission() {
     let mock = MockArm::start().await;
-    mock.always("GET", "/gh", Reply::error(403, "Forbidden", "no id-token permission"));
+    mock.always(
+        "GET",
+        "/gh",
+        Reply::error(403, "Forbidden", "no id-token permission"),
+    );
     let mut config = mock.config();
     config.credential = CredentialSource::Environment;
     let request_url = mock.url("/gh");

@@ -423,7 +423,6 @@ fn from_environment(
         let options = ManagedIdentityCredentialOptions {
             user_assigned_id: client_id.clone().map(UserAssignedId::ClientId),
             client_options: client_options(http, cloud_cfg),
-            ..Default::default()
         };
         let cred = ManagedIdentityCredential::new(Some(options))
             .map_err(|e| missing("ManagedIdentityCredential", &e.to_string(), HINT_MANAGED))?;

@@ -22,7 +22,7 @@ mod throttle;
 pub use client::ArmClient;
 pub use config::{ArmConfig, Bucket, Cloud, PollPolicy, RetryPolicy, ThrottlePolicy, Timeouts};
 pub use credentials::{Credential, CredentialKind, CredentialSource, Env, ProcessEnv};
-pub use error::{ArmError, ErrorDetail, OperationStatus};
+pub use error::{ArmError, ErrorDetail, HttpFailure, OperationFailure, OperationStatus};
 pub use events::{ArmEvent, EventSink, OpContext};
 pub use ops::DeleteOutcome;
 pub use stats::RequestStats;

@@ -258,9 +258,10 @@ async fn handle(
                 .into_response(),
             &headers,
         ),
-        Reply::Empty { status, headers } => {
-            with_headers(StatusCode::from_u16(status).unwrap().into_response(), &headers)
-        }
+        Reply::Empty { status, headers } => with_headers(
+            StatusCode::from_u16(status).unwrap().into_response(),
+            &headers,
+        ),
     }
 }
 
