@@ -702,3 +702,38 @@ async fn operations_can_be_spawned_on_the_multi_threaded_runtime() {
     let handle = tokio::spawn(async move { c.get(&ws_id(), API).await });
     assert!(handle.await.unwrap().unwrap().is_none());
 }
+
+#[tokio::test]
+async fn transient_faults_while_polling_are_retried() {
+    let mock = MockArm::start().await;
+    let id = ws_id();
+    mock.script(
+        "PUT",
+        &id,
+        vec![
+            Reply::json(201, json!({}))
+                .header("azure-asyncoperation", &mock.url("/ops/flaky"))
+                .header("retry-after", "0"),
+        ],
+    );
+    mock.script(
+        "GET",
+        "/ops/flaky",
+        vec![
+            Reply::error(500, "InternalServerError", "poll failed"),
+            Reply::Drop,
+            Reply::json(200, json!({"status": "InProgress"})).header("retry-after", "0"),
+            Reply::error(503, "ServiceUnavailable", "busy"),
+            Reply::json(200, json!({"status": "Succeeded"})),
+        ],
+    );
+    mock.script("GET", &id, vec![Reply::json(200, succeeded("ws1"))]);
+    let c = client(&mock);
+    let body = c
+        .put(&id, API, &json!({}), &OpContext::new())
+        .await
+        .unwrap();
+    assert_eq!(body["name"], "ws1");
+    assert_eq!(mock.requests_to("GET", "/ops/flaky").len(), 5);
+    assert_eq!(c.stats().retries, 3);
+}
