@@ -1,12 +1,140 @@
-//! `azlift validate`.
+//! `azlift validate`: parse and check the manifest; print every diagnostic with
+//! `file:line:col` (human) or one JSON document (`--output json`); exit 1 when invalid.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
 
 use clap::Args;
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use serde_json::json;
 
-use super::{CmdResult, GlobalArgs, not_built};
+use azlift::manifest::{self, Diagnostic, LoadOptions, Loaded};
+use azlift::model::ApimService;
+
+use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {}
 
-pub fn run(_args: ValidateArgs, _global: &GlobalArgs) -> CmdResult {
-    not_built("azlift validate")
+fn to_json(d: &Diagnostic) -> serde_json::Value {
+    json!({
+        "code": d.code,
+        "message": d.message,
+        "file": d.file,
+        "line": d.line,
+        "column": d.column,
+        "help": d.help,
+    })
+}
+
+fn handler(global: &GlobalArgs) -> GraphicalReportHandler {
+    let plain = global.no_color
+        || std::env::var_os("NO_COLOR").is_some()
+        || !std::io::stderr().is_terminal();
+    let theme = if plain {
+        GraphicalTheme::unicode_nocolor()
+    } else {
+        GraphicalTheme::unicode()
+    };
+    GraphicalReportHandler::new_themed(theme)
+}
+
+fn print_human(kind: &str, d: &Diagnostic, handler: &GraphicalReportHandler) {
+    eprintln!("{}: {kind}[{}]: {}", d.location(), d.code, d.message);
+    let mut out = String::new();
+    if handler.render_report(&mut out, d).is_ok() {
+        eprintln!("{out}");
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn summary(loaded: &Loaded, file: &str) -> String {
+    let m = &loaded.model;
+    let apim = match &m.apim {
+        Some(a) => match &a.service {
+            ApimService::Managed { sku, .. } => format!(", APIM ({sku})"),
+            ApimService::Existing { .. } => ", APIM (existing)".to_string(),
+        },
+        None => String::new(),
+    };
+    format!(
+        "{file} is valid: project {} in {} (environment {}): {}, {}, {}{}{}, {}",
+        m.project.name,
+        m.project.location,
+        m.project.environment,
+        count(m.apps.len(), "app", "apps"),
+        count(m.alerts.len(), "alert", "alerts"),
+        count(m.action_groups.len(), "action group", "action groups"),
+        if m.monitoring.is_some() {
+            ", monitoring"
+        } else {
+            ""
+        },
+        apim,
+        count(m.custom.len(), "custom resource", "custom resources"),
+    )
+}
+
+pub fn run(_args: ValidateArgs, global: &GlobalArgs) -> CmdResult {
+    let file = global.manifest.display().to_string();
+    let json_out = global.output == OutputFormat::Json;
+    let opts = match LoadOptions::from_flags(global.env.clone(), &global.vars) {
+        Ok(o) => o,
+        Err(e) if json_out => {
+            let doc = json!({
+                "valid": false,
+                "errors": [{"code": "azlift::manifest::bad_var_flag", "message": e.to_string(),
+                            "file": null, "line": null, "column": null,
+                            "help": "write `--var NAME=VALUE`"}],
+                "warnings": [],
+            });
+            println!("{doc}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let handler = handler(global);
+    match manifest::load(&global.manifest, &opts) {
+        Ok(loaded) => {
+            if json_out {
+                let doc = json!({
+                    "valid": true,
+                    "errors": [],
+                    "warnings": loaded.warnings.iter().map(to_json).collect::<Vec<_>>(),
+                });
+                println!("{doc}");
+            } else {
+                for w in &loaded.warnings {
+                    print_human("warning", w, &handler);
+                }
+                println!("{}", summary(&loaded, &file));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            if json_out {
+                let doc = json!({
+                    "valid": false,
+                    "errors": errors.errors().iter().map(to_json).collect::<Vec<_>>(),
+                    "warnings": errors.warnings().iter().map(to_json).collect::<Vec<_>>(),
+                });
+                println!("{doc}");
+            } else {
+                for e in errors.errors() {
+                    print_human("error", e, &handler);
+                }
+                for w in errors.warnings() {
+                    print_human("warning", w, &handler);
+                }
+                eprintln!(
+                    "{file}: {} found; nothing was changed",
+                    count(errors.errors().len(), "error", "errors")
+                );
+            }
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }

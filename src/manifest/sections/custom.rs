@@ -1,0 +1,205 @@
+//! `[resource.KEY]`: custom resources from a template file (read here, relative to the
+//! manifest), with values and `depends_on` addresses; cycles among them are named.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::model::CustomResource;
+
+use super::super::diagnostic::{code, did_you_mean};
+use super::super::names;
+use super::super::node::{Entry, Node, Span, Value};
+use super::super::reader::{Section, wrong_type};
+use super::Ctx;
+
+const RESOURCE_KEYS: &[&str] = &["template", "values", "depends_on"];
+
+/// Short forms accepted in `depends_on`, and the addresses they stand for.
+fn expand_alias(addr: &str) -> Option<&'static [&'static str]> {
+    match addr {
+        "monitoring" => Some(&["monitoring.workspace", "monitoring.app_insights"]),
+        "apim" => Some(&["apim.service"]),
+        _ => None,
+    }
+}
+
+fn collect_secrets(node: &Node, out: &mut Vec<String>) {
+    match &node.value {
+        Value::Str(s) if node.secret => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|n| collect_secrets(n, out)),
+        Value::Table(t) => t.entries.iter().for_each(|e| collect_secrets(&e.node, out)),
+        _ => {}
+    }
+}
+
+/// Read every `[resource.KEY]`. `known` holds the addresses of the project's other
+/// resources (`app.task-api`, `monitoring.workspace`...), for `depends_on`.
+pub(crate) fn resources(
+    entry: Option<&Entry>,
+    known: &BTreeSet<String>,
+    ctx: &mut Ctx<'_>,
+) -> BTreeMap<String, CustomResource> {
+    let mut out = BTreeMap::new();
+    let Some(entry) = entry else { return out };
+    let Value::Table(t) = &entry.node.value else {
+        wrong_type(
+            &entry.node,
+            "resource",
+            "a table of resources (`[resource.vault]`)",
+            ctx.d,
+        );
+        return out;
+    };
+    let own: BTreeSet<String> = t
+        .entries
+        .iter()
+        .map(|e| format!("resource.{}", e.key))
+        .collect();
+    // Edges between custom resources, with the span of each `depends_on` item.
+    let mut edges: Vec<(String, String, Span)> = Vec::new();
+    for e in &t.entries {
+        if let Err(why) = names::manifest_key(&e.key) {
+            ctx.d.error(
+                code::INVALID_NAME,
+                Some(e.key_span.clone()),
+                format!("resource key `{}` {why}", e.key),
+                None,
+            );
+        }
+        let place = format!("resource.{}", e.key);
+        let Some(s) = Section::open(
+            &e.node,
+            e.key_span.clone(),
+            place.clone(),
+            RESOURCE_KEYS,
+            ctx.d,
+        ) else {
+            continue;
+        };
+        let mut r = CustomResource {
+            template: Default::default(),
+            template_text: String::new(),
+            values: BTreeMap::new(),
+            depends_on: Vec::new(),
+        };
+        if let Some(rel) = s.require_str("template", "\"templates/keyvault.json\"", ctx.d) {
+            let path = ctx.base_dir.join(&rel);
+            let span = s.get("template").map(|n| n.span.clone());
+            match std::fs::read_to_string(&path) {
+                Ok(text) => r.template_text = text,
+                Err(err) => ctx.d.error(
+                    code::IO,
+                    span,
+                    format!("cannot read template `{}`: {err}", path.display()),
+                    Some("template paths are relative to the manifest's folder".into()),
+                ),
+            }
+            r.template = path;
+        }
+        if let Some(node) = s.get("values") {
+            match &node.value {
+                Value::Table(vt) => {
+                    collect_secrets(node, &mut ctx.secrets);
+                    for ve in &vt.entries {
+                        r.values.insert(ve.key.clone(), ve.node.to_json());
+                    }
+                }
+                _ => wrong_type(node, &format!("{place}.values"), "a table", ctx.d),
+            }
+        }
+        if let Some(list) = s.str_list("depends_on", ctx.d) {
+            for (addr, span) in list {
+                let targets: Vec<String> = match expand_alias(&addr) {
+                    Some(all) => all.iter().map(|a| a.to_string()).collect(),
+                    None => vec![addr.clone()],
+                };
+                for target in targets {
+                    if !(known.contains(&target) || own.contains(&target)) {
+                        let candidates = known.iter().chain(own.iter()).map(String::as_str);
+                        let help = did_you_mean(&addr, candidates).unwrap_or_else(|| {
+                            "addresses look like `resource.NAME`, `app.NAME`, `monitoring`, `environment`, `apim`, `action_group.KEY`, `alert.KEY`".into()
+                        });
+                        ctx.d.error(
+                            code::UNKNOWN_REFERENCE,
+                            Some(span.clone()),
+                            format!("[{place}] depends on `{addr}`, which is not in the project"),
+                            Some(help),
+                        );
+                        continue;
+                    }
+                    if r.depends_on.contains(&target) {
+                        ctx.d.error(
+                            code::DUPLICATE,
+                            Some(span.clone()),
+                            format!("[{place}] lists `{target}` twice in `depends_on`"),
+                            None,
+                        );
+                        continue;
+                    }
+                    if own.contains(&target) {
+                        edges.push((place.clone(), target.clone(), span.clone()));
+                    }
+                    r.depends_on.push(target);
+                }
+            }
+        }
+        out.insert(e.key.clone(), r);
+    }
+    report_cycles(&own, &edges, ctx);
+    out
+}
+
+/// Name every cycle among custom resources: `resource.a -> resource.b -> resource.a`.
+fn report_cycles(own: &BTreeSet<String>, edges: &[(String, String, Span)], ctx: &mut Ctx<'_>) {
+    let mut g: DiGraph<&str, ()> = DiGraph::new();
+    let index: BTreeMap<&str, NodeIndex> = own
+        .iter()
+        .map(|a| (a.as_str(), g.add_node(a.as_str())))
+        .collect();
+    for (from, to, _) in edges {
+        if let (Some(&f), Some(&t)) = (index.get(from.as_str()), index.get(to.as_str())) {
+            g.add_edge(f, t, ());
+        }
+    }
+    for scc in tarjan_scc(&g) {
+        let self_loop = scc.len() == 1 && g.contains_edge(scc[0], scc[0]);
+        if scc.len() < 2 && !self_loop {
+            continue;
+        }
+        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+        // Walk from the alphabetically first member along edges inside the component until
+        // a node repeats: the part of the path from that node is a cycle.
+        let Some(&start) = members.iter().min_by_key(|i| g[**i]) else {
+            continue;
+        };
+        let mut path = vec![start];
+        let mut cur = start;
+        loop {
+            let mut nexts: Vec<NodeIndex> =
+                g.neighbors(cur).filter(|n| members.contains(n)).collect();
+            nexts.sort_by_key(|n| g[*n]);
+            let Some(&next) = nexts.first() else { break };
+            if let Some(pos) = path.iter().position(|p| *p == next) {
+                path.drain(..pos);
+                path.push(next);
+                break;
+            }
+            path.push(next);
+            cur = next;
+        }
+        let names: Vec<&str> = path.iter().map(|i| g[*i]).collect();
+        let cycle = names.join(" -> ");
+        let span = edges
+            .iter()
+            .find(|(f, t, _)| names.len() >= 2 && f == names[0] && t == names[1])
+            .map(|(_, _, s)| s.clone());
+        ctx.d.error(
+            code::CYCLE,
+            span,
+            format!("dependency cycle: {cycle}"),
+            Some("remove one of these `depends_on` entries".into()),
+        );
+    }
+}

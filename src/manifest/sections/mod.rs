@@ -1,0 +1,118 @@
+//! Reading the merged, interpolated tree into the [`Model`], one section per file, with the
+//! cross-section checks (references between sections) done in order of dependence.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::model::{Model, Project};
+
+use super::diagnostic::{Diags, code};
+use super::node::{Node, Span, Value};
+use super::reader::Section;
+
+mod alerts;
+mod apim;
+mod apps;
+mod custom;
+mod project;
+
+/// Top-level keys of a manifest.
+pub(crate) const ROOT_KEYS: &[&str] = &[
+    "project",
+    "variables",
+    "monitoring",
+    "action_group",
+    "alert",
+    "environment",
+    "app",
+    "apim",
+    "resource",
+    "env",
+];
+
+/// What the section readers share.
+pub(crate) struct Ctx<'a> {
+    pub d: &'a mut Diags,
+    pub base_dir: &'a Path,
+    /// The project name, or a placeholder when it is missing or invalid.
+    pub project_name: String,
+    /// Where the project name is written (derived-name errors point here).
+    pub project_span: Span,
+    /// Secret values met while reading (app secrets, secret variables in custom values).
+    pub secrets: Vec<String>,
+}
+
+impl Ctx<'_> {
+    /// A secret variable landed in a field that is not secret: remember the value for
+    /// redaction and warn.
+    pub fn note_secret(&mut self, node: &Node, field: &str) {
+        if let Value::Str(s) = &node.value
+            && node.secret
+        {
+            self.secrets.push(s.clone());
+            self.d.warn(
+                code::SECRET_IN_PLAIN_FIELD,
+                Some(node.span.clone()),
+                format!("a secret variable is used in {field}, which Azure stores and shows in clear"),
+                Some("put the value in the app's `secrets` and reference it with `{ secret = \"name\" }`".into()),
+            );
+        }
+    }
+}
+
+/// Build the model from the root table (with `env` and `variables` already taken out).
+pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx<'_>) -> Model {
+    let empty = super::node::Table::default();
+    let root_section = Section::open(root, root.span.clone(), "manifest", ROOT_KEYS, ctx.d);
+    let table = root_section.as_ref().map(|s| s.table).unwrap_or(&empty);
+
+    let mut project: Project = project::project(table.get("project"), ctx, env_name);
+    project.production = production;
+    let monitoring = project::monitoring(table.get("monitoring"), ctx);
+    let has_monitoring = monitoring.is_some();
+    let apps = apps::apps(table.get("app"), has_monitoring, ctx);
+    let environment = project::environment(
+        table.get("environment"),
+        !apps.is_empty(),
+        has_monitoring,
+        ctx,
+    );
+    let action_groups = alerts::action_groups(table.get("action_group"), ctx);
+    let app_names: Vec<String> = apps.keys().cloned().collect();
+    let alerts = alerts::alerts(
+        table.get("alert"),
+        &action_groups,
+        &app_names,
+        has_monitoring,
+        ctx,
+    );
+    let apim = apim::apim(table.get("apim"), has_monitoring, ctx);
+
+    let mut known: BTreeSet<String> = BTreeSet::new();
+    known.insert("resource_group".into());
+    if has_monitoring {
+        known.insert("monitoring.workspace".into());
+        known.insert("monitoring.app_insights".into());
+    }
+    if environment.is_some() {
+        known.insert("environment".into());
+    }
+    known.extend(action_groups.keys().map(|k| format!("action_group.{k}")));
+    known.extend(alerts.keys().map(|k| format!("alert.{k}")));
+    known.extend(apps.keys().map(|k| format!("app.{k}")));
+    if apim.is_some() {
+        known.extend(["apim.service", "apim.logger", "apim.diagnostic"].map(String::from));
+    }
+    let custom = custom::resources(table.get("resource"), &known, ctx);
+
+    Model {
+        project,
+        monitoring,
+        action_groups,
+        alerts,
+        environment,
+        apps,
+        apim,
+        custom,
+    }
+}
