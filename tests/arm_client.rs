@@ -144,9 +144,10 @@ async fn failed_operation_reports_the_deepest_code_first() {
         .await
         .unwrap_err();
     match &err {
-        ArmError::OperationFailed { status, code, .. } => {
-            assert_eq!(*status, OperationStatus::Failed);
-            assert_eq!(code, "ResourceOperationFailure");
+        ArmError::OperationFailed(f) => {
+            assert_eq!(f.status, OperationStatus::Failed);
+            assert_eq!(f.code, "ResourceOperationFailure");
+            assert_eq!(f.resource, id);
         }
         other => panic!("{other:?}"),
     }
@@ -356,17 +357,12 @@ async fn client_errors_are_not_retried() {
         .await
         .unwrap_err();
     match &err {
-        ArmError::Http {
-            status,
-            code,
-            target,
-            request_id,
-            ..
-        } => {
-            assert_eq!(*status, 400);
-            assert_eq!(code, "InvalidRequestContent");
-            assert_eq!(target.as_deref(), Some("sku.name"));
-            assert_eq!(request_id.as_deref(), Some("req-42"));
+        ArmError::Http(h) => {
+            assert_eq!(h.status, 400);
+            assert_eq!(h.code, "InvalidRequestContent");
+            assert_eq!(h.target.as_deref(), Some("sku.name"));
+            assert_eq!(h.request_id.as_deref(), Some("req-42"));
+            assert_eq!(h.method, "PUT");
         }
         other => panic!("{other:?}"),
     }
@@ -679,8 +675,10 @@ async fn polling_urls_on_other_hosts_never_get_the_token() {
 
 #[tokio::test]
 async fn plain_http_endpoint_is_refused() {
-    let mut config = azlift::arm::ArmConfig::default();
-    config.endpoint = azure_core::http::Url::parse("http://127.0.0.1:1").unwrap();
+    let config = azlift::arm::ArmConfig {
+        endpoint: azure_core::http::Url::parse("http://127.0.0.1:1").unwrap(),
+        ..Default::default()
+    };
     let err = ArmClient::new(config).unwrap_err();
     assert!(matches!(err, ArmError::Config(_)));
 }
@@ -703,4 +701,39 @@ async fn operations_can_be_spawned_on_the_multi_threaded_runtime() {
     send(c.wait_until_settled(&id, API, &ctx));
     let handle = tokio::spawn(async move { c.get(&ws_id(), API).await });
     assert!(handle.await.unwrap().unwrap().is_none());
+}
+
+#[tokio::test]
+async fn transient_faults_while_polling_are_retried() {
+    let mock = MockArm::start().await;
+    let id = ws_id();
+    mock.script(
+        "PUT",
+        &id,
+        vec![
+            Reply::json(201, json!({}))
+                .header("azure-asyncoperation", &mock.url("/ops/flaky"))
+                .header("retry-after", "0"),
+        ],
+    );
+    mock.script(
+        "GET",
+        "/ops/flaky",
+        vec![
+            Reply::error(500, "InternalServerError", "poll failed"),
+            Reply::Drop,
+            Reply::json(200, json!({"status": "InProgress"})).header("retry-after", "0"),
+            Reply::error(503, "ServiceUnavailable", "busy"),
+            Reply::json(200, json!({"status": "Succeeded"})),
+        ],
+    );
+    mock.script("GET", &id, vec![Reply::json(200, succeeded("ws1"))]);
+    let c = client(&mock);
+    let body = c
+        .put(&id, API, &json!({}), &OpContext::new())
+        .await
+        .unwrap();
+    assert_eq!(body["name"], "ws1");
+    assert_eq!(mock.requests_to("GET", "/ops/flaky").len(), 5);
+    assert_eq!(c.stats().retries, 3);
 }

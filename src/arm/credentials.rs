@@ -14,11 +14,12 @@ use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::error::ErrorKind;
 use azure_core::http::{ClientMethodOptions, ClientOptions, Transport, Url};
 use azure_identity::{
-    AzurePipelinesCredential, AzurePipelinesCredentialOptions, ClientAssertion,
-    ClientAssertionCredential, ClientAssertionCredentialOptions, ClientSecretCredential,
-    ClientSecretCredentialOptions, DeveloperToolsCredential, ManagedIdentityCredential,
-    ManagedIdentityCredentialOptions, UserAssignedId, WorkloadIdentityCredential,
-    WorkloadIdentityCredentialOptions,
+    AzureCliCredential, AzureCliCredentialOptions, AzureDeveloperCliCredential,
+    AzureDeveloperCliCredentialOptions, AzurePipelinesCredential, AzurePipelinesCredentialOptions,
+    ClientAssertion, ClientAssertionCredential, ClientAssertionCredentialOptions,
+    ClientSecretCredential, ClientSecretCredentialOptions, DeveloperToolsCredential,
+    ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId,
+    WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
 
 use super::config::Cloud;
@@ -312,6 +313,12 @@ fn from_environment(
     let client_id = var(env, "AZURE_CLIENT_ID");
     let tenant_id = var(env, "AZURE_TENANT_ID");
 
+    // 0. An explicit choice of a credential the environment cannot reveal (IMDS on a VM, one
+    // particular developer tool).
+    if let Some(choice) = var(env, "AZLIFT_CREDENTIAL") {
+        return forced(&choice, client_id, tenant_id, cloud_cfg, http);
+    }
+
     // 1. A service principal secret.
     if let Some(secret) = var(env, "AZURE_CLIENT_SECRET") {
         let (Some(c), Some(t)) = (&client_id, &tenant_id) else {
@@ -420,23 +427,7 @@ fn from_environment(
 
     // 5. Managed identity (App Service, Functions, Container Apps; MSI_ENDPOINT hosts).
     if var(env, "IDENTITY_ENDPOINT").is_some() || var(env, "MSI_ENDPOINT").is_some() {
-        let options = ManagedIdentityCredentialOptions {
-            user_assigned_id: client_id.clone().map(UserAssignedId::ClientId),
-            client_options: client_options(http, cloud_cfg),
-            ..Default::default()
-        };
-        let cred = ManagedIdentityCredential::new(Some(options))
-            .map_err(|e| missing("ManagedIdentityCredential", &e.to_string(), HINT_MANAGED))?;
-        let which = match &client_id {
-            Some(c) => format!("user-assigned, client id {c}"),
-            None => "system-assigned".to_string(),
-        };
-        return Ok(Credential::new(
-            cred,
-            CredentialKind::ManagedIdentity,
-            format!("managed identity ({which})"),
-            HINT_MANAGED,
-        ));
+        return managed_identity(client_id, cloud_cfg, http);
     }
 
     // 6. A developer's own login: Azure CLI, then Azure Developer CLI.
@@ -448,6 +439,90 @@ fn from_environment(
         "developer tools (Azure CLI `az`, then Azure Developer CLI `azd`)",
         HINT_DEVTOOLS,
     ))
+}
+
+fn managed_identity(
+    client_id: Option<String>,
+    cloud_cfg: CloudConfiguration,
+    http: &reqwest::Client,
+) -> Result<Credential, ArmError> {
+    let which = match &client_id {
+        Some(c) => format!("user-assigned, client id {c}"),
+        None => "system-assigned".to_string(),
+    };
+    let options = ManagedIdentityCredentialOptions {
+        user_assigned_id: client_id.map(UserAssignedId::ClientId),
+        client_options: client_options(http, cloud_cfg),
+    };
+    let cred = ManagedIdentityCredential::new(Some(options))
+        .map_err(|e| missing("ManagedIdentityCredential", &e.to_string(), HINT_MANAGED))?;
+    Ok(Credential::new(
+        cred,
+        CredentialKind::ManagedIdentity,
+        format!("managed identity ({which})"),
+        HINT_MANAGED,
+    ))
+}
+
+/// `AZLIFT_CREDENTIAL=managed-identity|azure-cli|azd|developer-tools`.
+fn forced(
+    choice: &str,
+    client_id: Option<String>,
+    tenant_id: Option<String>,
+    cloud_cfg: CloudConfiguration,
+    http: &reqwest::Client,
+) -> Result<Credential, ArmError> {
+    let build_err = |name: &str, hint: &str| {
+        let name = name.to_string();
+        let hint = hint.to_string();
+        move |e: azure_core::Error| missing(&name, &e.to_string(), &hint)
+    };
+    match choice.trim().to_ascii_lowercase().as_str() {
+        "managed-identity" => managed_identity(client_id, cloud_cfg, http),
+        "azure-cli" => {
+            let options = AzureCliCredentialOptions {
+                tenant_id,
+                ..Default::default()
+            };
+            let cred = AzureCliCredential::new(Some(options))
+                .map_err(build_err("AzureCliCredential", HINT_DEVTOOLS))?;
+            Ok(Credential::new(
+                cred,
+                CredentialKind::DeveloperTools,
+                "Azure CLI (`az`, chosen by AZLIFT_CREDENTIAL)",
+                "run `az login`",
+            ))
+        }
+        "azd" => {
+            let options = AzureDeveloperCliCredentialOptions {
+                tenant_id,
+                ..Default::default()
+            };
+            let cred = AzureDeveloperCliCredential::new(Some(options))
+                .map_err(build_err("AzureDeveloperCliCredential", HINT_DEVTOOLS))?;
+            Ok(Credential::new(
+                cred,
+                CredentialKind::DeveloperTools,
+                "Azure Developer CLI (`azd`, chosen by AZLIFT_CREDENTIAL)",
+                "run `azd auth login`",
+            ))
+        }
+        "developer-tools" => {
+            let cred = DeveloperToolsCredential::new(None)
+                .map_err(build_err("DeveloperToolsCredential", HINT_DEVTOOLS))?;
+            Ok(Credential::new(
+                cred,
+                CredentialKind::DeveloperTools,
+                "developer tools (Azure CLI `az`, then Azure Developer CLI `azd`; chosen by AZLIFT_CREDENTIAL)",
+                HINT_DEVTOOLS,
+            ))
+        }
+        other => Err(missing(
+            "AZLIFT_CREDENTIAL",
+            &format!("unknown credential `{other}`"),
+            "set AZLIFT_CREDENTIAL to managed-identity, azure-cli, azd or developer-tools, or unset it",
+        )),
+    }
 }
 
 /// A GitHub Actions OIDC token fetched from `ACTIONS_ID_TOKEN_REQUEST_URL`, used as the
@@ -573,6 +648,29 @@ mod tests {
             ("IDENTITY_HEADER", "h"),
         ]);
         assert_eq!(mi.unwrap().kind(), CredentialKind::ManagedIdentity);
+    }
+
+    #[test]
+    fn explicit_choice_overrides_detection_and_unknown_values_are_named() {
+        let mut p = IDS.to_vec();
+        p.push(("AZURE_CLIENT_SECRET", "s"));
+        p.push(("AZLIFT_CREDENTIAL", "managed-identity"));
+        let c = pick(&p).unwrap();
+        assert_eq!(c.kind(), CredentialKind::ManagedIdentity);
+        assert!(c.describe().contains("user-assigned, client id cid"));
+        assert!(
+            pick(&[("AZLIFT_CREDENTIAL", "azure-cli")])
+                .unwrap()
+                .describe()
+                .contains("Azure CLI")
+        );
+        let e = pick(&[("AZLIFT_CREDENTIAL", "magic")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("AZLIFT_CREDENTIAL") && e.contains("magic"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl ErrorBody {
         let mut found: Vec<(usize, ErrorDetail)> = Vec::new();
         collect(err, 1, &mut found);
         // Stable sort keeps document order among equal depths.
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|d| std::cmp::Reverse(d.0));
         Some(ErrorBody {
             top,
             details: found.into_iter().map(|(_, d)| d).collect(),
@@ -95,46 +95,74 @@ impl fmt::Display for OperationStatus {
     }
 }
 
+/// An error answer from ARM: [`ArmError::Http`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpFailure {
+    pub method: String,
+    /// The ARM id (or URL path) the request was for.
+    pub resource: String,
+    pub status: u16,
+    /// Top-level ARM error code (`InvalidRequestContent`...); the status text if none.
+    pub code: String,
+    pub message: String,
+    pub target: Option<String>,
+    /// Nested details, deepest first.
+    pub details: Vec<ErrorDetail>,
+    /// `x-ms-request-id` (or `x-ms-correlation-request-id`) for support tickets.
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for HttpFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (HTTP {} on {} {}{})",
+            primary(&self.code, &self.message, &self.details),
+            self.status,
+            self.method,
+            self.resource,
+            request_suffix(&self.request_id)
+        )
+    }
+}
+
+/// A long-running operation that ended `Failed` or `Canceled`: [`ArmError::OperationFailed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationFailure {
+    pub resource: String,
+    pub status: OperationStatus,
+    pub code: String,
+    pub message: String,
+    pub target: Option<String>,
+    /// Nested details, deepest first.
+    pub details: Vec<ErrorDetail>,
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for OperationFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (operation {} for {}{})",
+            primary(&self.code, &self.message, &self.details),
+            self.status,
+            self.resource,
+            request_suffix(&self.request_id)
+        )
+    }
+}
+
 /// Everything that can go wrong talking to ARM.
 #[derive(Debug, thiserror::Error)]
 pub enum ArmError {
     /// ARM (or a resource provider) answered with an error status that is not retried, or
     /// still failed after the retries.
-    #[error(
-        "{} (HTTP {status} on {method} {resource}{})",
-        primary(code, message, details),
-        request_suffix(request_id)
-    )]
-    Http {
-        method: String,
-        /// The ARM id (or URL path) the request was for.
-        resource: String,
-        status: u16,
-        /// Top-level ARM error code (`InvalidRequestContent`...); the status text if none.
-        code: String,
-        message: String,
-        target: Option<String>,
-        /// Nested details, deepest first.
-        details: Vec<ErrorDetail>,
-        /// `x-ms-request-id` (or `x-ms-correlation-request-id`) for support tickets.
-        request_id: Option<String>,
-    },
+    #[error("{0}")]
+    Http(Box<HttpFailure>),
 
     /// A long-running operation finished as `Failed` or `Canceled`.
-    #[error(
-        "{} (operation {status} for {resource}{})",
-        primary(code, message, details),
-        request_suffix(request_id)
-    )]
-    OperationFailed {
-        resource: String,
-        status: OperationStatus,
-        code: String,
-        message: String,
-        target: Option<String>,
-        details: Vec<ErrorDetail>,
-        request_id: Option<String>,
-    },
+    #[error("{0}")]
+    OperationFailed(Box<OperationFailure>),
 
     /// The per-type operation limit passed while waiting.
     #[error("timed out after {} waiting for {resource} ({arm_type}; limit {})", mins(*elapsed), mins(*limit))]
@@ -206,26 +234,26 @@ impl ArmError {
     /// The top-level ARM error code, for errors that carry one.
     pub fn code(&self) -> Option<&str> {
         match self {
-            ArmError::Http { code, .. } | ArmError::OperationFailed { code, .. } => Some(code),
+            ArmError::Http(h) => Some(&h.code),
+            ArmError::OperationFailed(o) => Some(&o.code),
             _ => None,
         }
     }
 
     /// The deepest ARM error code (the most specific), else the top-level one.
     pub fn deepest_code(&self) -> Option<&str> {
-        match self {
-            ArmError::Http { code, details, .. }
-            | ArmError::OperationFailed { code, details, .. } => {
-                Some(details.first().map(|d| d.code.as_str()).unwrap_or(code))
-            }
-            _ => None,
-        }
+        let (code, details) = match self {
+            ArmError::Http(h) => (&h.code, &h.details),
+            ArmError::OperationFailed(o) => (&o.code, &o.details),
+            _ => return None,
+        };
+        Some(details.first().map(|d| d.code.as_str()).unwrap_or(code))
     }
 
     /// The HTTP status of an [`ArmError::Http`].
     pub fn status(&self) -> Option<u16> {
         match self {
-            ArmError::Http { status, .. } => Some(*status),
+            ArmError::Http(h) => Some(h.status),
             _ => None,
         }
     }
@@ -244,16 +272,20 @@ impl ArmError {
         } else {
             parsed.top.code
         };
-        ArmError::Http {
+        let message = match (parsed.top.message.is_empty(), body) {
+            (true, Value::String(text)) => text.chars().take(500).collect(),
+            _ => parsed.top.message,
+        };
+        ArmError::Http(Box::new(HttpFailure {
             method: method.to_string(),
             resource: resource.to_string(),
             status,
             code,
-            message: parsed.top.message,
+            message,
             target: parsed.top.target,
             details: parsed.details,
             request_id,
-        }
+        }))
     }
 }
 

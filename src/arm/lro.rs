@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::client::{ArmClient, ArmResponse, Op};
 use super::config::PollPolicy;
-use super::error::{ArmError, ErrorBody, OperationStatus};
+use super::error::{ArmError, ErrorBody, OperationFailure, OperationStatus};
 use super::events::ArmEvent;
 use super::retry::{self, Expect};
 
@@ -61,7 +61,7 @@ fn operation_failed(
     } else {
         parsed.top.code
     };
-    ArmError::OperationFailed {
+    ArmError::OperationFailed(Box::new(OperationFailure {
         resource: op.resource.to_string(),
         status,
         code,
@@ -69,7 +69,7 @@ fn operation_failed(
         target: parsed.top.target,
         details: parsed.details,
         request_id,
-    }
+    }))
 }
 
 fn status_of(s: &str) -> Option<OperationStatus> {
@@ -103,25 +103,25 @@ impl ArmClient {
                 .poll_async_operation(&url, op, first_wait, initial_status.clone())
                 .await?;
             // An action's result (and some deletes' confirmation) is at `Location`.
-            if kind == LroKind::Action {
-                if let Some(loc) = first.header("location") {
-                    let url = self.trusted_poll_url(loc, op.resource)?;
-                    return self
-                        .poll_location(&url, op, None, kind, initial_status)
-                        .await
-                        .map(Some);
-                }
-            }
-            return Ok(Some(done));
-        }
-        if matches!(first.status, 201 | 202) {
-            if let Some(raw) = first.header("location") {
-                let url = self.trusted_poll_url(raw, op.resource)?;
+            if kind == LroKind::Action
+                && let Some(loc) = first.header("location")
+            {
+                let url = self.trusted_poll_url(loc, op.resource)?;
                 return self
-                    .poll_location(&url, op, first_wait, kind, initial_status)
+                    .poll_location(&url, op, None, kind, initial_status)
                     .await
                     .map(Some);
             }
+            return Ok(Some(done));
+        }
+        if matches!(first.status, 201 | 202)
+            && let Some(raw) = first.header("location")
+        {
+            let url = self.trusted_poll_url(raw, op.resource)?;
+            return self
+                .poll_location(&url, op, first_wait, kind, initial_status)
+                .await
+                .map(Some);
         }
         Ok(None)
     }

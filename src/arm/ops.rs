@@ -5,7 +5,7 @@ use azure_core::http::Method;
 use serde_json::Value;
 
 use super::client::ArmClient;
-use super::error::{ArmError, OperationStatus};
+use super::error::{ArmError, OperationFailure, OperationStatus};
 use super::events::OpContext;
 use super::lro::{LroKind, provisioning_state};
 use super::retry::Expect;
@@ -101,7 +101,7 @@ impl ArmClient {
             })?;
         match provisioning_state(&settled) {
             Some(s) if s.eq_ignore_ascii_case("failed") || s.eq_ignore_ascii_case("canceled") => {
-                Err(ArmError::OperationFailed {
+                Err(ArmError::OperationFailed(Box::new(OperationFailure {
                     resource: id.to_string(),
                     status: if s.eq_ignore_ascii_case("failed") {
                         OperationStatus::Failed
@@ -113,7 +113,7 @@ impl ArmClient {
                     target: None,
                     details: Vec::new(),
                     request_id: None,
-                })
+                })))
             }
             _ => Ok(settled),
         }
@@ -158,10 +158,10 @@ impl ArmClient {
         if !first.is_success() {
             return Err(first.into_error(Method::Post, id_with_action));
         }
-        if first.status == 202 {
-            if let Some(done) = self.follow(&first, &op, LroKind::Action).await? {
-                return Ok(done.body);
-            }
+        if first.status == 202
+            && let Some(done) = self.follow(&first, &op, LroKind::Action).await?
+        {
+            return Ok(done.body);
         }
         Ok(first.body)
     }

@@ -134,13 +134,13 @@ impl Pacer {
             }
         }
         let mut paced = None;
-        if self.policy.enabled {
-            if let Some(rem) = st.remaining.filter(|r| *r < self.low_water(class)) {
-                let slot = st.next_slot.map_or(start, |s| s.max(start));
-                st.next_slot = Some(slot + self.interval(class, rem));
-                start = slot;
-                paced = Some(rem);
-            }
+        if self.policy.enabled
+            && let Some(rem) = st.remaining.filter(|r| *r < self.low_water(class))
+        {
+            let slot = st.next_slot.map_or(start, |s| s.max(start));
+            st.next_slot = Some(slot + self.interval(class, rem));
+            start = slot;
+            paced = Some(rem);
         }
         let wait = start.saturating_duration_since(now);
         Reservation {
