@@ -83,8 +83,10 @@ impl Target {
                     .to_string(),
             )
         })?;
-        let mut config = ArmConfig::default();
-        config.parallelism = parallelism;
+        let config = ArmConfig {
+            parallelism,
+            ..ArmConfig::default()
+        };
         let client = ArmClient::new(config).map_err(OpsError::Arm)?;
         let describe = format!("Azure ({})", client.describe());
         Ok(Target {
