@@ -76,9 +76,19 @@ fn bad_syntax_exits_1_without_panicking() {
 fn json_output_lists_errors_with_places() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("azlift.toml");
-    std::fs::write(&path, "[project]\nname = \"demo\"\nlocation = \"eastus\"\n[alert.a]\nseverity = 7\n").unwrap();
+    std::fs::write(
+        &path,
+        "[project]\nname = \"demo\"\nlocation = \"eastus\"\n[alert.a]\nseverity = 7\n",
+    )
+    .unwrap();
     let out = azlift()
-        .args(["validate", "--output", "json", "-f", &path.display().to_string()])
+        .args([
+            "validate",
+            "--output",
+            "json",
+            "-f",
+            &path.display().to_string(),
+        ])
         .assert()
         .code(1)
         .get_output()
@@ -91,7 +101,10 @@ fn json_output_lists_errors_with_places() {
         .iter()
         .find(|e| e["code"] == "azlift::manifest::out_of_range")
         .unwrap();
-    assert_eq!((sev["line"].as_u64(), sev["column"].as_u64()), (Some(5), Some(12)));
+    assert_eq!(
+        (sev["line"].as_u64(), sev["column"].as_u64()),
+        (Some(5), Some(12))
+    );
     assert!(sev["message"].as_str().unwrap().contains("severity"));
     assert!(sev["file"].as_str().unwrap().ends_with("azlift.toml"));
     assert!(doc["warnings"].is_array());
@@ -149,7 +162,11 @@ fn init_writes_a_valid_manifest_and_refuses_to_overwrite() {
         .args(["init", "--force", "--name", "shop2", "-f", &shown])
         .assert()
         .success();
-    assert!(std::fs::read_to_string(&path).unwrap().contains("name = \"shop2\""));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("name = \"shop2\"")
+    );
     azlift()
         .args(["init", "--force", "--name", "Bad_Name", "-f", &shown])
         .assert()

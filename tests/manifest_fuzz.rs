@@ -139,5 +139,7 @@ fn the_mutator_changes_the_text() {
     let out = apply(ex, &[Mutation::Delete(0)]);
     assert_ne!(&out, ex);
     let out = apply(ex, &[Mutation::Value(9, "7".into())]);
-    assert!(out.lines().nth(9).unwrap().ends_with("= 7") || !ex.lines().nth(9).unwrap().contains('='));
+    assert!(
+        out.lines().nth(9).unwrap().ends_with("= 7") || !ex.lines().nth(9).unwrap().contains('=')
+    );
 }

@@ -66,9 +66,8 @@ pub fn run(args: InitArgs, global: &GlobalArgs) -> CmdResult {
     let base = path.parent().unwrap_or(Path::new("."));
     let opts = LoadOptions::default();
     if let Err(errors) = manifest::parse_str(&path.display().to_string(), &text, base, &opts) {
-        return Err(miette::Report::new(errors).wrap_err(format!(
-            "`{name}` cannot be used as a project name"
-        )));
+        return Err(miette::Report::new(errors)
+            .wrap_err(format!("`{name}` cannot be used as a project name")));
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
@@ -89,7 +88,10 @@ mod tests {
 
     #[test]
     fn folder_names_become_project_names() {
-        assert_eq!(name_from_folder(Path::new("/x/My Project_2")), "my-project-2");
+        assert_eq!(
+            name_from_folder(Path::new("/x/My Project_2")),
+            "my-project-2"
+        );
         assert_eq!(name_from_folder(Path::new("/x/42")), "my-project");
         assert_eq!(name_from_folder(Path::new("/")), "my-project");
     }

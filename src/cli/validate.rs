@@ -68,7 +68,11 @@ fn summary(loaded: &Loaded, file: &str) -> String {
         count(m.apps.len(), "app", "apps"),
         count(m.alerts.len(), "alert", "alerts"),
         count(m.action_groups.len(), "action group", "action groups"),
-        if m.monitoring.is_some() { ", monitoring" } else { "" },
+        if m.monitoring.is_some() {
+            ", monitoring"
+        } else {
+            ""
+        },
         apim,
         count(m.custom.len(), "custom resource", "custom resources"),
     )

@@ -116,10 +116,9 @@ impl miette::Diagnostic for Diagnostic {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.span?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            self.label.clone(),
-            span,
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(self.label.clone(), span),
+        )))
     }
 }
 
@@ -158,7 +157,9 @@ impl miette::Diagnostic for ManifestErrors {
         Some(Box::new("azlift::manifest::invalid"))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("fix the errors above and run `azlift validate` again"))
+        Some(Box::new(
+            "fix the errors above and run `azlift validate` again",
+        ))
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         Some(Box::new(

@@ -151,13 +151,14 @@ pub fn parse_str(
             None if name == "default" => None,
             None => {
                 let defined: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
-                let help = diagnostic::did_you_mean(name, defined.iter().copied()).unwrap_or_else(|| {
-                    if defined.is_empty() {
-                        format!("add an `[env.{name}]` table (it may be empty)")
-                    } else {
-                        format!("environments in the manifest: {}", defined.join(", "))
-                    }
-                });
+                let help =
+                    diagnostic::did_you_mean(name, defined.iter().copied()).unwrap_or_else(|| {
+                        if defined.is_empty() {
+                            format!("add an `[env.{name}]` table (it may be empty)")
+                        } else {
+                            format!("environments in the manifest: {}", defined.join(", "))
+                        }
+                    });
                 d.error(
                     diagnostic::code::UNKNOWN_ENVIRONMENT,
                     None,
@@ -169,20 +170,30 @@ pub fn parse_str(
         },
         None => None,
     };
-    let env_name = chosen.map(|e| e.name.clone()).unwrap_or_else(|| "default".into());
+    let env_name = chosen
+        .map(|e| e.name.clone())
+        .unwrap_or_else(|| "default".into());
     let (model, secrets) = evaluate(&root, chosen, &env_name, base_dir, opts, &mut d);
 
     // Check the environments not selected, keeping only what is wrong inside them.
-    for other in envs.iter().filter(|e| Some(e.name.as_str()) != chosen.map(|c| c.name.as_str())) {
+    for other in envs
+        .iter()
+        .filter(|e| Some(e.name.as_str()) != chosen.map(|c| c.name.as_str()))
+    {
         let mut od = Diags::new(file_name, source.clone());
         let _ = evaluate(&root, Some(other), &other.name, base_dir, opts, &mut od);
         for err in od.errors {
-            let inside = err
-                .span()
-                .is_some_and(|s| other.spans.iter().any(|r| r.start <= s.start && s.end <= r.end));
+            let inside = err.span().is_some_and(|s| {
+                other
+                    .spans
+                    .iter()
+                    .any(|r| r.start <= s.start && s.end <= r.end)
+            });
             let var_problem = matches!(
                 err.code,
-                diagnostic::code::MISSING_VARIABLE | diagnostic::code::UNKNOWN_VARIABLE | diagnostic::code::MISSING_ENV_VAR
+                diagnostic::code::MISSING_VARIABLE
+                    | diagnostic::code::UNKNOWN_VARIABLE
+                    | diagnostic::code::MISSING_ENV_VAR
             );
             if inside && !var_problem {
                 d.errors.push(err);
@@ -254,7 +265,11 @@ fn take_envs(root: &mut Node, d: &mut Diags) -> Vec<EnvBlock> {
                         ref other => d.error(
                             diagnostic::code::WRONG_TYPE,
                             Some(p.node.span.clone()),
-                            format!("`env.{}.production` must be a boolean, found {}", e.key, other.type_name()),
+                            format!(
+                                "`env.{}.production` must be a boolean, found {}",
+                                e.key,
+                                other.type_name()
+                            ),
                             None,
                         ),
                     }
@@ -273,7 +288,11 @@ fn take_envs(root: &mut Node, d: &mut Diags) -> Vec<EnvBlock> {
                 d.error(
                     diagnostic::code::WRONG_TYPE,
                     Some(overrides.span.clone()),
-                    format!("`env.{}` must be a table of overrides, found {}", e.key, other.type_name()),
+                    format!(
+                        "`env.{}` must be a table of overrides, found {}",
+                        e.key,
+                        other.type_name()
+                    ),
                     None,
                 );
                 continue;
@@ -320,7 +339,12 @@ fn evaluate(
         project_span: 0..0,
         secrets: Vec::new(),
     };
-    let model = sections::build(&merged, env_name, env.is_some_and(|e| e.production), &mut ctx);
+    let model = sections::build(
+        &merged,
+        env_name,
+        env.is_some_and(|e| e.production),
+        &mut ctx,
+    );
     let mut secrets = ctx.secrets;
     secrets.extend(
         vars.values()

@@ -7,7 +7,9 @@ pub(crate) type Broken = String;
 fn len_in(name: &str, min: usize, max: usize) -> Result<(), Broken> {
     let n = name.chars().count();
     if n < min || n > max {
-        Err(format!("must be {min} to {max} characters long (it has {n})"))
+        Err(format!(
+            "must be {min} to {max} characters long (it has {n})"
+        ))
     } else {
         Ok(())
     }
@@ -76,7 +78,9 @@ pub(crate) fn workspace(name: &str) -> Result<(), Broken> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
     {
-        return Err(format!("may hold only letters, digits and hyphens (found `{bad}`)"));
+        return Err(format!(
+            "may hold only letters, digits and hyphens (found `{bad}`)"
+        ));
     }
     if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
         || !name.ends_with(|c: char| c.is_ascii_alphanumeric())
@@ -160,7 +164,9 @@ pub(crate) fn env_var(name: &str) -> Result<(), Broken> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c)))
     {
-        return Err(format!("may hold only letters, digits, `_`, `-` and `.` (found `{bad}`)"));
+        return Err(format!(
+            "may hold only letters, digits, `_`, `-` and `.` (found `{bad}`)"
+        ));
     }
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         return Err("must not start with a digit".into());
@@ -175,7 +181,9 @@ pub(crate) fn manifest_key(name: &str) -> Result<(), Broken> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
     {
-        return Err(format!("may hold only letters, digits, `-` and `_` (found `{bad}`)"));
+        return Err(format!(
+            "may hold only letters, digits, `-` and `_` (found `{bad}`)"
+        ));
     }
     Ok(())
 }
@@ -191,19 +199,76 @@ pub fn normalize_location(location: &str) -> String {
 
 /// Azure regions (public, US Government and China clouds), normalised.
 pub(crate) const REGIONS: &[&str] = &[
-    "australiacentral", "australiacentral2", "australiaeast", "australiasoutheast",
-    "austriaeast", "belgiumcentral", "brazilsouth", "brazilsoutheast", "canadacentral",
-    "canadaeast", "centralindia", "centralus", "centraluseuap", "chilecentral", "eastasia",
-    "eastus", "eastus2", "eastus2euap", "francecentral", "francesouth", "germanynorth",
-    "germanywestcentral", "indonesiacentral", "israelcentral", "italynorth", "japaneast",
-    "japanwest", "jioindiacentral", "jioindiawest", "koreacentral", "koreasouth",
-    "malaysiawest", "mexicocentral", "newzealandnorth", "northcentralus", "northeurope",
-    "norwayeast", "norwaywest", "polandcentral", "qatarcentral", "southafricanorth",
-    "southafricawest", "southcentralus", "southindia", "southeastasia", "spaincentral",
-    "swedencentral", "swedensouth", "switzerlandnorth", "switzerlandwest", "uaecentral",
-    "uaenorth", "uksouth", "ukwest", "westcentralus", "westeurope", "westindia", "westus",
-    "westus2", "westus3", "usgovarizona", "usgovtexas", "usgovvirginia", "usdodcentral",
-    "usdodeast", "chinaeast", "chinaeast2", "chinaeast3", "chinanorth", "chinanorth2",
+    "australiacentral",
+    "australiacentral2",
+    "australiaeast",
+    "australiasoutheast",
+    "austriaeast",
+    "belgiumcentral",
+    "brazilsouth",
+    "brazilsoutheast",
+    "canadacentral",
+    "canadaeast",
+    "centralindia",
+    "centralus",
+    "centraluseuap",
+    "chilecentral",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "eastus2euap",
+    "francecentral",
+    "francesouth",
+    "germanynorth",
+    "germanywestcentral",
+    "indonesiacentral",
+    "israelcentral",
+    "italynorth",
+    "japaneast",
+    "japanwest",
+    "jioindiacentral",
+    "jioindiawest",
+    "koreacentral",
+    "koreasouth",
+    "malaysiawest",
+    "mexicocentral",
+    "newzealandnorth",
+    "northcentralus",
+    "northeurope",
+    "norwayeast",
+    "norwaywest",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southafricawest",
+    "southcentralus",
+    "southindia",
+    "southeastasia",
+    "spaincentral",
+    "swedencentral",
+    "swedensouth",
+    "switzerlandnorth",
+    "switzerlandwest",
+    "uaecentral",
+    "uaenorth",
+    "uksouth",
+    "ukwest",
+    "westcentralus",
+    "westeurope",
+    "westindia",
+    "westus",
+    "westus2",
+    "westus3",
+    "usgovarizona",
+    "usgovtexas",
+    "usgovvirginia",
+    "usdodcentral",
+    "usdodeast",
+    "chinaeast",
+    "chinaeast2",
+    "chinaeast3",
+    "chinanorth",
+    "chinanorth2",
     "chinanorth3",
 ];
 
@@ -224,7 +289,11 @@ mod tests {
     fn container_app_names_follow_azure() {
         assert!(container_app("task-api").is_ok());
         assert!(container_app("a").is_err());
-        assert!(container_app("Task-api").unwrap_err().contains("lower case"));
+        assert!(
+            container_app("Task-api")
+                .unwrap_err()
+                .contains("lower case")
+        );
         assert!(container_app("1api").is_err());
         assert!(container_app("api-").is_err());
         assert!(container_app("a--b").is_err());

@@ -30,8 +30,13 @@ impl<'a> Section<'a> {
             d.error(
                 code::WRONG_TYPE,
                 Some(node.span.clone()),
-                format!("`{place}` must be a table, found {}", node.value.type_name()),
-                Some(format!("write it as `[{place}]` followed by `key = value` lines")),
+                format!(
+                    "`{place}` must be a table, found {}",
+                    node.value.type_name()
+                ),
+                Some(format!(
+                    "write it as `[{place}]` followed by `key = value` lines"
+                )),
             );
             return None;
         };
@@ -103,13 +108,19 @@ impl<'a> Section<'a> {
         self.get(key).and_then(|n| as_number(n, &self.what(key), d))
     }
 
-    pub fn one_of(&self, key: &str, allowed: &[&'static str], d: &mut Diags) -> Option<&'static str> {
+    pub fn one_of(
+        &self,
+        key: &str,
+        allowed: &[&'static str],
+        d: &mut Diags,
+    ) -> Option<&'static str> {
         self.get(key)
             .and_then(|n| as_one_of(n, &self.what(key), allowed, d))
     }
 
     pub fn str_list(&self, key: &str, d: &mut Diags) -> Option<Vec<(String, Span)>> {
-        self.get(key).and_then(|n| as_str_list(n, &self.what(key), d))
+        self.get(key)
+            .and_then(|n| as_str_list(n, &self.what(key), d))
     }
 }
 

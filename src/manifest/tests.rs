@@ -75,15 +75,31 @@ fn defaults_and_normalisation() {
     let mon = m.monitoring.as_ref().unwrap();
     assert_eq!(mon.workspace_name, "demo-logs");
     assert_eq!(mon.app_insights_name, "demo-appinsights");
-    assert_eq!((mon.workspace_sku.as_str(), mon.retention_days), ("PerGB2018", 30));
+    assert_eq!(
+        (mon.workspace_sku.as_str(), mon.retention_days),
+        ("PerGB2018", 30)
+    );
     assert_eq!(m.environment.as_ref().unwrap().name, "demo-env");
     assert!(m.environment.as_ref().unwrap().logs_to_workspace);
     let ag = &m.action_groups["ops"];
-    assert_eq!((ag.name.as_str(), ag.short_name.as_str()), ("demo-ops", "ops"));
+    assert_eq!(
+        (ag.name.as_str(), ag.short_name.as_str()),
+        ("demo-ops", "ops")
+    );
     let alert = &m.alerts["errors"];
     assert_eq!(alert.name, "demo-errors");
-    assert_eq!((alert.aggregation.as_str(), alert.operator.as_str()), ("Count", "GreaterThan"));
-    assert_eq!((alert.frequency.as_str(), alert.window.as_str(), alert.severity), ("PT1M", "PT5M", 3));
+    assert_eq!(
+        (alert.aggregation.as_str(), alert.operator.as_str()),
+        ("Count", "GreaterThan")
+    );
+    assert_eq!(
+        (
+            alert.frequency.as_str(),
+            alert.window.as_str(),
+            alert.severity
+        ),
+        ("PT1M", "PT5M", 3)
+    );
     assert_eq!(alert.scope, AlertScope::AppInsights);
     assert_eq!(alert.metric_namespace, "microsoft.insights/components");
 }
@@ -100,7 +116,10 @@ fn apps_read_every_setting() {
     assert_eq!(app.probes.len(), 2);
     let live = &app.probes[0];
     assert_eq!(live.kind, ProbeKind::Liveness);
-    assert_eq!((live.transport.as_str(), live.path.as_deref(), live.port), ("HTTP", Some("/health"), 8000));
+    assert_eq!(
+        (live.transport.as_str(), live.path.as_deref(), live.port),
+        ("HTTP", Some("/health"), 8000)
+    );
     assert_eq!(live.interval, Some(30));
     assert_eq!(app.probes[1].kind, ProbeKind::Readiness);
     assert_eq!(app.env["TOKEN"], EnvValue::SecretRef("api-token".into()));
@@ -123,7 +142,10 @@ fn environment_overrides_apply_only_when_selected() {
     let dev = load_ok(BASE, &opts(Some("dev")));
     let app = &dev.model.apps["api"];
     assert_eq!((app.min_replicas, app.max_replicas), (0, 1));
-    assert_eq!(dev.model.action_groups["ops"].emails["admin"], "dev@example.com");
+    assert_eq!(
+        dev.model.action_groups["ops"].emails["admin"],
+        "dev@example.com"
+    );
     assert_eq!(dev.model.project.tags["env"], "dev");
     assert_eq!(dev.model.project.environment, "dev");
     assert!(!dev.model.project.production);
@@ -131,7 +153,10 @@ fn environment_overrides_apply_only_when_selected() {
     let prod = load_ok(BASE, &opts(Some("prod")));
     assert!(prod.model.project.production);
     assert_eq!(prod.model.apps["api"].min_replicas, 1);
-    assert_eq!(prod.model.action_groups["ops"].emails["admin"], "ops@example.com");
+    assert_eq!(
+        prod.model.action_groups["ops"].emails["admin"],
+        "ops@example.com"
+    );
 }
 
 #[test]
@@ -147,7 +172,11 @@ fn errors_in_an_unselected_environment_are_reported() {
     let text = format!("{BASE}\n[env.staging]\napp.api.replicas = {{ min = 5, max = 2 }}\n");
     let err = parse_str("azlift.toml", &text, Path::new("."), &opts(None)).unwrap_err();
     assert_eq!(err.errors().len(), 1, "{:#?}", err.errors());
-    assert!(err.errors()[0].message.contains("min 5 is greater than max 2"));
+    assert!(
+        err.errors()[0]
+            .message
+            .contains("min 5 is greater than max 2")
+    );
 }
 
 #[test]
@@ -155,7 +184,10 @@ fn cli_vars_win_and_unknown_cli_vars_are_errors() {
     let mut o = opts(None);
     o.vars.push(("email".into(), "cli@example.com".into()));
     let l = load_ok(BASE, &o);
-    assert_eq!(l.model.action_groups["ops"].emails["admin"], "cli@example.com");
+    assert_eq!(
+        l.model.action_groups["ops"].emails["admin"],
+        "cli@example.com"
+    );
 
     o.vars.push(("emial".into(), "x".into()));
     let err = parse_str("azlift.toml", BASE, Path::new("."), &o).unwrap_err();
@@ -165,10 +197,9 @@ fn cli_vars_win_and_unknown_cli_vars_are_errors() {
 
 #[test]
 fn interpolated_strings_can_fill_numbers() {
-    let text = BASE.replace("threshold = 10", "threshold = \"${var.limit}\"").replace(
-        "[variables]",
-        "[variables]\nlimit = 25",
-    );
+    let text = BASE
+        .replace("threshold = 10", "threshold = \"${var.limit}\"")
+        .replace("[variables]", "[variables]\nlimit = 25");
     let l = load_ok(&text, &opts(None));
     assert_eq!(l.model.alerts["errors"].threshold, 25.0);
 }
@@ -177,7 +208,11 @@ fn interpolated_strings_can_fill_numbers() {
 fn secret_variable_in_plain_env_var_warns() {
     let text = BASE.replace("MODE = \"prod\"", "MODE = \"${var.token}\"");
     let l = load_ok(&text, &opts(None));
-    assert!(l.warnings.iter().any(|w| w.code == code::SECRET_IN_PLAIN_FIELD));
+    assert!(
+        l.warnings
+            .iter()
+            .any(|w| w.code == code::SECRET_IN_PLAIN_FIELD)
+    );
 }
 
 #[test]

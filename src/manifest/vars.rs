@@ -100,9 +100,10 @@ pub(crate) fn resolve(
         match vars.get_mut(name) {
             Some(var) => var.value = Some(value.clone()),
             None => {
-                let help = did_you_mean(name, vars.keys().map(String::as_str)).unwrap_or_else(
-                    || format!("declare it in [variables]: `{name} = \"default value\"`"),
-                );
+                let help =
+                    did_you_mean(name, vars.keys().map(String::as_str)).unwrap_or_else(|| {
+                        format!("declare it in [variables]: `{name} = \"default value\"`")
+                    });
                 d.error(
                     code::UNKNOWN_VARIABLE,
                     None,
@@ -167,7 +168,10 @@ fn declaration(name: &str, node: &Node, d: &mut Diags) -> (Option<String>, bool)
                 code::WRONG_TYPE,
                 Some(node.span.clone()),
                 format!("variable `{name}` must be a value or a table, found an array"),
-                Some("write `name = \"default\"` or `name = { default = \"...\", secret = true }`".to_string()),
+                Some(
+                    "write `name = \"default\"` or `name = { default = \"...\", secret = true }`"
+                        .to_string(),
+                ),
             );
             (None, false)
         }
@@ -290,7 +294,10 @@ pub(crate) fn substitute(
                         code::BAD_INTERPOLATION,
                         Some(span.clone()),
                         format!("`${{{expr}}}` is not a known interpolation"),
-                        Some("use `${var.NAME}` or `${env.NAME}`; write `$${` for a literal `${`".to_string()),
+                        Some(
+                            "use `${var.NAME}` or `${env.NAME}`; write `$${` for a literal `${`"
+                                .to_string(),
+                        ),
                     );
                 }
             }
@@ -353,8 +360,14 @@ mod tests {
     #[test]
     fn secret_variables_mark_the_string_secret() {
         let mut d = diags();
-        let out = substitute("Bearer ${var.token}", &(0..1), &vars(), &BTreeMap::new(), &mut d)
-            .unwrap();
+        let out = substitute(
+            "Bearer ${var.token}",
+            &(0..1),
+            &vars(),
+            &BTreeMap::new(),
+            &mut d,
+        )
+        .unwrap();
         assert_eq!(out.text, "Bearer s3cret");
         assert!(out.secret);
     }
@@ -377,7 +390,11 @@ mod tests {
         let codes: Vec<_> = d.errors.iter().map(|e| e.code).collect();
         assert_eq!(
             codes,
-            [code::BAD_INTERPOLATION, code::BAD_INTERPOLATION, code::MISSING_ENV_VAR]
+            [
+                code::BAD_INTERPOLATION,
+                code::BAD_INTERPOLATION,
+                code::MISSING_ENV_VAR
+            ]
         );
     }
 
@@ -400,6 +417,12 @@ mod tests {
         assert_eq!(d.errors.len(), 1);
         assert_eq!(d.errors[0].code, code::MISSING_VARIABLE);
         assert_eq!((d.errors[0].line, d.errors[0].column), (Some(5), Some(1)));
-        assert!(d.errors[0].help.as_deref().unwrap().contains("--var d=VALUE"));
+        assert!(
+            d.errors[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("--var d=VALUE")
+        );
     }
 }

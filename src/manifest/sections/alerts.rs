@@ -32,7 +32,9 @@ const ALERT_KEYS: &[&str] = &[
 /// ARM's evaluation frequencies, shortest first.
 pub(crate) const FREQUENCIES: &[&str] = &["PT1M", "PT5M", "PT15M", "PT30M", "PT1H"];
 /// ARM's window sizes, shortest first.
-pub(crate) const WINDOWS: &[&str] = &["PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "P1D"];
+pub(crate) const WINDOWS: &[&str] = &[
+    "PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "P1D",
+];
 pub(crate) const AGGREGATIONS: &[&str] = &["Average", "Count", "Maximum", "Minimum", "Total"];
 pub(crate) const OPERATORS: &[&str] = &[
     "Equals",
@@ -70,7 +72,12 @@ fn iso_hint(text: &str) -> Option<&'static str> {
     WINDOWS.iter().copied().find(|w| minutes(w) == mins)
 }
 
-fn duration(s: &Section<'_>, key: &str, allowed: &[&'static str], d: &mut Diags) -> Option<&'static str> {
+fn duration(
+    s: &Section<'_>,
+    key: &str,
+    allowed: &[&'static str],
+    d: &mut Diags,
+) -> Option<&'static str> {
     let node = s.get(key)?;
     let text = as_str(node, &format!("{}.{key}", s.place), d)?;
     if let Some(found) = allowed.iter().find(|a| a.eq_ignore_ascii_case(text.trim())) {
@@ -110,7 +117,11 @@ fn arm_name(
     ctx: &mut Ctx<'_>,
 ) -> (String, Span) {
     let (name, span, derived) = match s.str("name", ctx.d) {
-        Some(n) => (n, s.get("name").map(|x| x.span.clone()).unwrap_or_default(), false),
+        Some(n) => (
+            n,
+            s.get("name").map(|x| x.span.clone()).unwrap_or_default(),
+            false,
+        ),
         None => (default, s.key_span.clone(), true),
     };
     if let Err(why) = names::insights(&name) {
@@ -128,22 +139,44 @@ fn arm_name(
     (name, span)
 }
 
-pub(crate) fn action_groups(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> BTreeMap<String, ActionGroup> {
+pub(crate) fn action_groups(
+    entry: Option<&Entry>,
+    ctx: &mut Ctx<'_>,
+) -> BTreeMap<String, ActionGroup> {
     let mut out = BTreeMap::new();
     let Some(entry) = entry else { return out };
     let Value::Table(t) = &entry.node.value else {
-        wrong_type(&entry.node, "action_group", "a table of action groups (`[action_group.ops]`)", ctx.d);
+        wrong_type(
+            &entry.node,
+            "action_group",
+            "a table of action groups (`[action_group.ops]`)",
+            ctx.d,
+        );
         return out;
     };
     let mut seen_names: BTreeMap<String, String> = BTreeMap::new();
     for e in &t.entries {
         key_rule(&e.key, &e.key_span, "action group", ctx.d);
         let place = format!("action_group.{}", e.key);
-        let Some(s) = Section::open(&e.node, e.key_span.clone(), place, ACTION_GROUP_KEYS, ctx.d) else {
+        let Some(s) = Section::open(&e.node, e.key_span.clone(), place, ACTION_GROUP_KEYS, ctx.d)
+        else {
             continue;
         };
-        let (name, name_span) = arm_name(&s, &e.key, format!("{}-{}", ctx.project_name, e.key), "action group", ctx);
-        dup_name(&mut seen_names, &name, &e.key, &name_span, "action group", ctx.d);
+        let (name, name_span) = arm_name(
+            &s,
+            &e.key,
+            format!("{}-{}", ctx.project_name, e.key),
+            "action group",
+            ctx,
+        );
+        dup_name(
+            &mut seen_names,
+            &name,
+            &e.key,
+            &name_span,
+            "action group",
+            ctx.d,
+        );
         let short_name = match s.str("short_name", ctx.d) {
             Some(sn) => {
                 let n = sn.chars().count();
@@ -169,7 +202,10 @@ pub(crate) fn action_groups(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> BTreeMa
             ctx.d.warn(
                 code::NO_RECEIVERS,
                 Some(e.key_span.clone()),
-                format!("action group `{}` has no receivers: nobody is told when it fires", e.key),
+                format!(
+                    "action group `{}` has no receivers: nobody is told when it fires",
+                    e.key
+                ),
                 Some("add `email = { admin = \"ops@example.com\" }`".into()),
             );
         }
@@ -188,9 +224,16 @@ pub(crate) fn action_groups(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> BTreeMa
 
 fn emails(s: &Section<'_>, ctx: &mut Ctx<'_>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Some(node) = s.get("email") else { return out };
+    let Some(node) = s.get("email") else {
+        return out;
+    };
     let Value::Table(t) = &node.value else {
-        wrong_type(node, &format!("{}.email", s.place), "a table of receiver = address", ctx.d);
+        wrong_type(
+            node,
+            &format!("{}.email", s.place),
+            "a table of receiver = address",
+            ctx.d,
+        );
         return out;
     };
     let mut lower: BTreeMap<String, String> = BTreeMap::new();
@@ -202,16 +245,26 @@ fn emails(s: &Section<'_>, ctx: &mut Ctx<'_>) -> BTreeMap<String, String> {
             ctx.d.error(
                 code::DUPLICATE,
                 Some(e.key_span.clone()),
-                format!("email receiver `{}` duplicates `{prev}` (receiver names are case-insensitive)", e.key),
+                format!(
+                    "email receiver `{}` duplicates `{prev}` (receiver names are case-insensitive)",
+                    e.key
+                ),
                 Some("give each receiver its own name".into()),
             );
         }
         if !valid_email(&addr) {
-            let shown = if e.node.secret { "(sensitive)".to_string() } else { format!("\"{addr}\"") };
+            let shown = if e.node.secret {
+                "(sensitive)".to_string()
+            } else {
+                format!("\"{addr}\"")
+            };
             ctx.d.error(
                 code::INVALID_VALUE,
                 Some(e.node.span.clone()),
-                format!("email receiver `{}` has {shown}, which is not an email address", e.key),
+                format!(
+                    "email receiver `{}` has {shown}, which is not an email address",
+                    e.key
+                ),
                 Some("write it as `name@example.com`".into()),
             );
         }
@@ -231,7 +284,14 @@ fn key_rule(key: &str, span: &Span, what: &str, d: &mut Diags) {
     }
 }
 
-fn dup_name(seen: &mut BTreeMap<String, String>, name: &str, key: &str, span: &Span, kind: &str, d: &mut Diags) {
+fn dup_name(
+    seen: &mut BTreeMap<String, String>,
+    name: &str,
+    key: &str,
+    span: &Span,
+    kind: &str,
+    d: &mut Diags,
+) {
     if let Some(prev) = seen.insert(name.to_ascii_lowercase(), key.to_string()) {
         d.error(
             code::DUPLICATE,
@@ -252,7 +312,12 @@ pub(crate) fn alerts(
     let mut out = BTreeMap::new();
     let Some(entry) = entry else { return out };
     let Value::Table(t) = &entry.node.value else {
-        wrong_type(&entry.node, "alert", "a table of alerts (`[alert.high-error-rate]`)", ctx.d);
+        wrong_type(
+            &entry.node,
+            "alert",
+            "a table of alerts (`[alert.high-error-rate]`)",
+            ctx.d,
+        );
         return out;
     };
     let mut seen_names: BTreeMap<String, String> = BTreeMap::new();
@@ -262,7 +327,13 @@ pub(crate) fn alerts(
         let Some(s) = Section::open(&e.node, e.key_span.clone(), place, ALERT_KEYS, ctx.d) else {
             continue;
         };
-        let (name, name_span) = arm_name(&s, &e.key, format!("{}-{}", ctx.project_name, e.key), "alert", ctx);
+        let (name, name_span) = arm_name(
+            &s,
+            &e.key,
+            format!("{}-{}", ctx.project_name, e.key),
+            "alert",
+            ctx,
+        );
         dup_name(&mut seen_names, &name, &e.key, &name_span, "alert", ctx.d);
         let description = s.str("description", ctx.d).unwrap_or_default();
         let severity = s.int_in("severity", 0..=4, ctx.d).unwrap_or(3) as u8;
@@ -277,21 +348,34 @@ pub(crate) fn alerts(
                 code::OUT_OF_RANGE,
                 s.get("frequency").map(|x| x.span.clone()),
                 format!("`frequency` {f} is longer than `window` {w}"),
-                Some("an alert must be evaluated at least once per window: frequency <= window".into()),
+                Some(
+                    "an alert must be evaluated at least once per window: frequency <= window"
+                        .into(),
+                ),
             );
         }
         let frequency = frequency.unwrap_or("PT1M");
-        let window = window.unwrap_or(if minutes(frequency) > 5 { frequency } else { "PT5M" });
-        let metric = s.require_str("metric", "\"requests/failed\"", ctx.d).unwrap_or_default();
+        let window = window.unwrap_or(if minutes(frequency) > 5 {
+            frequency
+        } else {
+            "PT5M"
+        });
+        let metric = s
+            .require_str("metric", "\"requests/failed\"", ctx.d)
+            .unwrap_or_default();
         let aggregation = match s.get("aggregation") {
-            Some(_) => s.one_of("aggregation", AGGREGATIONS, ctx.d).unwrap_or("Average"),
+            Some(_) => s
+                .one_of("aggregation", AGGREGATIONS, ctx.d)
+                .unwrap_or("Average"),
             None => {
                 s.missing("aggregation", "\"Count\"", ctx.d);
                 "Average"
             }
         };
         let operator = match s.get("operator") {
-            Some(_) => s.one_of("operator", OPERATORS, ctx.d).unwrap_or("GreaterThan"),
+            Some(_) => s
+                .one_of("operator", OPERATORS, ctx.d)
+                .unwrap_or("GreaterThan"),
             None => {
                 s.missing("operator", "\"GreaterThan\"", ctx.d);
                 "GreaterThan"
@@ -309,7 +393,9 @@ pub(crate) fn alerts(
             AlertScope::App(_) => "Microsoft.App/containerApps",
             _ => "microsoft.insights/components",
         };
-        let metric_namespace = s.str("namespace", ctx.d).unwrap_or_else(|| default_ns.into());
+        let metric_namespace = s
+            .str("namespace", ctx.d)
+            .unwrap_or_else(|| default_ns.into());
         let mut notify = Vec::new();
         if let Some(list) = s.str_list("notify", ctx.d) {
             for (key, span) in list {
@@ -328,7 +414,10 @@ pub(crate) fn alerts(
                     ctx.d.error(
                         code::UNKNOWN_REFERENCE,
                         Some(span),
-                        format!("alert `{}` notifies `{key}`, which is not an action group", e.key),
+                        format!(
+                            "alert `{}` notifies `{key}`, which is not an action group",
+                            e.key
+                        ),
                         Some(help),
                     );
                 } else if notify.contains(&key) {
@@ -372,8 +461,14 @@ fn scope(s: &Section<'_>, apps: &[String], has_monitoring: bool, d: &mut Diags) 
             d.error(
                 code::UNKNOWN_REFERENCE,
                 Some(s.key_span.clone()),
-                format!("[{}] watches the project's Application Insights, but there is no [monitoring]", s.place),
-                Some("add a `[monitoring]` table, or set `scope` to `app.NAME` or a resource id".into()),
+                format!(
+                    "[{}] watches the project's Application Insights, but there is no [monitoring]",
+                    s.place
+                ),
+                Some(
+                    "add a `[monitoring]` table, or set `scope` to `app.NAME` or a resource id"
+                        .into(),
+                ),
             );
         }
         return AlertScope::AppInsights;

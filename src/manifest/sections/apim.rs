@@ -11,16 +11,35 @@ use super::super::reader::Section;
 use super::Ctx;
 
 const APIM_KEYS: &[&str] = &[
-    "existing", "id", "name", "resource_group", "sku", "capacity", "publisher_email",
-    "publisher_name", "logger_name", "diagnostics",
+    "existing",
+    "id",
+    "name",
+    "resource_group",
+    "sku",
+    "capacity",
+    "publisher_email",
+    "publisher_name",
+    "logger_name",
+    "diagnostics",
 ];
 const MANAGED_ONLY: &[&str] = &["sku", "capacity", "publisher_email", "publisher_name"];
 const DIAGNOSTICS_KEYS: &[&str] = &[
-    "sampling", "always_log_errors", "log_client_ip", "verbosity", "correlation", "headers",
+    "sampling",
+    "always_log_errors",
+    "log_client_ip",
+    "verbosity",
+    "correlation",
+    "headers",
     "body_bytes",
 ];
 pub(crate) const SKUS: &[&str] = &[
-    "Consumption", "Developer", "Basic", "Standard", "Premium", "BasicV2", "StandardV2",
+    "Consumption",
+    "Developer",
+    "Basic",
+    "Standard",
+    "Premium",
+    "BasicV2",
+    "StandardV2",
 ];
 const VERBOSITY: &[&str] = &["verbose", "information", "error"];
 const CORRELATION: &[&str] = &["None", "Legacy", "W3C"];
@@ -38,7 +57,13 @@ fn capacity_range(sku: &str) -> (u32, u32) {
 
 pub(crate) fn apim(entry: Option<&Entry>, has_monitoring: bool, ctx: &mut Ctx<'_>) -> Option<Apim> {
     let entry = entry?;
-    let s = Section::open(&entry.node, entry.key_span.clone(), "apim", APIM_KEYS, ctx.d)?;
+    let s = Section::open(
+        &entry.node,
+        entry.key_span.clone(),
+        "apim",
+        APIM_KEYS,
+        ctx.d,
+    )?;
     if !has_monitoring {
         ctx.d.error(
             code::UNKNOWN_REFERENCE,
@@ -48,8 +73,14 @@ pub(crate) fn apim(entry: Option<&Entry>, has_monitoring: bool, ctx: &mut Ctx<'_
         );
     }
     let existing = s.bool("existing", ctx.d).unwrap_or(false) || s.get("id").is_some();
-    let service = if existing { existing_service(&s, ctx) } else { managed(&s, ctx) };
-    let logger_name = s.str("logger_name", ctx.d).unwrap_or_else(|| "appinsights-logger".into());
+    let service = if existing {
+        existing_service(&s, ctx)
+    } else {
+        managed(&s, ctx)
+    };
+    let logger_name = s
+        .str("logger_name", ctx.d)
+        .unwrap_or_else(|| "appinsights-logger".into());
     if let Err(why) = names::apim_logger(&logger_name) {
         ctx.d.error(
             code::INVALID_NAME,
@@ -69,7 +100,11 @@ pub(crate) fn apim(entry: Option<&Entry>, has_monitoring: bool, ctx: &mut Ctx<'_
 fn managed(s: &Section<'_>, ctx: &mut Ctx<'_>) -> ApimService {
     let (name, span, derived) = match s.str("name", ctx.d) {
         Some(n) => (n, s.get("name").map(|x| x.span.clone()), false),
-        None => (format!("{}-apim", ctx.project_name), Some(ctx.project_span.clone()), true),
+        None => (
+            format!("{}-apim", ctx.project_name),
+            Some(ctx.project_span.clone()),
+            true,
+        ),
     };
     match names::apim_service(&name) {
         Err(why) => ctx.d.error(
@@ -92,10 +127,14 @@ fn managed(s: &Section<'_>, ctx: &mut Ctx<'_>) -> ApimService {
     let sku = s.one_of("sku", SKUS, ctx.d).unwrap_or("Developer");
     let (lo, hi) = capacity_range(sku);
     let capacity = match s.get("capacity") {
-        Some(_) => s.int_in("capacity", lo as i64..=hi as i64, ctx.d).unwrap_or(lo as i64) as u32,
+        Some(_) => s
+            .int_in("capacity", lo as i64..=hi as i64, ctx.d)
+            .unwrap_or(lo as i64) as u32,
         None => lo,
     };
-    let publisher_email = s.require_str("publisher_email", "\"ops@example.com\"", ctx.d).unwrap_or_default();
+    let publisher_email = s
+        .require_str("publisher_email", "\"ops@example.com\"", ctx.d)
+        .unwrap_or_default();
     if let Some(n) = s.get("publisher_email")
         && !publisher_email.is_empty()
         && !(publisher_email.contains('@') && !publisher_email.contains(char::is_whitespace))
@@ -107,7 +146,9 @@ fn managed(s: &Section<'_>, ctx: &mut Ctx<'_>) -> ApimService {
             None,
         );
     }
-    let publisher_name = s.str("publisher_name", ctx.d).unwrap_or_else(|| ctx.project_name.clone());
+    let publisher_name = s
+        .str("publisher_name", ctx.d)
+        .unwrap_or_else(|| ctx.project_name.clone());
     ApimService::Managed {
         name,
         sku: sku.into(),
@@ -187,8 +228,16 @@ fn diagnostics(s: &Section<'_>, d: &mut Diags) -> ApimDiagnostics {
         headers: Vec::new(),
         body_bytes: 0,
     };
-    let Some(e) = s.entry("diagnostics") else { return out };
-    let Some(ds) = Section::open(&e.node, e.key_span.clone(), "apim.diagnostics", DIAGNOSTICS_KEYS, d) else {
+    let Some(e) = s.entry("diagnostics") else {
+        return out;
+    };
+    let Some(ds) = Section::open(
+        &e.node,
+        e.key_span.clone(),
+        "apim.diagnostics",
+        DIAGNOSTICS_KEYS,
+        d,
+    ) else {
         return out;
     };
     if let Some(x) = ds.number("sampling", d) {
@@ -221,7 +270,8 @@ fn diagnostics(s: &Section<'_>, d: &mut Diags) -> ApimDiagnostics {
     if let Some(headers) = ds.str_list("headers", d) {
         for (h, span) in headers {
             let valid = !h.is_empty()
-                && h.chars().all(|c| c.is_ascii_alphanumeric() || "-_!#$%&'*+.^`|~".contains(c));
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_!#$%&'*+.^`|~".contains(c));
             if !valid {
                 d.error(
                     code::INVALID_VALUE,

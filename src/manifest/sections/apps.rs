@@ -12,14 +12,34 @@ use super::super::reader::{Section, as_int_in, as_str, wrong_type};
 use super::Ctx;
 
 const APP_KEYS: &[&str] = &[
-    "image", "cpu", "memory", "port", "ingress", "transport", "probes", "replicas", "env",
-    "secrets", "telemetry",
+    "image",
+    "cpu",
+    "memory",
+    "port",
+    "ingress",
+    "transport",
+    "probes",
+    "replicas",
+    "env",
+    "secrets",
+    "telemetry",
 ];
 const PROBES_KEYS: &[&str] = &[
-    "path", "port", "transport", "liveness", "readiness", "startup",
+    "path",
+    "port",
+    "transport",
+    "liveness",
+    "readiness",
+    "startup",
 ];
 const PROBE_KEYS: &[&str] = &[
-    "path", "port", "transport", "initial_delay", "interval", "timeout", "failures",
+    "path",
+    "port",
+    "transport",
+    "initial_delay",
+    "interval",
+    "timeout",
+    "failures",
 ];
 const REPLICA_KEYS: &[&str] = &["min", "max"];
 const INGRESS: &[&str] = &["external", "internal", "none"];
@@ -66,7 +86,9 @@ fn parse_memory(node: &Node, what: &str, d: &mut Diags) -> Option<f64> {
             return None;
         }
     };
-    let number = text.strip_suffix("Gi").and_then(|n| n.trim().parse::<f64>().ok());
+    let number = text
+        .strip_suffix("Gi")
+        .and_then(|n| n.trim().parse::<f64>().ok());
     if number.is_none() {
         d.error(
             code::INVALID_VALUE,
@@ -86,7 +108,12 @@ pub(crate) fn apps(
     let mut out = BTreeMap::new();
     let Some(entry) = entry else { return out };
     let Value::Table(t) = &entry.node.value else {
-        wrong_type(&entry.node, "app", "a table of apps (`[app.task-api]`)", ctx.d);
+        wrong_type(
+            &entry.node,
+            "app",
+            "a table of apps (`[app.task-api]`)",
+            ctx.d,
+        );
         return out;
     };
     for e in &t.entries {
@@ -109,7 +136,11 @@ pub(crate) fn apps(
 
 fn app(name: &str, s: &Section<'_>, has_monitoring: bool, ctx: &mut Ctx<'_>) -> App {
     let image = s
-        .require_str("image", "\"mcr.microsoft.com/k8se/quickstart:latest\"", ctx.d)
+        .require_str(
+            "image",
+            "\"mcr.microsoft.com/k8se/quickstart:latest\"",
+            ctx.d,
+        )
         .unwrap_or_default();
     if let Some(n) = s.get("image")
         && (image.trim().is_empty() || image.chars().any(char::is_whitespace))
@@ -117,7 +148,10 @@ fn app(name: &str, s: &Section<'_>, has_monitoring: bool, ctx: &mut Ctx<'_>) -> 
         ctx.d.error(
             code::INVALID_VALUE,
             Some(n.span.clone()),
-            format!("`{}.image` must be an image reference without spaces", s.place),
+            format!(
+                "`{}.image` must be an image reference without spaces",
+                s.place
+            ),
             Some("for example \"myregistry.azurecr.io/task-api:1.4.2\"".into()),
         );
     }
@@ -131,11 +165,22 @@ fn app(name: &str, s: &Section<'_>, has_monitoring: bool, ctx: &mut Ctx<'_>) -> 
         None => Ingress::None,
     };
     if ingress != Ingress::None && port.is_none() {
-        let at = s.get("ingress").map(|n| n.span.clone()).unwrap_or(s.key_span.clone());
+        let at = s
+            .get("ingress")
+            .map(|n| n.span.clone())
+            .unwrap_or(s.key_span.clone());
         ctx.d.error(
             code::MISSING_KEY,
             Some(at),
-            format!("[{}] has {} ingress but no `port`", s.place, if ingress == Ingress::External { "external" } else { "internal" }),
+            format!(
+                "[{}] has {} ingress but no `port`",
+                s.place,
+                if ingress == Ingress::External {
+                    "external"
+                } else {
+                    "internal"
+                }
+            ),
             Some("add `port = 8080` (the port the container listens on)".into()),
         );
     }
@@ -158,7 +203,10 @@ fn app(name: &str, s: &Section<'_>, has_monitoring: bool, ctx: &mut Ctx<'_>) -> 
         ctx.d.error(
             code::UNKNOWN_REFERENCE,
             s.get("telemetry").map(|n| n.span.clone()),
-            format!("[{}] has `telemetry = true`, but there is no [monitoring] (Application Insights)", s.place),
+            format!(
+                "[{}] has `telemetry = true`, but there is no [monitoring] (Application Insights)",
+                s.place
+            ),
             Some("add a `[monitoring]` table, or remove `telemetry`".into()),
         );
     }
@@ -196,7 +244,11 @@ fn resources(s: &Section<'_>, d: &mut Diags) -> (f64, String) {
         .iter()
         .any(|(c, m)| (c - cpu_v).abs() < 1e-9 && (m - mem_v).abs() < 1e-9);
     let given = s.get("cpu").is_some() || s.get("memory").is_some();
-    if given && !fits && (s.get("cpu").is_none() || cpu.is_some()) && (s.get("memory").is_none() || mem.is_some()) {
+    if given
+        && !fits
+        && (s.get("cpu").is_none() || cpu.is_some())
+        && (s.get("memory").is_none() || mem.is_some())
+    {
         let at = s.get("cpu").or(s.get("memory")).map(|n| n.span.clone());
         d.error(
             code::INVALID_VALUE,
@@ -219,7 +271,8 @@ fn replicas(s: &Section<'_>, d: &mut Diags) -> (u32, u32) {
             (n, n)
         }
         Value::Table(_) => {
-            let Some(r) = Section::open(node, node.span.clone(), what.clone(), REPLICA_KEYS, d) else {
+            let Some(r) = Section::open(node, node.span.clone(), what.clone(), REPLICA_KEYS, d)
+            else {
                 return (0, 10);
             };
             let min = r.int_in("min", 0..=1000, d);
@@ -241,7 +294,12 @@ fn replicas(s: &Section<'_>, d: &mut Diags) -> (u32, u32) {
             }
         }
         _ => {
-            wrong_type(node, &what, "a table `{ min = 1, max = 3 }` or an integer", d);
+            wrong_type(
+                node,
+                &what,
+                "a table `{ min = 1, max = 3 }` or an integer",
+                d,
+            );
             (0, 10)
         }
     }
@@ -260,8 +318,13 @@ fn probes(entry: &Entry, place: &str, app_port: Option<u16>, d: &mut Diags) -> V
         return out;
     };
     let shared = ProbeDefaults {
-        path: s.str("path", d).map(|p| (p, s.get("path").map(|n| n.span.clone()).unwrap_or_default())),
-        port: s.int_in("port", 1..=65535, d).map(|p| p as u16).or(app_port),
+        path: s
+            .str("path", d)
+            .map(|p| (p, s.get("path").map(|n| n.span.clone()).unwrap_or_default())),
+        port: s
+            .int_in("port", 1..=65535, d)
+            .map(|p| p as u16)
+            .or(app_port),
         transport: s.one_of("transport", PROBE_TRANSPORTS, d),
     };
     let mut any = false;
@@ -287,7 +350,13 @@ fn probes(entry: &Entry, place: &str, app_port: Option<u16>, d: &mut Diags) -> V
     out
 }
 
-fn probe(e: &Entry, place: &str, kind: ProbeKind, shared: &ProbeDefaults, d: &mut Diags) -> Option<Probe> {
+fn probe(
+    e: &Entry,
+    place: &str,
+    kind: ProbeKind,
+    shared: &ProbeDefaults,
+    d: &mut Diags,
+) -> Option<Probe> {
     let what = format!("{place}.{}", e.key);
     let mut p = Probe {
         kind,
@@ -340,7 +409,11 @@ fn probe(e: &Entry, place: &str, kind: ProbeKind, shared: &ProbeDefaults, d: &mu
     if let Some(path) = &p.path
         && !path.starts_with('/')
     {
-        let at = shared.path.as_ref().map(|(_, s)| s.clone()).unwrap_or(e.key_span.clone());
+        let at = shared
+            .path
+            .as_ref()
+            .map(|(_, s)| s.clone())
+            .unwrap_or(e.key_span.clone());
         d.error(
             code::INVALID_VALUE,
             Some(at),
@@ -362,9 +435,16 @@ fn probe(e: &Entry, place: &str, kind: ProbeKind, shared: &ProbeDefaults, d: &mu
 
 fn secrets(s: &Section<'_>, telemetry: bool, ctx: &mut Ctx<'_>) -> BTreeMap<String, Secret> {
     let mut out = BTreeMap::new();
-    let Some(node) = s.get("secrets") else { return out };
+    let Some(node) = s.get("secrets") else {
+        return out;
+    };
     let Value::Table(t) = &node.value else {
-        wrong_type(node, &format!("{}.secrets", s.place), "a table of name = value", ctx.d);
+        wrong_type(
+            node,
+            &format!("{}.secrets", s.place),
+            "a table of name = value",
+            ctx.d,
+        );
         return out;
     };
     for e in &t.entries {
@@ -402,7 +482,12 @@ fn env(
     let mut out = BTreeMap::new();
     let Some(node) = s.get("env") else { return out };
     let Value::Table(t) = &node.value else {
-        wrong_type(node, &format!("{}.env", s.place), "a table of NAME = value", ctx.d);
+        wrong_type(
+            node,
+            &format!("{}.env", s.place),
+            "a table of NAME = value",
+            ctx.d,
+        );
         return out;
     };
     for e in &t.entries {
@@ -432,7 +517,13 @@ fn env(
             Value::Float(f) => EnvValue::Plain(f.to_string()),
             Value::Bool(b) => EnvValue::Plain(b.to_string()),
             Value::Table(_) => {
-                let Some(r) = Section::open(&e.node, e.key_span.clone(), what.clone(), &["secret"], ctx.d) else {
+                let Some(r) = Section::open(
+                    &e.node,
+                    e.key_span.clone(),
+                    what.clone(),
+                    &["secret"],
+                    ctx.d,
+                ) else {
                     continue;
                 };
                 let Some(name) = r.require_str("secret", "\"my-secret\"", ctx.d) else {
@@ -445,7 +536,10 @@ fn env(
                     ctx.d.error(
                         code::UNKNOWN_REFERENCE,
                         r.get("secret").map(|n| n.span.clone()),
-                        format!("env var `{}` refers to secret `{name}`, which [{}] does not have", e.key, s.place),
+                        format!(
+                            "env var `{}` refers to secret `{name}`, which [{}] does not have",
+                            e.key, s.place
+                        ),
                         Some(help),
                     );
                 }

@@ -44,10 +44,19 @@ pub(crate) fn resources(
     let mut out = BTreeMap::new();
     let Some(entry) = entry else { return out };
     let Value::Table(t) = &entry.node.value else {
-        wrong_type(&entry.node, "resource", "a table of resources (`[resource.vault]`)", ctx.d);
+        wrong_type(
+            &entry.node,
+            "resource",
+            "a table of resources (`[resource.vault]`)",
+            ctx.d,
+        );
         return out;
     };
-    let own: BTreeSet<String> = t.entries.iter().map(|e| format!("resource.{}", e.key)).collect();
+    let own: BTreeSet<String> = t
+        .entries
+        .iter()
+        .map(|e| format!("resource.{}", e.key))
+        .collect();
     // Edges between custom resources, with the span of each `depends_on` item.
     let mut edges: Vec<(String, String, Span)> = Vec::new();
     for e in &t.entries {
@@ -60,7 +69,13 @@ pub(crate) fn resources(
             );
         }
         let place = format!("resource.{}", e.key);
-        let Some(s) = Section::open(&e.node, e.key_span.clone(), place.clone(), RESOURCE_KEYS, ctx.d) else {
+        let Some(s) = Section::open(
+            &e.node,
+            e.key_span.clone(),
+            place.clone(),
+            RESOURCE_KEYS,
+            ctx.d,
+        ) else {
             continue;
         };
         let mut r = CustomResource {
@@ -139,7 +154,10 @@ pub(crate) fn resources(
 /// Name every cycle among custom resources: `resource.a -> resource.b -> resource.a`.
 fn report_cycles(own: &BTreeSet<String>, edges: &[(String, String, Span)], ctx: &mut Ctx<'_>) {
     let mut g: DiGraph<&str, ()> = DiGraph::new();
-    let index: BTreeMap<&str, NodeIndex> = own.iter().map(|a| (a.as_str(), g.add_node(a.as_str()))).collect();
+    let index: BTreeMap<&str, NodeIndex> = own
+        .iter()
+        .map(|a| (a.as_str(), g.add_node(a.as_str())))
+        .collect();
     for (from, to, _) in edges {
         if let (Some(&f), Some(&t)) = (index.get(from.as_str()), index.get(to.as_str())) {
             g.add_edge(f, t, ());
@@ -153,11 +171,14 @@ fn report_cycles(own: &BTreeSet<String>, edges: &[(String, String, Span)], ctx: 
         let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
         // Walk from the alphabetically first member along edges inside the component until
         // a node repeats: the part of the path from that node is a cycle.
-        let Some(&start) = members.iter().min_by_key(|i| g[**i]) else { continue };
+        let Some(&start) = members.iter().min_by_key(|i| g[**i]) else {
+            continue;
+        };
         let mut path = vec![start];
         let mut cur = start;
         loop {
-            let mut nexts: Vec<NodeIndex> = g.neighbors(cur).filter(|n| members.contains(n)).collect();
+            let mut nexts: Vec<NodeIndex> =
+                g.neighbors(cur).filter(|n| members.contains(n)).collect();
             nexts.sort_by_key(|n| g[*n]);
             let Some(&next) = nexts.first() else { break };
             if let Some(pos) = path.iter().position(|p| *p == next) {

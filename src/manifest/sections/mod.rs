@@ -71,10 +71,21 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
     let monitoring = project::monitoring(table.get("monitoring"), ctx);
     let has_monitoring = monitoring.is_some();
     let apps = apps::apps(table.get("app"), has_monitoring, ctx);
-    let environment = project::environment(table.get("environment"), !apps.is_empty(), has_monitoring, ctx);
+    let environment = project::environment(
+        table.get("environment"),
+        !apps.is_empty(),
+        has_monitoring,
+        ctx,
+    );
     let action_groups = alerts::action_groups(table.get("action_group"), ctx);
     let app_names: Vec<String> = apps.keys().cloned().collect();
-    let alerts = alerts::alerts(table.get("alert"), &action_groups, &app_names, has_monitoring, ctx);
+    let alerts = alerts::alerts(
+        table.get("alert"),
+        &action_groups,
+        &app_names,
+        has_monitoring,
+        ctx,
+    );
     let apim = apim::apim(table.get("apim"), has_monitoring, ctx);
 
     let mut known: BTreeSet<String> = BTreeSet::new();

@@ -35,7 +35,9 @@ fn name_rule(
 ) {
     if let Err(why) = check(name) {
         let help = if derived {
-            format!("it is derived from the project name; shorten the project name or set the {kind} name explicitly")
+            format!(
+                "it is derived from the project name; shorten the project name or set the {kind} name explicitly"
+            )
         } else {
             format!("choose a {kind} name that follows Azure's rule")
         };
@@ -66,8 +68,13 @@ pub(crate) fn project(entry: Option<&Entry>, ctx: &mut Ctx<'_>, env: &str) -> Pr
         );
         return p;
     };
-    let Some(s) = Section::open(&entry.node, entry.key_span.clone(), "project", PROJECT_KEYS, ctx.d)
-    else {
+    let Some(s) = Section::open(
+        &entry.node,
+        entry.key_span.clone(),
+        "project",
+        PROJECT_KEYS,
+        ctx.d,
+    ) else {
         return p;
     };
     if let Some(name) = s.require_str("name", "\"my-app\"", ctx.d) {
@@ -106,11 +113,21 @@ pub(crate) fn project(entry: Option<&Entry>, ctx: &mut Ctx<'_>, env: &str) -> Pr
     let mut rg_span = ctx.project_span.clone();
     let mut rg_derived = true;
     if let Some(rg) = s.str("resource_group", ctx.d) {
-        rg_span = s.get("resource_group").map(|n| n.span.clone()).unwrap_or_default();
+        rg_span = s
+            .get("resource_group")
+            .map(|n| n.span.clone())
+            .unwrap_or_default();
         rg_derived = false;
         p.resource_group = rg;
     }
-    name_rule(ctx.d, &rg_span, "resource group", &p.resource_group, rg_derived, names::resource_group);
+    name_rule(
+        ctx.d,
+        &rg_span,
+        "resource group",
+        &p.resource_group,
+        rg_derived,
+        names::resource_group,
+    );
     if let Some(node) = s.get("tags") {
         p.tags = tags(node, ctx);
     }
@@ -136,7 +153,10 @@ fn tags(node: &super::super::node::Node, ctx: &mut Ctx<'_>) -> BTreeMap<String, 
             ctx.d.error(
                 code::INVALID_NAME,
                 Some(e.key_span.clone()),
-                format!("tag name `{}` must be at most 512 characters without `< > % & \\ ? /`", e.key),
+                format!(
+                    "tag name `{}` must be at most 512 characters without `< > % & \\ ? /`",
+                    e.key
+                ),
                 None,
             );
         }
@@ -146,7 +166,12 @@ fn tags(node: &super::super::node::Node, ctx: &mut Ctx<'_>) -> BTreeMap<String, 
             Value::Float(f) => f.to_string(),
             Value::Bool(b) => b.to_string(),
             _ => {
-                super::super::reader::wrong_type(&e.node, &format!("project.tags.{}", e.key), "a string", ctx.d);
+                super::super::reader::wrong_type(
+                    &e.node,
+                    &format!("project.tags.{}", e.key),
+                    "a string",
+                    ctx.d,
+                );
                 continue;
             }
         };
@@ -174,22 +199,51 @@ pub(crate) fn monitoring(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> Option<Mon
         app_insights_name: format!("{project}-appinsights"),
         application_type: "web".into(),
     };
-    let Some(s) = Section::open(&entry.node, entry.key_span.clone(), "monitoring", MONITORING_KEYS, ctx.d)
-    else {
+    let Some(s) = Section::open(
+        &entry.node,
+        entry.key_span.clone(),
+        "monitoring",
+        MONITORING_KEYS,
+        ctx.d,
+    ) else {
         return Some(m);
     };
     let mut ws = (ctx.project_span.clone(), true);
     if let Some(n) = s.str("workspace_name", ctx.d) {
-        ws = (s.get("workspace_name").map(|x| x.span.clone()).unwrap_or_default(), false);
+        ws = (
+            s.get("workspace_name")
+                .map(|x| x.span.clone())
+                .unwrap_or_default(),
+            false,
+        );
         m.workspace_name = n;
     }
-    name_rule(ctx.d, &ws.0, "Log Analytics workspace", &m.workspace_name, ws.1, names::workspace);
+    name_rule(
+        ctx.d,
+        &ws.0,
+        "Log Analytics workspace",
+        &m.workspace_name,
+        ws.1,
+        names::workspace,
+    );
     let mut ai = (ctx.project_span.clone(), true);
     if let Some(n) = s.str("app_insights_name", ctx.d) {
-        ai = (s.get("app_insights_name").map(|x| x.span.clone()).unwrap_or_default(), false);
+        ai = (
+            s.get("app_insights_name")
+                .map(|x| x.span.clone())
+                .unwrap_or_default(),
+            false,
+        );
         m.app_insights_name = n;
     }
-    name_rule(ctx.d, &ai.0, "Application Insights", &m.app_insights_name, ai.1, names::insights);
+    name_rule(
+        ctx.d,
+        &ai.0,
+        "Application Insights",
+        &m.app_insights_name,
+        ai.1,
+        names::insights,
+    );
     if let Some(sku) = s.one_of("sku", WORKSPACE_SKUS, ctx.d) {
         m.workspace_sku = sku.into();
     }
@@ -217,10 +271,19 @@ pub(crate) fn environment(
     };
     let mut name_at = (ctx.project_span.clone(), true);
     if let Some(entry) = entry
-        && let Some(s) = Section::open(&entry.node, entry.key_span.clone(), "environment", ENVIRONMENT_KEYS, ctx.d)
+        && let Some(s) = Section::open(
+            &entry.node,
+            entry.key_span.clone(),
+            "environment",
+            ENVIRONMENT_KEYS,
+            ctx.d,
+        )
     {
         if let Some(n) = s.str("name", ctx.d) {
-            name_at = (s.get("name").map(|x| x.span.clone()).unwrap_or_default(), false);
+            name_at = (
+                s.get("name").map(|x| x.span.clone()).unwrap_or_default(),
+                false,
+            );
             env.name = n;
         }
         if let Some(b) = s.bool("logs_to_workspace", ctx.d) {
@@ -235,6 +298,13 @@ pub(crate) fn environment(
             env.logs_to_workspace = b;
         }
     }
-    name_rule(ctx.d, &name_at.0, "Container Apps environment", &env.name, name_at.1, names::managed_environment);
+    name_rule(
+        ctx.d,
+        &name_at.0,
+        "Container Apps environment",
+        &env.name,
+        name_at.1,
+        names::managed_environment,
+    );
     Some(env)
 }
