@@ -122,7 +122,10 @@ mod tests {
     fn every_builtin_kind_has_one_row() {
         for k in KINDS {
             assert_eq!(KINDS.iter().filter(|o| o.kind == k.kind).count(), 1);
-            assert_eq!(ResourceKind::from_arm_type(&k.arm_type.to_lowercase()), Some(k.kind));
+            assert_eq!(
+                ResourceKind::from_arm_type(&k.arm_type.to_lowercase()),
+                Some(k.kind)
+            );
         }
         assert!(ResourceKind::Custom.info().is_none());
     }

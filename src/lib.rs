@@ -13,10 +13,12 @@
 
 pub mod apply;
 pub mod arm;
+pub mod events;
 pub mod graph;
 pub mod kinds;
 pub mod manifest;
 pub mod model;
+pub mod ops;
 pub mod plan;
 pub mod render;
 pub mod resource;

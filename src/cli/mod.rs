@@ -13,6 +13,7 @@ mod init;
 mod output;
 mod plan;
 mod render;
+mod session;
 mod state;
 mod up;
 mod validate;
@@ -32,7 +33,12 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The manifest to read.
-    #[arg(short = 'f', long = "manifest", global = true, default_value = "azlift.toml")]
+    #[arg(
+        short = 'f',
+        long = "manifest",
+        global = true,
+        default_value = "azlift.toml"
+    )]
     pub manifest: PathBuf,
     /// The environment whose `[env.NAME]` overrides apply.
     #[arg(short = 'e', long = "env", global = true, env = "AZLIFT_ENV")]

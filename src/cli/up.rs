@@ -1,12 +1,148 @@
-//! `azlift up`.
+//! `azlift up [PLANFILE]`: make Azure match the manifest, or apply exactly a saved plan.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Args;
+use miette::miette;
 
-use super::{CmdResult, GlobalArgs, not_built};
+use azlift::ops::{OpsError, SavedPlan, Session};
+use azlift::ui::plan_view::render_plan;
+use azlift::ui::{UiChoice, confirm, sink_for};
+
+use super::session::{EXIT_INTERRUPTED, interrupt_signal, open_options, runtime};
+use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]
-pub struct UpArgs {}
+pub struct UpArgs {
+    /// A plan saved with `azlift plan --out FILE`: apply exactly it, or refuse if stale.
+    pub plan: Option<PathBuf>,
+    /// Apply without asking (required when not interactive, e.g. CI=true).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Consent to replacing resources (delete then create) when not asked interactively.
+    #[arg(long)]
+    pub allow_replace: bool,
+}
 
-pub fn run(_args: UpArgs, _global: &GlobalArgs) -> CmdResult {
-    not_built("azlift up")
+pub fn run(args: UpArgs, global: &GlobalArgs) -> CmdResult {
+    let opts = open_options(global, "azlift up")?;
+    let choice = UiChoice::new(global.output == OutputFormat::Json, global.no_color);
+    let saved = match &args.plan {
+        Some(p) => Some(SavedPlan::read(p).map_err(|e| OpsError::StalePlan(e.0))?),
+        None => None,
+    };
+    runtime()?.block_on(async move {
+        let session = Session::open(&opts, interrupt_signal()).await?;
+        let result = up(&session, &args, global, choice, saved.as_ref()).await;
+        session.close().await?;
+        result
+    })
+}
+
+async fn up(
+    session: &Session,
+    args: &UpArgs,
+    global: &GlobalArgs,
+    choice: UiChoice,
+    saved: Option<&SavedPlan>,
+) -> CmdResult {
+    let planned = session.plan().await?;
+    if let Some(saved) = saved {
+        saved
+            .check(&session.project.desired, &planned.state, &planned.plan)
+            .map_err(|e| OpsError::StalePlan(e.0))?;
+    }
+    let plan = &planned.plan;
+    if choice.json {
+        let line = serde_json::json!({"event": "plan", "plan": plan});
+        println!("{line}");
+    } else {
+        eprint!("{}", render_plan(plan, !choice.no_color));
+    }
+    if !plan.has_changes() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let replaces: Vec<String> = plan.replaces().map(|c| c.address.to_string()).collect();
+    // A saved plan was reviewed when it was made; applying it is the consent.
+    let consented = args.yes || saved.is_some();
+    if consented {
+        if !replaces.is_empty() && !args.allow_replace {
+            return Err(miette!(
+                code = "azlift::replace_needs_consent",
+                help = "review why in the plan above, then re-run with --allow-replace",
+                "the plan replaces (deletes and re-creates) {}",
+                replaces.join(", ")
+            ));
+        }
+    } else {
+        let question = if replaces.is_empty() {
+            "Apply these changes?".to_string()
+        } else {
+            format!(
+                "Apply these changes? {} will be DELETED and re-created.",
+                replaces.join(", ")
+            )
+        };
+        if !confirm(&question)? {
+            eprintln!("Nothing applied.");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let doc = session.state.document().await;
+    let model = azlift::ui::DurationModel::from_state(&doc);
+    let sink = sink_for(choice, session.redactor.clone(), model);
+    let report = session.apply(planned, sink).await;
+    let _ = global;
+    if report.cancelled {
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
+    let failures: Vec<String> = report
+        .failures()
+        .map(|(a, e)| {
+            let mut line = format!("  {a}: {}: {}", e.code, session.redactor.redact(&e.message));
+            if let Some(h) = hint(&e.code) {
+                line.push_str(&format!("\n    hint: {h}"));
+            }
+            line
+        })
+        .collect();
+    if failures.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        if !choice.json {
+            eprintln!(
+                "\nError: {} resource(s) failed:\n{}",
+                failures.len(),
+                failures.join("\n")
+            );
+            eprintln!("Fix the cause and run `azlift up` again: finished resources are kept.");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// What to do about the ARM errors users meet most.
+fn hint(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "ServiceAlreadyExistsInSoftDeletedState" => {
+            "a soft-deleted API Management service holds this name: `azlift down --purge` purges it (or pick another name)"
+        }
+        "AuthorizationFailed" => {
+            "the identity lacks a role on the subscription or resource group (Contributor is enough)"
+        }
+        "InvalidAuthenticationToken" | "ExpiredAuthenticationToken" => {
+            "the credential is wrong or expired: see docs/credentials.md for the variables azlift reads"
+        }
+        "MissingSubscriptionRegistration" => {
+            "register the resource provider: `az provider register --namespace <namespace>`"
+        }
+        "ResourceGroupNotFound" => {
+            "the resource group is gone: run `azlift up` again to re-create it"
+        }
+        "AnotherOperationInProgress" | "Conflict" => {
+            "another operation holds the resource: run `azlift up` again once it finishes"
+        }
+        _ => return None,
+    })
 }

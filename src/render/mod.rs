@@ -1,1 +1,343 @@
-//! render: `Model` + templates -> `DesiredResource`s (address, ARM id, type, api-version, body, references).
+//! render: [`Model`] + templates -> [`DesiredResource`]s (address, ARM id, type,
+//! api-version, body, values known only after apply, secrets, dependencies).
+//!
+//! Every body is produced by a JSON template of `templates/resources/` (embedded in the
+//! binary, overridable per project, see [`TemplateSet`]); custom resources bring their own
+//! template. Templates are minijinja with JSON auto-escaping: `{{ value }}` always writes a
+//! JSON value. Functions and filters mark what is not a plain value (see `marks`):
+//!
+//! | in a template | means |
+//! |---|---|
+//! | `id("monitoring.workspace")` | the ARM id of another resource (adds a dependency) |
+//! | `ref("monitoring.app_insights", "/properties/ConnectionString")` | a property of another resource, known after apply |
+//! | `action("monitoring.workspace", "sharedKeys", "/primarySharedKey")` | a value from a POST action, known after apply, sensitive |
+//! | `secret(v)` or `v \| sensitive` | a secret: masked everywhere, a `securestring` in ARM templates |
+//! | `v \| write_only` | a value ARM never returns on GET |
+//!
+//! The result is ordered: resource group, monitoring, action groups, alerts, environment,
+//! apps, APIM, custom resources (keys in name order within each).
+
+mod arm_template;
+mod builtin;
+pub mod display;
+#[doc(hidden)]
+pub mod fixtures;
+pub mod ids;
+mod json_text;
+mod marks;
+mod templates;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde_json::Value;
+
+pub use arm_template::arm_template;
+pub use templates::{BUILTIN_FILES, OVERRIDE_DIR, TemplateSet, TemplateSource};
+
+use crate::model::Model;
+use crate::resource::{DesiredResource, ResourceAddress};
+use builtin::{Fixed, Planned, Source};
+use marks::{Marks, ResolveError};
+
+/// The subscription id used when none is given (`--local`, `render`).
+pub const DEFAULT_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+/// What a render needs besides the model.
+#[derive(Debug, Clone)]
+pub struct RenderContext {
+    /// Goes into every ARM id.
+    pub subscription_id: String,
+    pub templates: TemplateSet,
+}
+
+impl Default for RenderContext {
+    fn default() -> Self {
+        RenderContext {
+            subscription_id: DEFAULT_SUBSCRIPTION.to_string(),
+            templates: TemplateSet::embedded(),
+        }
+    }
+}
+
+/// Why a model could not be rendered.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RenderError {
+    #[error("template {template}: {message}")]
+    #[diagnostic(code(azlift::render::template))]
+    Template { template: String, message: String },
+    #[error("template {template} does not produce JSON (line {line}, column {column}): {message}")]
+    #[diagnostic(
+        code(azlift::render::json),
+        help("templates may leave trailing commas; everything else must be JSON once rendered")
+    )]
+    InvalidJson {
+        template: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{from} refers to `{to}`, which is not a resource of this project")]
+    #[diagnostic(code(azlift::render::unknown_address))]
+    UnknownAddress { from: ResourceAddress, to: String },
+    #[error("{from} depends on `{to}`, which is not a resource of this project")]
+    #[diagnostic(code(azlift::render::unknown_dependency))]
+    UnknownDependency { from: ResourceAddress, to: String },
+    #[error("{address}: {message}")]
+    #[diagnostic(code(azlift::render::custom))]
+    Custom {
+        address: ResourceAddress,
+        message: String,
+    },
+    #[error("{address}: {message}")]
+    #[diagnostic(code(azlift::render::placeholder))]
+    Placeholder {
+        address: ResourceAddress,
+        message: String,
+    },
+    #[error("two resources render to the address {0}")]
+    #[diagnostic(code(azlift::render::duplicate))]
+    Duplicate(ResourceAddress),
+    #[error("cannot read {path}: {source}")]
+    #[diagnostic(code(azlift::render::io))]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("template set has no `{0}`")]
+    #[diagnostic(code(azlift::render::missing_template))]
+    MissingTemplate(String),
+    #[error("internal render error: {0}")]
+    #[diagnostic(code(azlift::render::internal))]
+    Internal(String),
+}
+
+/// A rendered body before its placeholders are resolved.
+struct Drafted {
+    planned: Planned,
+    fixed: Fixed,
+    body: Value,
+}
+
+/// Renders the model into desired resources, in a stable order.
+pub fn render(model: &Model, ctx: &RenderContext) -> Result<Vec<DesiredResource>, RenderError> {
+    let marks = Marks::default();
+    let planned = builtin::plan(model, &ctx.subscription_id, &marks)?;
+
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::Json);
+    env.set_keep_trailing_newline(false);
+    marks.register(&mut env);
+    for (name, source) in ctx.templates.iter() {
+        env.add_template_owned(name.to_string(), source.text.clone())
+            .map_err(|e| template_error(name, &e))?;
+    }
+    for (key, custom) in &model.custom {
+        let name = format!("resource.{key}");
+        env.add_template_owned(name.clone(), custom.template_text.clone())
+            .map_err(|e| template_error(&custom.template.display().to_string(), &e))?;
+    }
+
+    // 1. Render every template to JSON (ids of custom resources become known here).
+    let mut drafted = Vec::with_capacity(planned.len());
+    for p in planned {
+        let (body, fixed) = match &p.source {
+            Source::Existing => (Value::Object(Default::default()), p.fixed.clone()),
+            Source::Template { name, context } => {
+                (render_json(&env, name, context, name)?, p.fixed.clone())
+            }
+            Source::Custom { name, context } => {
+                let shown = model
+                    .custom
+                    .get(name.trim_start_matches("resource."))
+                    .map(|c| c.template.display().to_string())
+                    .unwrap_or_else(|| name.clone());
+                let mut body = render_json(&env, name, context, &shown)?;
+                let fixed = custom_head(
+                    &p.address,
+                    &mut body,
+                    &ctx.subscription_id,
+                    &model.project.resource_group,
+                )?;
+                (body, Some(fixed))
+            }
+        };
+        let fixed =
+            fixed.ok_or_else(|| RenderError::Internal(format!("{} has no id", p.address)))?;
+        drafted.push(Drafted {
+            planned: p,
+            fixed,
+            body,
+        });
+    }
+
+    // 2. Every address and its id.
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    for d in &drafted {
+        if ids
+            .insert(d.planned.address.0.clone(), d.fixed.id.clone())
+            .is_some()
+        {
+            return Err(RenderError::Duplicate(d.planned.address.clone()));
+        }
+    }
+    let id_of = |address: &str| ids.get(address).cloned();
+
+    // 3. Resolve placeholders, collect pending values, secrets and dependencies.
+    let table = marks
+        .snapshot()
+        .map_err(|e| RenderError::Internal(e.to_string()))?;
+    let mut out = Vec::with_capacity(drafted.len());
+    for mut d in drafted {
+        let address = d.planned.address.clone();
+        let resolved = marks::resolve(&mut d.body, &table, &id_of).map_err(|e| match e {
+            ResolveError::UnknownAddress(to) => RenderError::UnknownAddress {
+                from: address.clone(),
+                to,
+            },
+            ResolveError::BadToken => RenderError::Placeholder {
+                address: address.clone(),
+                message: "a placeholder in the template output was altered".into(),
+            },
+            ResolveError::TwoPending(pointer) => RenderError::Placeholder {
+                address: address.clone(),
+                message: format!(
+                    "{pointer}: at most one value known after apply fits in one string"
+                ),
+            },
+            ResolveError::TokenInKey(pointer) => RenderError::Placeholder {
+                address: address.clone(),
+                message: format!("{pointer}: ids, references and secrets cannot be object keys"),
+            },
+        })?;
+        let mut depends_on: BTreeSet<ResourceAddress> = d.planned.parents.iter().cloned().collect();
+        depends_on.extend(resolved.depends_on);
+        for declared in &d.planned.declared {
+            depends_on.extend(resolve_declared(&address, declared, &ids)?);
+        }
+        out.push(DesiredResource {
+            address,
+            kind: d.planned.kind,
+            arm_type: d.fixed.arm_type,
+            api_version: d.fixed.api_version,
+            id: d.fixed.id,
+            name: d.fixed.name,
+            body: d.body,
+            pending: resolved.pending,
+            sensitive: resolved.sensitive,
+            write_only: resolved.write_only,
+            depends_on,
+            managed: d.planned.managed,
+        });
+    }
+    Ok(out)
+}
+
+fn template_error(template: &str, err: &minijinja::Error) -> RenderError {
+    let mut message = err.to_string();
+    if let Some(detail) = err.detail()
+        && !message.contains(detail)
+    {
+        message = format!("{message}: {detail}");
+    }
+    RenderError::Template {
+        template: template.to_string(),
+        message,
+    }
+}
+
+fn render_json(
+    env: &Environment<'_>,
+    name: &str,
+    context: &Value,
+    shown: &str,
+) -> Result<Value, RenderError> {
+    let template = env
+        .get_template(name)
+        .map_err(|_| RenderError::MissingTemplate(name.to_string()))?;
+    let text = template
+        .render(minijinja::Value::from_serialize(context))
+        .map_err(|e| template_error(shown, &e))?;
+    let text = json_text::strip_trailing_commas(&text);
+    serde_json::from_str(&text).map_err(|e| RenderError::InvalidJson {
+        template: shown.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+/// Takes `type`, `apiVersion` and `name` out of a custom resource's rendered JSON.
+fn custom_head(
+    address: &ResourceAddress,
+    body: &mut Value,
+    subscription_id: &str,
+    resource_group: &str,
+) -> Result<Fixed, RenderError> {
+    let err = |message: String| RenderError::Custom {
+        address: address.clone(),
+        message,
+    };
+    let map = body
+        .as_object_mut()
+        .ok_or_else(|| err("the template must produce a JSON object".into()))?;
+    if map.contains_key("dependsOn") {
+        return Err(err(
+            "`dependsOn` belongs in the manifest (`depends_on = [...]`), not in the template"
+                .into(),
+        ));
+    }
+    let mut take = |key: &str| -> Result<String, RenderError> {
+        match map.remove(key) {
+            Some(Value::String(s)) if !s.is_empty() && !s.contains('\u{E000}') => Ok(s),
+            Some(Value::String(_)) => {
+                Err(err(format!("`{key}` must be a plain, non-empty string")))
+            }
+            Some(_) => Err(err(format!("`{key}` must be a string"))),
+            None => Err(err(format!("the template must set `{key}`"))),
+        }
+    };
+    let arm_type = take("type")?;
+    let api_version = take("apiVersion")?;
+    let name = take("name")?;
+    let names: Vec<&str> = name.split('/').collect();
+    let needed = ids::name_count(&arm_type);
+    if needed == 0 || names.len() != needed || names.iter().any(|n| n.is_empty()) {
+        return Err(err(format!(
+            "type `{arm_type}` needs a name with {needed} segment(s) separated by `/`, got `{name}`"
+        )));
+    }
+    Ok(Fixed {
+        id: ids::resource_id(subscription_id, resource_group, &arm_type, &names),
+        name: names.last().copied().unwrap_or_default().to_string(),
+        arm_type,
+        api_version,
+    })
+}
+
+/// A manifest `depends_on` entry: an address, or a group prefix (`monitoring`, `apim`)
+/// meaning every address under it.
+fn resolve_declared(
+    from: &ResourceAddress,
+    declared: &str,
+    ids: &BTreeMap<String, String>,
+) -> Result<Vec<ResourceAddress>, RenderError> {
+    if ids.contains_key(declared) {
+        return Ok(vec![ResourceAddress::new(declared)]);
+    }
+    let prefix = format!("{declared}.");
+    let group: Vec<ResourceAddress> = ids
+        .keys()
+        .filter(|a| a.starts_with(&prefix))
+        .map(|a| ResourceAddress::new(a.clone()))
+        .collect();
+    if group.is_empty() {
+        return Err(RenderError::UnknownDependency {
+            from: from.clone(),
+            to: declared.to_string(),
+        });
+    }
+    Ok(group)
+}

@@ -8,7 +8,30 @@
 
 use serde_json::Value;
 
-use crate::error::ArmError;
+mod apim;
+mod app_container_apps;
+mod app_environments;
+mod catalog;
+mod common;
+mod errors;
+mod insights;
+mod kind;
+mod names;
+mod operational_insights;
+mod resources;
+mod schema;
+
+#[cfg(test)]
+mod catalog_tests;
+#[cfg(test)]
+mod example_tests;
+#[cfg(test)]
+mod schema_tests;
+#[cfg(test)]
+mod test_support;
+
+pub use catalog::Catalog;
+pub use schema::{Schemas, TypeSchema, Violation, ViolationKind};
 
 /// A PUT (or PATCH, already merged onto the stored body by the server) of one resource.
 #[derive(Debug, Clone)]

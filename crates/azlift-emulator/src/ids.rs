@@ -1,0 +1,336 @@
+//! ARM paths: which endpoint a request path names, compared case-insensitively as ARM does.
+
+use percent_encoding::percent_decode_str;
+
+/// A resource under a resource group: `/subscriptions/{sub}/resourceGroups/{rg}/providers/
+/// {ns}/{type}/{name}[/{childType}/{childName}]...`, possibly followed by `/{action}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourcePath {
+    pub subscription: String,
+    pub resource_group: String,
+    pub namespace: String,
+    /// Type segments (`service`, `loggers`).
+    pub types: Vec<String>,
+    /// Name segments, one per type segment.
+    pub names: Vec<String>,
+    /// A trailing POST action (`listSecrets`), if any.
+    pub action: Option<String>,
+}
+
+impl ResourcePath {
+    /// `Namespace/type[/childType]` as the client wrote it.
+    pub fn arm_type(&self) -> String {
+        let mut t = self.namespace.clone();
+        for s in &self.types {
+            t.push('/');
+            t.push_str(s);
+        }
+        t
+    }
+
+    pub fn name(&self) -> &str {
+        self.names.last().map(String::as_str).unwrap_or_default()
+    }
+
+    pub fn is_nested(&self) -> bool {
+        self.types.len() > 1
+    }
+
+    /// The id built with the given type casing (`Namespace/type/child` as registered).
+    pub fn id_with_type(&self, rg_name: &str, canonical_type: &str) -> String {
+        let mut segs = canonical_type.split('/');
+        let ns = segs.next().unwrap_or(&self.namespace).to_string();
+        let tys: Vec<&str> = segs.collect();
+        let mut id = format!("{}/providers/{}", group_id(&self.subscription, rg_name), ns);
+        for (i, n) in self.names.iter().enumerate() {
+            let t = tys.get(i).copied().unwrap_or(self.types[i].as_str());
+            id.push('/');
+            id.push_str(t);
+            id.push('/');
+            id.push_str(n);
+        }
+        id
+    }
+
+    /// The parent's id (for nested resources), in the same casing as `id`.
+    pub fn parent_of(id: &str) -> Option<String> {
+        let mut parts: Vec<&str> = id.split('/').collect();
+        if parts.len() < 2 {
+            return None;
+        }
+        parts.truncate(parts.len() - 2);
+        Some(parts.join("/"))
+    }
+}
+
+/// `/subscriptions/{sub}/resourceGroups/{rg}`.
+pub fn group_id(sub: &str, rg: &str) -> String {
+    format!("/subscriptions/{sub}/resourceGroups/{rg}")
+}
+
+/// The lower-case key of an id.
+pub fn key(id: &str) -> String {
+    id.trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// Which endpoint a path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `POST /{tenant}/oauth2/v2.0/token` (and the v1 `/{tenant}/oauth2/token`).
+    Token {
+        tenant: String,
+    },
+    /// `GET /{tenant}/v2.0/.well-known/openid-configuration`
+    OpenIdConfiguration {
+        tenant: String,
+    },
+    /// `GET /common/discovery/instance`
+    InstanceDiscovery,
+    /// `/_emulator/...`
+    Admin(String),
+    Subscription {
+        sub: String,
+    },
+    ResourceGroups {
+        sub: String,
+    },
+    ResourceGroup {
+        sub: String,
+        rg: String,
+    },
+    GroupResources {
+        sub: String,
+        rg: String,
+    },
+    /// `GET /subscriptions/{sub}[/resourceGroups/{rg}]/providers/{ns}/{type}`: list by type.
+    TypeCollection {
+        sub: String,
+        rg: Option<String>,
+        arm_type: String,
+    },
+    Resource(ResourcePath),
+    /// `.../operationStatuses/{id}` (Azure-AsyncOperation)
+    OperationStatus {
+        id: String,
+    },
+    /// `.../operationResults/{id}` (Location)
+    OperationResult {
+        id: String,
+    },
+    /// `/subscriptions/{sub}/providers/Microsoft.ApiManagement/locations/{loc}/deletedservices/{name}`
+    DeletedApimService {
+        sub: String,
+        location: String,
+        name: String,
+    },
+    /// `/subscriptions/{sub}/providers/Microsoft.ApiManagement/deletedservices`
+    DeletedApimServices {
+        sub: String,
+    },
+    /// `/subscriptions/{sub}[/resourceGroups/{rg}]/providers/Microsoft.OperationalInsights/deletedWorkspaces`
+    DeletedWorkspaces {
+        sub: String,
+        rg: Option<String>,
+    },
+    Unknown,
+}
+
+fn decode(seg: &str) -> String {
+    percent_decode_str(seg).decode_utf8_lossy().into_owned()
+}
+
+fn eq(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// Parse a request path (without the query).
+pub fn route(path: &str) -> Route {
+    let segs: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode)
+        .collect();
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    if s.is_empty() {
+        return Route::Unknown;
+    }
+    if eq(s[0], "_emulator") {
+        return Route::Admin(s[1..].join("/").to_ascii_lowercase());
+    }
+    if !eq(s[0], "subscriptions") {
+        return match s.as_slice() {
+            [tenant, o, v, t] if eq(o, "oauth2") && eq(v, "v2.0") && eq(t, "token") => {
+                Route::Token {
+                    tenant: tenant.to_string(),
+                }
+            }
+            [tenant, o, t] if eq(o, "oauth2") && eq(t, "token") => Route::Token {
+                tenant: tenant.to_string(),
+            },
+            [tenant, v, w, o]
+                if eq(v, "v2.0") && eq(w, ".well-known") && eq(o, "openid-configuration") =>
+            {
+                Route::OpenIdConfiguration {
+                    tenant: tenant.to_string(),
+                }
+            }
+            [c, d, i] if eq(c, "common") && eq(d, "discovery") && eq(i, "instance") => {
+                Route::InstanceDiscovery
+            }
+            _ => Route::Unknown,
+        };
+    }
+    if s.len() < 2 {
+        return Route::Unknown;
+    }
+    let sub = s[1].to_string();
+    let rest = &s[2..];
+    match rest {
+        [] => Route::Subscription { sub },
+        [rgs] if eq(rgs, "resourcegroups") => Route::ResourceGroups { sub },
+        [rgs, rg] if eq(rgs, "resourcegroups") => Route::ResourceGroup {
+            sub,
+            rg: rg.to_string(),
+        },
+        [rgs, rg, r] if eq(rgs, "resourcegroups") && eq(r, "resources") => Route::GroupResources {
+            sub,
+            rg: rg.to_string(),
+        },
+        [ops, id] if eq(ops, "operationresults") => Route::OperationResult { id: id.to_string() },
+        [ops, id] if eq(ops, "operationstatuses") => Route::OperationStatus { id: id.to_string() },
+        [p, ns, tail @ ..] if eq(p, "providers") => subscription_provider(sub, ns, tail),
+        [rgs, rg, p, ns, tail @ ..] if eq(rgs, "resourcegroups") && eq(p, "providers") => {
+            group_provider(sub, rg, ns, tail)
+        }
+        _ => Route::Unknown,
+    }
+}
+
+fn subscription_provider(sub: String, ns: &str, tail: &[&str]) -> Route {
+    match tail {
+        [l, _loc, o, id] if eq(l, "locations") && eq(o, "operationstatuses") => {
+            Route::OperationStatus { id: id.to_string() }
+        }
+        [l, _loc, o, id] if eq(l, "locations") && eq(o, "operationresults") => {
+            Route::OperationResult { id: id.to_string() }
+        }
+        [l, loc, d, name]
+            if eq(ns, "Microsoft.ApiManagement")
+                && eq(l, "locations")
+                && eq(d, "deletedservices") =>
+        {
+            Route::DeletedApimService {
+                sub,
+                location: loc.to_string(),
+                name: name.to_string(),
+            }
+        }
+        [d] if eq(ns, "Microsoft.ApiManagement") && eq(d, "deletedservices") => {
+            Route::DeletedApimServices { sub }
+        }
+        [d] if eq(ns, "Microsoft.OperationalInsights") && eq(d, "deletedworkspaces") => {
+            Route::DeletedWorkspaces { sub, rg: None }
+        }
+        [t] => Route::TypeCollection {
+            sub,
+            rg: None,
+            arm_type: format!("{ns}/{t}"),
+        },
+        _ => Route::Unknown,
+    }
+}
+
+fn group_provider(sub: String, rg: &str, ns: &str, tail: &[&str]) -> Route {
+    if tail.is_empty() {
+        return Route::Unknown;
+    }
+    if let [d] = tail {
+        if eq(ns, "Microsoft.OperationalInsights") && eq(d, "deletedworkspaces") {
+            return Route::DeletedWorkspaces {
+                sub,
+                rg: Some(rg.to_string()),
+            };
+        }
+        return Route::TypeCollection {
+            sub,
+            rg: Some(rg.to_string()),
+            arm_type: format!("{ns}/{d}"),
+        };
+    }
+    let mut types = Vec::new();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i + 1 < tail.len() {
+        types.push(tail[i].to_string());
+        names.push(tail[i + 1].to_string());
+        i += 2;
+    }
+    let action = (i < tail.len()).then(|| tail[i].to_string());
+    Route::Resource(ResourcePath {
+        subscription: sub,
+        resource_group: rg.to_string(),
+        namespace: ns.to_string(),
+        types,
+        names,
+        action,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_case_insensitive() {
+        assert_eq!(
+            route("/SUBSCRIPTIONS/s1/ResourceGroups/rg1"),
+            Route::ResourceGroup {
+                sub: "s1".into(),
+                rg: "rg1".into()
+            }
+        );
+        let Route::Resource(p) = route(
+            "/subscriptions/s/resourcegroups/r/PROVIDERS/Microsoft.ApiManagement/service/a1/loggers/l1",
+        ) else {
+            panic!("not a resource")
+        };
+        assert_eq!(p.arm_type(), "Microsoft.ApiManagement/service/loggers");
+        assert_eq!(p.name(), "l1");
+        assert!(p.action.is_none());
+        assert_eq!(
+            p.id_with_type("R", "Microsoft.ApiManagement/service/loggers"),
+            "/subscriptions/s/resourceGroups/R/providers/Microsoft.ApiManagement/service/a1/loggers/l1"
+        );
+    }
+
+    #[test]
+    fn actions_and_special_endpoints() {
+        let Route::Resource(p) = route(
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.App/containerApps/a/listSecrets",
+        ) else {
+            panic!()
+        };
+        assert_eq!(p.action.as_deref(), Some("listSecrets"));
+        assert!(matches!(
+            route(
+                "/subscriptions/s/providers/Microsoft.ApiManagement/locations/eastus/deletedservices/x"
+            ),
+            Route::DeletedApimService { .. }
+        ));
+        assert!(matches!(
+            route("/subscriptions/s/providers/Microsoft.OperationalInsights/deletedWorkspaces"),
+            Route::DeletedWorkspaces { rg: None, .. }
+        ));
+        assert!(matches!(
+            route("/tenant1/oauth2/v2.0/token"),
+            Route::Token { .. }
+        ));
+        assert!(matches!(
+            route(
+                "/subscriptions/s/providers/Microsoft.App/locations/eastus/operationStatuses/abc"
+            ),
+            Route::OperationStatus { .. }
+        ));
+        assert_eq!(ResourcePath::parent_of("/a/b/c/d").as_deref(), Some("/a/b"));
+    }
+}

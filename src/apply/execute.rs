@@ -1,0 +1,379 @@
+//! Execute a plan: walk the dependency graph with the scheduler, and for each change resolve
+//! its pending values from what finished before it, call ARM, and record state at once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::kinds::ResourceKind;
+use crate::plan::{Action, Change, Orphan, Plan, canonical_hash};
+use crate::resource::{DesiredResource, ResourceAddress};
+
+use super::cloud::{Cloud, CloudError, ProgressFn};
+use super::outputs::outputs_of;
+use super::resolve::Known;
+use super::scheduler::{Node, Outcome, walk};
+
+/// Estimated seconds for a change of this action to a resource of this ARM type.
+pub type EstimateFn = Arc<dyn Fn(&str, Action) -> f64 + Send + Sync>;
+
+/// What state should remember of a resource just applied. Write-only values appear only as
+/// hashes; the body itself is never recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedResource {
+    pub address: ResourceAddress,
+    pub id: String,
+    pub kind: ResourceKind,
+    pub arm_type: String,
+    pub api_version: String,
+    pub applied_hash: String,
+    pub write_only_hashes: BTreeMap<String, String>,
+    pub outputs: BTreeMap<String, Value>,
+    pub depends_on: Vec<ResourceAddress>,
+    pub managed: bool,
+    pub duration: Duration,
+}
+
+/// Where the engine records state, after every resource.
+pub trait Recorder: Send + Sync + 'static {
+    fn applied(
+        &self,
+        resource: AppliedResource,
+    ) -> impl std::future::Future<Output = Result<(), String>> + Send;
+    fn deleted(
+        &self,
+        address: &ResourceAddress,
+    ) -> impl std::future::Future<Output = Result<(), String>> + Send;
+}
+
+/// Where the engine reports what it does (the UI turns this into progress or NDJSON).
+pub trait Reporter: Send + Sync + 'static {
+    fn started(&self, change: &Change, estimate: Option<Duration>);
+    fn progress(&self, address: &ResourceAddress, message: &str);
+    fn done(&self, change: &Change, elapsed: Duration);
+    fn failed(&self, address: &ResourceAddress, error: &CloudError);
+    fn skipped(&self, address: &ResourceAddress, because: &ResourceAddress);
+}
+
+/// How a run ended, per resource.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    pub outcomes: BTreeMap<ResourceAddress, Outcome<ResourceAddress, CloudError>>,
+    pub cancelled: bool,
+}
+
+impl RunReport {
+    pub fn failures(&self) -> impl Iterator<Item = (&ResourceAddress, &CloudError)> {
+        self.outcomes.iter().filter_map(|(a, o)| match o {
+            Outcome::Failed(e) => Some((a, e)),
+            _ => None,
+        })
+    }
+    pub fn ok(&self) -> bool {
+        !self.cancelled && self.outcomes.values().all(|o| matches!(o, Outcome::Done))
+    }
+    pub fn count(&self, pred: impl Fn(&Outcome<ResourceAddress, CloudError>) -> bool) -> usize {
+        self.outcomes.values().filter(|o| pred(o)).count()
+    }
+}
+
+/// The pieces a run shares with every task.
+pub struct Engine<C: Cloud, R: Recorder, P: Reporter> {
+    pub cloud: Arc<C>,
+    pub recorder: Arc<R>,
+    pub reporter: Arc<P>,
+    pub parallelism: usize,
+    /// Estimated seconds for a change to a resource of this ARM type (ETAs, priorities).
+    pub estimate: EstimateFn,
+}
+
+impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
+    /// Apply `plan`: desired changes in dependency order, then deletions of orphans in
+    /// reverse dependency order.
+    pub async fn apply(
+        &self,
+        plan: &Plan,
+        desired: &[DesiredResource],
+        orphans: &[Orphan],
+        known: Arc<Known>,
+        cancel: watch::Receiver<bool>,
+    ) -> RunReport {
+        let by_address: HashMap<ResourceAddress, DesiredResource> = desired
+            .iter()
+            .map(|d| (d.address.clone(), d.clone()))
+            .collect();
+        let changes: HashMap<ResourceAddress, Change> = plan
+            .changes
+            .iter()
+            .map(|c| (c.address.clone(), c.clone()))
+            .collect();
+        let by_address = Arc::new(by_address);
+        let changes = Arc::new(changes);
+
+        // Forward walk over every desired resource (no-ops finish at once, so their
+        // dependents start right away).
+        let nodes: Vec<Node<ResourceAddress>> = desired
+            .iter()
+            .map(|d| {
+                let action = changes
+                    .get(&d.address)
+                    .map(|c| c.action)
+                    .unwrap_or(Action::NoOp);
+                Node {
+                    key: d.address.clone(),
+                    deps: d.depends_on.iter().cloned().collect(),
+                    estimate: if action.is_change() {
+                        (self.estimate)(&d.arm_type, action)
+                    } else {
+                        0.0
+                    },
+                }
+            })
+            .collect();
+        let mut report = RunReport::default();
+        let outcomes = {
+            let ctx = self.task_context(known.clone());
+            let by_address = by_address.clone();
+            let changes = changes.clone();
+            walk(nodes, self.parallelism, cancel.clone(), move |address| {
+                let ctx = ctx.clone();
+                let d = by_address.get(&address).cloned();
+                let change = changes.get(&address).cloned();
+                async move {
+                    match (d, change) {
+                        (Some(d), Some(change)) => ctx.apply_one(&d, &change).await,
+                        _ => Ok(()),
+                    }
+                }
+            })
+            .await
+        };
+        self.report_skips(&outcomes);
+        report.outcomes.extend(outcomes);
+
+        // Deletions: reverse dependency order among the orphans.
+        let doomed: Vec<&Orphan> = orphans
+            .iter()
+            .filter(|o| {
+                changes
+                    .get(&o.address)
+                    .is_some_and(|c| c.action == Action::Delete)
+            })
+            .collect();
+        if !doomed.is_empty() {
+            let outcomes = self.delete_walk(&doomed, &changes, cancel.clone()).await;
+            self.report_skips(&outcomes);
+            report.outcomes.extend(outcomes);
+        }
+        report.cancelled = *cancel.borrow();
+        report
+    }
+
+    /// Delete `doomed` in reverse dependency order (dependents first).
+    pub async fn delete_walk(
+        &self,
+        doomed: &[&Orphan],
+        changes: &HashMap<ResourceAddress, Change>,
+        cancel: watch::Receiver<bool>,
+    ) -> BTreeMap<ResourceAddress, Outcome<ResourceAddress, CloudError>> {
+        let mut reverse: HashMap<ResourceAddress, Vec<ResourceAddress>> = HashMap::new();
+        for o in doomed {
+            for dep in &o.depends_on {
+                reverse
+                    .entry(dep.clone())
+                    .or_default()
+                    .push(o.address.clone());
+            }
+        }
+        let nodes: Vec<Node<ResourceAddress>> = doomed
+            .iter()
+            .map(|o| Node {
+                key: o.address.clone(),
+                deps: reverse.remove(&o.address).unwrap_or_default(),
+                estimate: (self.estimate)(&o.arm_type, Action::Delete),
+            })
+            .collect();
+        let info: Arc<HashMap<ResourceAddress, (Orphan, Change)>> = Arc::new(
+            doomed
+                .iter()
+                .map(|o| {
+                    let change = changes
+                        .get(&o.address)
+                        .cloned()
+                        .unwrap_or_else(|| Change::deletion_of(o));
+                    (o.address.clone(), ((*o).clone(), change))
+                })
+                .collect(),
+        );
+        let ctx = self.task_context(Arc::new(Known::new(HashMap::new())));
+        walk(nodes, self.parallelism, cancel, move |address| {
+            let ctx = ctx.clone();
+            let item = info.get(&address).cloned();
+            async move {
+                match item {
+                    Some((orphan, change)) => ctx.delete_one(&orphan, &change).await,
+                    None => Ok(()),
+                }
+            }
+        })
+        .await
+    }
+
+    fn report_skips(
+        &self,
+        outcomes: &BTreeMap<ResourceAddress, Outcome<ResourceAddress, CloudError>>,
+    ) {
+        for (address, o) in outcomes {
+            if let Outcome::Skipped { because } = o {
+                self.reporter.skipped(address, because);
+            }
+        }
+    }
+
+    fn task_context(&self, known: Arc<Known>) -> Arc<TaskContext<C, R, P>> {
+        Arc::new(TaskContext {
+            cloud: self.cloud.clone(),
+            recorder: self.recorder.clone(),
+            reporter: self.reporter.clone(),
+            known,
+            estimate: self.estimate.clone(),
+        })
+    }
+}
+
+struct TaskContext<C, R, P> {
+    cloud: Arc<C>,
+    recorder: Arc<R>,
+    reporter: Arc<P>,
+    known: Arc<Known>,
+    estimate: EstimateFn,
+}
+
+impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
+    fn progress_fn(&self, address: &ResourceAddress) -> ProgressFn {
+        let reporter = self.reporter.clone();
+        let address = address.clone();
+        Arc::new(move |m: String| reporter.progress(&address, &m))
+    }
+
+    fn eta(&self, arm_type: &str, action: Action) -> Option<Duration> {
+        let secs = (self.estimate)(arm_type, action);
+        (secs > 0.0).then(|| Duration::from_secs_f64(secs))
+    }
+
+    async fn apply_one(&self, d: &DesiredResource, change: &Change) -> Result<(), CloudError> {
+        match change.action {
+            Action::NoOp | Action::Read => {
+                if self.known.body(&d.address).is_none() {
+                    if !d.managed {
+                        return Err(CloudError::new(
+                            "ResourceNotFound",
+                            format!(
+                                "`{}` ({}) must exist: azlift only reads it",
+                                d.address, d.id
+                            ),
+                        ));
+                    }
+                    // Planned as unchanged but unseen (should not happen): read it now.
+                    if let Some(body) = self.cloud.get(&d.id, &d.api_version).await? {
+                        self.known.set_body(&d.address, body);
+                    }
+                }
+                Ok(())
+            }
+            Action::Create | Action::Update | Action::Replace => {
+                let started = Instant::now();
+                self.reporter
+                    .started(change, self.eta(&d.arm_type, change.action));
+                let result = self.put(d, change, started).await;
+                match &result {
+                    Ok(()) => self.reporter.done(change, started.elapsed()),
+                    Err(e) => self.reporter.failed(&d.address, e),
+                }
+                result
+            }
+            Action::Delete => Ok(()),
+        }
+    }
+
+    async fn put(
+        &self,
+        d: &DesiredResource,
+        change: &Change,
+        started: Instant,
+    ) -> Result<(), CloudError> {
+        let progress = self.progress_fn(&d.address);
+        if change.action == Action::Replace {
+            progress("deleting the old resource (replace)".to_string());
+            self.cloud
+                .delete(&change.id, &d.api_version, progress.clone())
+                .await?;
+            self.known.forget(&d.address).await;
+        }
+        let resolved = self.known.resolve(self.cloud.as_ref(), d).await?;
+        let body = resolved.complete_body(d).ok_or_else(|| {
+            let missing: Vec<String> = d
+                .pending
+                .iter()
+                .filter(|p| !resolved.values.contains_key(&p.pointer))
+                .map(|p| format!("{} from {}", p.pointer, p.reference.address()))
+                .collect();
+            CloudError::new(
+                "UnresolvedReference",
+                format!("values not available: {}", missing.join(", ")),
+            )
+        })?;
+        let returned = self
+            .cloud
+            .put(&d.id, &d.api_version, &body, progress)
+            .await?;
+        let mut write_only_hashes = BTreeMap::new();
+        for p in &d.write_only {
+            if let Some(v) = body.pointer(p) {
+                write_only_hashes.insert(p.clone(), canonical_hash(v));
+            }
+        }
+        let applied = AppliedResource {
+            address: d.address.clone(),
+            id: d.id.clone(),
+            kind: d.kind,
+            arm_type: d.arm_type.clone(),
+            api_version: d.api_version.clone(),
+            applied_hash: canonical_hash(&body),
+            write_only_hashes,
+            outputs: outputs_of(d.kind, &returned),
+            depends_on: d.depends_on.iter().cloned().collect(),
+            managed: d.managed,
+            duration: started.elapsed(),
+        };
+        self.known.set_body(&d.address, returned);
+        self.recorder
+            .applied(applied)
+            .await
+            .map_err(|e| CloudError::new("StateWriteFailed", e))
+    }
+
+    async fn delete_one(&self, o: &Orphan, change: &Change) -> Result<(), CloudError> {
+        let started = Instant::now();
+        self.reporter
+            .started(change, self.eta(&o.arm_type, Action::Delete));
+        let result = async {
+            self.cloud
+                .delete(&o.id, &o.api_version, self.progress_fn(&o.address))
+                .await?;
+            self.recorder
+                .deleted(&o.address)
+                .await
+                .map_err(|e| CloudError::new("StateWriteFailed", e))
+        }
+        .await;
+        match &result {
+            Ok(()) => self.reporter.done(change, started.elapsed()),
+            Err(e) => self.reporter.failed(&o.address, e),
+        }
+        result
+    }
+}

@@ -1,0 +1,55 @@
+//! What `plan`, `up` and `down` share on the command line: the runtime, Ctrl-C handling, and
+//! turning global flags into `ops::OpenOptions`.
+
+use miette::IntoDiagnostic;
+use tokio::sync::watch;
+
+use azlift::manifest::LoadOptions;
+use azlift::ops::OpenOptions;
+
+use super::GlobalArgs;
+
+/// Exit code after an interrupt (128 + SIGINT), as shells expect.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+pub fn runtime() -> miette::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .into_diagnostic()
+}
+
+/// A cancellation signal fed by Ctrl-C: the first stops new work (running operations finish
+/// and state is saved after each); the second exits at once — state is already consistent,
+/// because it is written after every resource.
+pub fn interrupt_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        eprintln!(
+            "\ninterrupted: starting nothing new; waiting for running operations (Ctrl-C again to exit now)"
+        );
+        let _ = tx.send(true);
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "interrupted again: exiting; the next `azlift up` picks up where this stopped"
+            );
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+    rx
+}
+
+pub fn open_options(global: &GlobalArgs, command: &str) -> miette::Result<OpenOptions> {
+    let load = LoadOptions::from_flags(global.env.clone(), &global.vars)?;
+    Ok(OpenOptions {
+        manifest: global.manifest.clone(),
+        load,
+        subscription: global.subscription.clone(),
+        local: global.local,
+        parallelism: global.parallelism.max(1),
+        command: command.to_string(),
+    })
+}

@@ -1,0 +1,419 @@
+//! ops: the commands' work as library calls — open a project against a target with its state
+//! locked, plan, apply, destroy. The CLI only parses flags, asks for consent and prints; this
+//! module never touches the terminal (progress goes out as events).
+
+mod adapters;
+mod project;
+mod saved;
+mod target;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::watch;
+
+pub use adapters::{ArmCloud, SessionRecorder, SinkReporter, event_action};
+pub use project::Project;
+pub use saved::{SavedPlan, StalePlan};
+pub use target::{FAULTS_ENV, LOCAL_SUBSCRIPTION, PROFILE_ENV, Target, local_cloud_file};
+
+use crate::apply::{Engine, Observation, RunReport, observe};
+use crate::events::{Event, EventSink, PlanCounts, Redactor};
+use crate::manifest::{LoadOptions, ManifestErrors};
+use crate::plan::{self, Action, Orphan, Plan, PlanInputs, Prior};
+use crate::resource::ResourceAddress;
+use crate::state::{LocalBackend, LockInfo, StateBackend, StateDocument, StateError, StateSession};
+use crate::ui::DurationModel;
+
+/// Everything that can stop a command, each with what to do about it.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum OpsError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Manifest(ManifestErrors),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Render(crate::render::RenderError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Graph(crate::graph::GraphError),
+    #[error(transparent)]
+    #[diagnostic(code(azlift::state))]
+    State(StateError),
+    #[error("{0}")]
+    #[diagnostic(code(azlift::arm))]
+    Arm(crate::arm::ArmError),
+    #[error("{0}")]
+    #[diagnostic(code(azlift::config))]
+    Config(String),
+    #[error("the saved plan cannot be applied: {0}")]
+    #[diagnostic(
+        code(azlift::stale_plan),
+        help("run `azlift plan --out FILE` again and review the new plan")
+    )]
+    StalePlan(String),
+    #[error("reading ARM failed: {code}: {message}")]
+    #[diagnostic(code(azlift::observe))]
+    Observe { code: String, message: String },
+}
+
+/// How a command reaches its project.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    pub manifest: std::path::PathBuf,
+    pub load: LoadOptions,
+    pub subscription: Option<String>,
+    pub local: bool,
+    pub parallelism: usize,
+    /// Shown in the lock (`azlift up`).
+    pub command: String,
+}
+
+/// A project opened against its target with its state locked for the whole run.
+pub struct Session {
+    pub project: Project,
+    pub target: Target,
+    pub state: Arc<StateSession>,
+    pub redactor: Arc<Redactor>,
+    pub parallelism: usize,
+    pub cancel: watch::Receiver<bool>,
+}
+
+/// A plan together with what it was made from.
+pub struct Planned {
+    pub plan: Plan,
+    pub observation: Observation,
+    pub orphans: Vec<Orphan>,
+    /// State as it was when planned (for saved plans).
+    pub state: StateDocument,
+}
+
+impl Session {
+    /// Load, render, connect, and lock state (failing at once if another run holds it).
+    pub async fn open(
+        opts: &OpenOptions,
+        cancel: watch::Receiver<bool>,
+    ) -> Result<Session, OpsError> {
+        let dir = opts
+            .manifest
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| std::path::PathBuf::from("."));
+        // Validate before connecting: a typo should not cost a TLS handshake.
+        let probe_subscription = if opts.local {
+            LOCAL_SUBSCRIPTION.to_string()
+        } else {
+            opts.subscription
+                .clone()
+                .unwrap_or_else(|| LOCAL_SUBSCRIPTION.to_string())
+        };
+        let project = Project::load(&opts.manifest, &opts.load, &probe_subscription)?;
+        let redactor = Arc::new(Redactor::with_secrets(
+            project.loaded.secrets.iter().cloned(),
+        ));
+        let backend: Arc<dyn StateBackend> = Arc::new(
+            LocalBackend::for_manifest(&opts.manifest, project.environment())
+                .map_err(OpsError::State)?,
+        );
+        let who = LockInfo::current(opts.command.clone());
+        let state = StateSession::open(backend, &who, project.environment(), redactor.clone())
+            .await
+            .map_err(OpsError::State)?;
+        let target = if opts.local {
+            Target::local(&dir, opts.parallelism).await?
+        } else {
+            Target::azure(opts.subscription.clone(), opts.parallelism)?
+        };
+        Ok(Session {
+            project,
+            target,
+            state: Arc::new(state),
+            redactor,
+            parallelism: opts.parallelism,
+            cancel,
+        })
+    }
+
+    fn cloud(&self) -> Arc<ArmCloud> {
+        Arc::new(ArmCloud {
+            client: self.target.client.clone(),
+            cancel: self.cancel.clone(),
+        })
+    }
+
+    /// Observe ARM and make the plan.
+    pub async fn plan(&self) -> Result<Planned, OpsError> {
+        let doc = self.state.document().await;
+        let desired = &self.project.desired;
+        let wanted: BTreeSet<&ResourceAddress> = desired.iter().map(|d| &d.address).collect();
+        let orphans = orphans_of(&doc, |a| !wanted.contains(a));
+        let observation = observe(self.cloud(), desired, &orphans, self.parallelism)
+            .await
+            .map_err(|e| OpsError::Observe {
+                code: e.code,
+                message: e.message,
+            })?;
+        let prior = prior_of(&doc);
+        let plan = plan::build(&PlanInputs {
+            desired,
+            observed: &observation.observed,
+            resolved: &observation.resolved,
+            prior: &prior,
+            orphans: &orphans,
+        });
+        // An orphan already gone from Azure needs no delete: drop it from state quietly.
+        let mut plan = plan;
+        let gone: Vec<ResourceAddress> = orphans
+            .iter()
+            .filter(|o| matches!(observation.observed.get(&o.address), Some(None)))
+            .map(|o| o.address.clone())
+            .collect();
+        if !gone.is_empty() {
+            for a in &gone {
+                self.state.forget(a).await.map_err(OpsError::State)?;
+            }
+            plan = Plan::new(
+                plan.changes
+                    .into_iter()
+                    .filter(|c| !(c.action == Action::Delete && gone.contains(&c.address)))
+                    .collect(),
+            );
+        }
+        Ok(Planned {
+            plan,
+            observation,
+            orphans,
+            state: doc,
+        })
+    }
+
+    async fn engine(
+        &self,
+        sink: Arc<dyn EventSink>,
+    ) -> Engine<ArmCloud, SessionRecorder, SinkReporter> {
+        // Durations recorded on earlier runs refine the per-type defaults.
+        let model = Arc::new(DurationModel::from_state(&self.state.document().await));
+        Engine {
+            cloud: self.cloud(),
+            recorder: Arc::new(SessionRecorder(self.state.clone())),
+            reporter: Arc::new(SinkReporter(sink)),
+            parallelism: self.parallelism,
+            estimate: Arc::new(move |arm_type, action| {
+                model
+                    .estimate(arm_type, event_action(action))
+                    .map(|d| d.as_secs_f64())
+                    .unwrap_or(5.0)
+            }),
+        }
+    }
+
+    /// Carry out `planned`, reporting through `sink`.
+    pub async fn apply(&self, planned: Planned, sink: Arc<dyn EventSink>) -> RunReport {
+        let started = Instant::now();
+        sink.emit(Event::PlanReady {
+            counts: counts(&planned.plan),
+        });
+        let engine = self.engine(sink.clone()).await;
+        let report = engine
+            .apply(
+                &planned.plan,
+                &self.project.desired,
+                &planned.orphans,
+                planned.observation.known.clone(),
+                self.cancel.clone(),
+            )
+            .await;
+        emit_summary(&sink, &planned.plan, &report, started);
+        report
+    }
+
+    /// Delete everything state manages, dependents first. With `purge`, workspaces are
+    /// deleted for good (`force=true`) and the project's soft-deleted APIM service is purged,
+    /// so the names are free at once.
+    pub async fn destroy(
+        &self,
+        sink: Arc<dyn EventSink>,
+        purge: bool,
+    ) -> Result<RunReport, OpsError> {
+        let started = Instant::now();
+        let doc = self.state.document().await;
+        let mut orphans = orphans_of(&doc, |_| true);
+        if purge {
+            for o in orphans.iter_mut() {
+                if o.arm_type
+                    .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
+                {
+                    o.id = format!("{}?force=true", o.id);
+                }
+            }
+        }
+        let plan = Plan::new(
+            orphans
+                .iter()
+                .rev()
+                .filter(|o| o.managed)
+                .map(plan::Change::deletion_of)
+                .collect(),
+        );
+        sink.emit(Event::PlanReady {
+            counts: counts(&plan),
+        });
+        let changes: HashMap<ResourceAddress, plan::Change> = plan
+            .changes
+            .iter()
+            .map(|c| (c.address.clone(), c.clone()))
+            .collect();
+        let doomed: Vec<&Orphan> = orphans.iter().filter(|o| o.managed).collect();
+        let engine = self.engine(sink.clone()).await;
+        let outcomes = engine
+            .delete_walk(&doomed, &changes, self.cancel.clone())
+            .await;
+        // Resources azlift only read are forgotten, never deleted.
+        for o in orphans.iter().filter(|o| !o.managed) {
+            self.state
+                .forget(&o.address)
+                .await
+                .map_err(OpsError::State)?;
+        }
+        let report = RunReport {
+            outcomes,
+            cancelled: *self.cancel.borrow(),
+        };
+        if purge && report.ok() {
+            self.purge_apim(&sink).await?;
+        }
+        emit_summary(&sink, &plan, &report, started);
+        Ok(report)
+    }
+
+    /// Purge the project's soft-deleted APIM service, if there is one.
+    async fn purge_apim(&self, sink: &Arc<dyn EventSink>) -> Result<(), OpsError> {
+        let model = &self.project.loaded.model;
+        let Some(crate::model::Apim {
+            service: crate::model::ApimService::Managed { name, .. },
+            ..
+        }) = &model.apim
+        else {
+            return Ok(());
+        };
+        let id = format!(
+            "/subscriptions/{}/providers/Microsoft.ApiManagement/locations/{}/deletedservices/{}",
+            self.target.subscription_id, model.project.location, name
+        );
+        let api = crate::kinds::ResourceKind::ApimService
+            .info()
+            .map(|k| k.api_version)
+            .unwrap_or("2024-05-01");
+        if self
+            .target
+            .client
+            .get(&id, api)
+            .await
+            .map_err(OpsError::Arm)?
+            .is_some()
+        {
+            self.target
+                .client
+                .delete(&id, api, &crate::arm::OpContext::new())
+                .await
+                .map_err(OpsError::Arm)?;
+            sink.emit(Event::Warning {
+                message: format!("purged the soft-deleted API Management service {name}"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Release the lock and stop the local emulator.
+    pub async fn close(self) -> Result<(), OpsError> {
+        let Session { state, target, .. } = self;
+        if let Ok(state) = Arc::try_unwrap(state) {
+            state.close().await.map_err(OpsError::State)?;
+        }
+        target.close().await;
+        Ok(())
+    }
+}
+
+/// State entries selected by `pick`, as orphans in dependency order (dependencies first).
+fn orphans_of(doc: &StateDocument, pick: impl Fn(&ResourceAddress) -> bool) -> Vec<Orphan> {
+    let chosen: Vec<Orphan> = doc
+        .resources
+        .values()
+        .filter(|e| pick(&e.address))
+        .map(|e| Orphan {
+            address: e.address.clone(),
+            id: e.id.clone(),
+            arm_type: e.arm_type.clone(),
+            api_version: e.api_version.clone(),
+            depends_on: e.depends_on.iter().cloned().collect(),
+            managed: e.managed,
+        })
+        .collect();
+    // Order dependencies first (Kahn's algorithm over the recorded dependencies; entries in
+    // a cycle, which state never records, keep their order at the end).
+    let mut remaining = chosen;
+    let mut ordered: Vec<Orphan> = Vec::with_capacity(remaining.len());
+    while !remaining.is_empty() {
+        let names: BTreeSet<ResourceAddress> =
+            remaining.iter().map(|o| o.address.clone()).collect();
+        let (ready, rest): (Vec<Orphan>, Vec<Orphan>) = remaining
+            .into_iter()
+            .partition(|o| o.depends_on.iter().all(|d| !names.contains(d)));
+        if ready.is_empty() {
+            ordered.extend(rest);
+            break;
+        }
+        ordered.extend(ready);
+        remaining = rest;
+    }
+    ordered
+}
+
+fn prior_of(doc: &StateDocument) -> HashMap<ResourceAddress, Prior> {
+    doc.resources
+        .values()
+        .map(|e| {
+            (
+                e.address.clone(),
+                Prior {
+                    applied_hash: Some(e.applied_hash.clone()),
+                    write_only_hashes: e.write_only_hashes.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The plan's counts as the event vocabulary has them.
+pub fn counts(plan: &Plan) -> PlanCounts {
+    PlanCounts {
+        create: plan.summary.create,
+        update: plan.summary.update,
+        replace: plan.summary.replace,
+        delete: plan.summary.delete,
+        unchanged: plan.summary.no_op,
+    }
+}
+
+fn emit_summary(sink: &Arc<dyn EventSink>, plan: &Plan, report: &RunReport, started: Instant) {
+    use crate::apply::Outcome;
+    let done_with = |a: Action| {
+        plan.changes
+            .iter()
+            .filter(|c| c.action == a)
+            .filter(|c| matches!(report.outcomes.get(&c.address), Some(Outcome::Done)))
+            .count()
+    };
+    sink.emit(Event::Summary {
+        created: done_with(Action::Create),
+        updated: done_with(Action::Update),
+        replaced: done_with(Action::Replace),
+        deleted: done_with(Action::Delete),
+        failed: report.count(|o| matches!(o, Outcome::Failed(_))),
+        skipped: report.count(|o| matches!(o, Outcome::Skipped { .. })),
+        elapsed: started.elapsed(),
+    });
+}

@@ -1,0 +1,405 @@
+//! The per-resource diff: walk what the manifest sets (never the whole observed body) and
+//! record every path where ARM differs, with old -> new, secrets masked.
+//!
+//! Rules that make plans quiet after `up`:
+//! - only paths present in the desired body are compared; read-only values and server
+//!   defaults ARM adds are not the manifest's business;
+//! - scalars are compared through `normalize::values_equal` (locations, ids, enums, numbers);
+//! - arrays follow `rules::array_rule` (keyed by name, sets, or ordered);
+//! - write-only values (never returned by GET) are compared by hash with what state recorded;
+//! - pending values are compared once resolved from existing resources, else shown as
+//!   "(known after apply)".
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::kinds::ResourceKind;
+use crate::resource::{DesiredResource, KNOWN_AFTER_APPLY, ObservedResource, Pointer, SENSITIVE};
+
+use super::model::{Action, AttributeChange, Change};
+use super::normalize::{canonical_hash, values_equal};
+use super::rules::{ArrayRule, array_rule, replace_reason};
+
+/// What state remembers of a resource's last apply.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prior {
+    /// Hash of the body last sent (pending values resolved).
+    pub applied_hash: Option<String>,
+    /// Hash per write-only pointer, as last sent.
+    pub write_only_hashes: BTreeMap<Pointer, String>,
+}
+
+/// Pending values that could be resolved from resources that already exist
+/// (pointer in the desired body -> value). May hold secrets: never print it.
+#[derive(Clone, Default, PartialEq)]
+pub struct ResolvedValues {
+    pub values: BTreeMap<Pointer, Value>,
+}
+
+impl std::fmt::Debug for ResolvedValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResolvedValues")
+            .field("pointers", &self.values.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl ResolvedValues {
+    /// The desired body with every resolved pending value filled in; `None` if some pending
+    /// value is still unknown.
+    pub fn complete_body(&self, d: &DesiredResource) -> Option<Value> {
+        let mut body = d.body.clone();
+        for p in &d.pending {
+            let v = self.values.get(&p.pointer)?;
+            let v = match (&p.format, v) {
+                (Some(fmt), Value::String(s)) => Value::String(fmt.replace("{}", s)),
+                _ => v.clone(),
+            };
+            if let Some(slot) = body.pointer_mut(&p.pointer) {
+                *slot = v;
+            }
+        }
+        Some(body)
+    }
+}
+
+/// Compare one desired resource with what ARM returned (and what state remembers).
+pub fn diff_resource(
+    d: &DesiredResource,
+    observed: Option<&ObservedResource>,
+    resolved: &ResolvedValues,
+    prior: Option<&Prior>,
+) -> Change {
+    let mut change = Change {
+        address: d.address.clone(),
+        id: d.id.clone(),
+        arm_type: d.arm_type.clone(),
+        api_version: d.api_version.clone(),
+        action: Action::NoOp,
+        reason: String::new(),
+        attributes: Vec::new(),
+        observed_hash: observed.map(|o| canonical_hash(&o.body)),
+    };
+    if !d.managed {
+        change.action = Action::Read;
+        change.reason = match observed {
+            Some(_) => "existing resource, read only".to_string(),
+            None => "existing resource NOT FOUND: it must exist before `up`".to_string(),
+        };
+        return change;
+    }
+    let Some(observed) = observed else {
+        change.action = Action::Create;
+        change.reason = if prior.is_some() {
+            "recorded in state but missing from Azure (deleted outside azlift)".to_string()
+        } else {
+            "does not exist yet".to_string()
+        };
+        return change;
+    };
+
+    let body = fill_resolved(d, resolved);
+    let mut w = Walker {
+        d,
+        resolved,
+        prior,
+        out: Vec::new(),
+    };
+    w.walk(&body, Some(&observed.body), "", "", "", None);
+    let attributes = w.out;
+
+    let replace: Vec<&str> = attributes
+        .iter()
+        .filter_map(|a| a.forces_replace.as_deref())
+        .collect();
+    if let Some(first) = replace.first() {
+        change.action = Action::Replace;
+        change.reason = format!("must be replaced: {first}");
+    } else if !attributes.is_empty() {
+        change.action = Action::Update;
+        let drift = match (
+            prior.and_then(|p| p.applied_hash.as_deref()),
+            resolved.complete_body(d),
+        ) {
+            (Some(h), Some(full)) => h == canonical_hash(&full),
+            _ => false,
+        };
+        let n = attributes.len();
+        let what = if n == 1 {
+            "attribute differs"
+        } else {
+            "attributes differ"
+        };
+        change.reason = if drift {
+            format!("{n} {what}: changed outside azlift (drift)")
+        } else {
+            format!("{n} {what}")
+        };
+    } else {
+        change.reason = "up to date".to_string();
+    }
+    change.attributes = attributes;
+    change
+}
+
+/// The desired body with resolved pending values filled in (unresolved stay `null`).
+fn fill_resolved(d: &DesiredResource, resolved: &ResolvedValues) -> Value {
+    let mut body = d.body.clone();
+    for p in &d.pending {
+        if let Some(v) = resolved.values.get(&p.pointer) {
+            let v = match (&p.format, v) {
+                (Some(fmt), Value::String(s)) => Value::String(fmt.replace("{}", s)),
+                _ => v.clone(),
+            };
+            if let Some(slot) = body.pointer_mut(&p.pointer) {
+                *slot = v;
+            }
+        }
+    }
+    body
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+struct Walker<'a> {
+    d: &'a DesiredResource,
+    resolved: &'a ResolvedValues,
+    prior: Option<&'a Prior>,
+    out: Vec<AttributeChange>,
+}
+
+impl Walker<'_> {
+    fn kind(&self) -> ResourceKind {
+        self.d.kind
+    }
+    fn is_sensitive(&self, ptr: &str) -> bool {
+        self.d.sensitive.iter().any(|p| p == ptr)
+    }
+    fn is_write_only(&self, ptr: &str) -> bool {
+        self.d.write_only.iter().any(|p| p == ptr)
+    }
+    fn is_unknown(&self, ptr: &str) -> bool {
+        self.d
+            .pending
+            .iter()
+            .any(|p| p.pointer == ptr && !self.resolved.values.contains_key(ptr))
+    }
+
+    /// A copy of the desired value at `ptr` fit to show: secrets masked, unknowns marked.
+    fn shown(&self, v: &Value, ptr: &str) -> Value {
+        if self.is_sensitive(ptr) {
+            return Value::String(SENSITIVE.to_string());
+        }
+        if self.is_unknown(ptr) {
+            return Value::String(KNOWN_AFTER_APPLY.to_string());
+        }
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), self.shown(x, &format!("{ptr}/{}", escape(k)))))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| self.shown(x, &format!("{ptr}/{i}")))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// An observed value fit to show at a desired pointer (secrets masked).
+    fn shown_observed(&self, v: &Value, ptr: &str) -> Value {
+        if self.is_sensitive(ptr) {
+            Value::String(SENSITIVE.to_string())
+        } else {
+            v.clone()
+        }
+    }
+
+    fn record(&mut self, pattern: &str, path: &str, old: Option<Value>, new: Option<Value>) {
+        self.out.push(AttributeChange {
+            path: path.to_string(),
+            old,
+            new,
+            forces_replace: replace_reason(self.kind(), pattern).map(str::to_string),
+        });
+    }
+
+    fn walk(
+        &mut self,
+        dv: &Value,
+        ov: Option<&Value>,
+        ptr: &str,
+        path: &str,
+        pattern: &str,
+        key: Option<&str>,
+    ) {
+        if self.is_unknown(ptr) {
+            // Not known until the resource it comes from exists.
+            let old = ov.map(|o| self.shown_observed(o, ptr));
+            self.record(
+                pattern,
+                path,
+                old,
+                Some(Value::String(KNOWN_AFTER_APPLY.to_string())),
+            );
+            return;
+        }
+        if self.is_write_only(ptr) {
+            let want = canonical_hash(dv);
+            let had = self
+                .prior
+                .and_then(|p| p.write_only_hashes.get(ptr))
+                .cloned();
+            if had.as_deref() != Some(want.as_str()) {
+                let old = had.map(|_| Value::String(SENSITIVE.to_string()));
+                let new = self.shown(dv, ptr);
+                let new = if self.is_sensitive(ptr) {
+                    new
+                } else {
+                    Value::String(SENSITIVE.to_string())
+                };
+                self.record(pattern, path, old, Some(new));
+            }
+            return;
+        }
+        match dv {
+            Value::Null => {}
+            Value::Object(dm) => {
+                let Some(om) = ov.and_then(Value::as_object) else {
+                    let old = ov.map(|o| self.shown_observed(o, ptr));
+                    let new = self.shown(dv, ptr);
+                    self.record(pattern, path, old, Some(new));
+                    return;
+                };
+                let owned_map = pattern == "tags";
+                for (k, child) in dm {
+                    let o_child = om.get(k).or_else(|| {
+                        om.iter()
+                            .find(|(ok, _)| ok.eq_ignore_ascii_case(k))
+                            .map(|(_, v)| v)
+                    });
+                    let cptr = format!("{ptr}/{}", escape(k));
+                    self.walk(
+                        child,
+                        o_child,
+                        &cptr,
+                        &join(path, k),
+                        &join(pattern, k),
+                        Some(k),
+                    );
+                }
+                if owned_map {
+                    for (k, v) in om {
+                        let hidden = k.starts_with("hidden-");
+                        if !hidden && !dm.keys().any(|dk| dk.eq_ignore_ascii_case(k)) {
+                            self.record(pattern, &join(path, k), Some(v.clone()), None);
+                        }
+                    }
+                }
+            }
+            Value::Array(da) => {
+                let Some(oa) = ov.and_then(Value::as_array) else {
+                    let old = ov.map(|o| self.shown_observed(o, ptr));
+                    let new = self.shown(dv, ptr);
+                    self.record(pattern, path, old, Some(new));
+                    return;
+                };
+                let epattern = format!("{pattern}[]");
+                match array_rule(self.kind(), pattern) {
+                    ArrayRule::Keyed(kf) => {
+                        self.walk_keyed(da, oa, kf, ptr, path, pattern, &epattern)
+                    }
+                    ArrayRule::Set => {
+                        let same = da.len() == oa.len()
+                            && da
+                                .iter()
+                                .all(|x| oa.iter().any(|y| values_equal(key, x, y)))
+                            && oa
+                                .iter()
+                                .all(|y| da.iter().any(|x| values_equal(key, x, y)));
+                        if !same {
+                            let new = self.shown(dv, ptr);
+                            self.record(pattern, path, Some(Value::Array(oa.clone())), Some(new));
+                        }
+                    }
+                    ArrayRule::Ordered => {
+                        if da.len() != oa.len() {
+                            let new = self.shown(dv, ptr);
+                            self.record(pattern, path, Some(Value::Array(oa.clone())), Some(new));
+                        } else {
+                            for (i, (x, y)) in da.iter().zip(oa).enumerate() {
+                                self.walk(
+                                    x,
+                                    Some(y),
+                                    &format!("{ptr}/{i}"),
+                                    &format!("{path}[{i}]"),
+                                    &epattern,
+                                    key,
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            scalar => match ov {
+                Some(o) if values_equal(key, scalar, o) => {}
+                _ => {
+                    let old = ov.map(|o| self.shown_observed(o, ptr));
+                    let new = self.shown(scalar, ptr);
+                    self.record(pattern, path, old, Some(new));
+                }
+            },
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk_keyed(
+        &mut self,
+        da: &[Value],
+        oa: &[Value],
+        kf: &str,
+        ptr: &str,
+        path: &str,
+        pattern: &str,
+        epattern: &str,
+    ) {
+        let key_of = |v: &Value| v.get(kf).cloned().unwrap_or(Value::Null);
+        let label = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        for (i, x) in da.iter().enumerate() {
+            let k = key_of(x);
+            let eptr = format!("{ptr}/{i}");
+            let epath = format!("{path}[{kf}={}]", label(&k));
+            match oa.iter().find(|y| values_equal(Some(kf), &k, &key_of(y))) {
+                Some(y) => self.walk(x, Some(y), &eptr, &epath, epattern, None),
+                None => {
+                    let new = self.shown(x, &eptr);
+                    self.record(pattern, &epath, None, Some(new));
+                }
+            }
+        }
+        for y in oa {
+            let k = key_of(y);
+            if !da.iter().any(|x| values_equal(Some(kf), &key_of(x), &k)) {
+                let epath = format!("{path}[{kf}={}]", label(&k));
+                self.record(pattern, &epath, Some(y.clone()), None);
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The plan value that joins the plan and apply phases: changes, their reasons, the
+//! attribute-level differences, and a summary.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::resource::ResourceAddress;
+
+use super::Orphan;
+
+/// What apply will do to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    /// Delete then create: ARM cannot make the change in place. Needs consent.
+    Replace,
+    Delete,
+    NoOp,
+    /// Read only (a resource the manifest points at but does not own).
+    Read,
+}
+
+impl Action {
+    /// Terraform's symbols: `+`, `~`, `-/+`, `-`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::NoOp | Action::Read => " ",
+        }
+    }
+    pub fn is_change(self) -> bool {
+        matches!(
+            self,
+            Action::Create | Action::Update | Action::Replace | Action::Delete
+        )
+    }
+}
+
+/// One attribute that differs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributeChange {
+    /// Dotted path, array elements by key where they have one:
+    /// `properties.template.containers[name=task-api].env[name=LOG_LEVEL].value`.
+    pub path: String,
+    /// `None`: absent before (added). Secrets appear as `(sensitive)`, values not known
+    /// yet as `(known after apply)`; never a secret in clear.
+    pub old: Option<Value>,
+    /// `None`: absent after (removed).
+    pub new: Option<Value>,
+    /// This path forces a replace, with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forces_replace: Option<String>,
+}
+
+/// What will happen to one resource, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub address: ResourceAddress,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub arm_type: String,
+    pub api_version: String,
+    pub action: Action,
+    /// One sentence: why this action.
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<AttributeChange>,
+    /// Fingerprint of the observed body the plan was made from (`None`: not found), so a
+    /// saved plan can tell that the world moved on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_hash: Option<String>,
+}
+
+impl Change {
+    pub fn deletion_of(o: &Orphan) -> Change {
+        Change {
+            address: o.address.clone(),
+            id: o.id.clone(),
+            arm_type: o.arm_type.clone(),
+            api_version: o.api_version.clone(),
+            action: Action::Delete,
+            reason: "no longer in the manifest".to_string(),
+            attributes: Vec::new(),
+            observed_hash: None,
+        }
+    }
+}
+
+/// Counts per action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub no_op: usize,
+}
+
+impl PlanSummary {
+    pub fn has_changes(&self) -> bool {
+        self.create + self.update + self.replace + self.delete > 0
+    }
+}
+
+/// The plan: every resource's change, desired ones in dependency order then deletions in
+/// reverse dependency order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    pub summary: PlanSummary,
+}
+
+impl Plan {
+    pub fn new(changes: Vec<Change>) -> Plan {
+        let mut s = PlanSummary::default();
+        for c in &changes {
+            match c.action {
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.delete += 1,
+                Action::NoOp | Action::Read => s.no_op += 1,
+            }
+        }
+        Plan {
+            changes,
+            summary: s,
+        }
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.summary.has_changes()
+    }
+
+    /// Changes that need explicit consent (replaces).
+    pub fn replaces(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.action == Action::Replace)
+    }
+}

@@ -1,0 +1,347 @@
+//! The built-in kinds: for each part of the [`Model`], the address, ARM name and id, the
+//! template file and the values the template sees. Bodies themselves are written in
+//! `templates/resources/*.json`; nothing here decides a property name.
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::RenderError;
+use super::ids::{resource_group_id, resource_id};
+use super::marks::{Mark, MarkKind, Marks};
+use super::templates as t;
+use crate::kinds::ResourceKind;
+use crate::model::{AlertScope, ApimService, Model};
+use crate::resource::ResourceAddress;
+
+/// How a planned resource gets its body.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// Rendered from a template of the set (built-in kinds) with these values.
+    Template { name: String, context: Value },
+    /// Rendered from a custom resource's own template text, registered under this name.
+    Custom { name: String, context: Value },
+    /// Not rendered: an existing resource azlift only reads.
+    Existing,
+}
+
+/// One resource before rendering.
+#[derive(Debug, Clone)]
+pub(crate) struct Planned {
+    pub address: ResourceAddress,
+    pub kind: ResourceKind,
+    /// Known up front for built-in kinds; custom resources learn theirs from the template.
+    pub fixed: Option<Fixed>,
+    pub source: Source,
+    /// Parent resources (the group, the APIM service of a logger).
+    pub parents: Vec<ResourceAddress>,
+    /// `depends_on` as the manifest wrote it (custom resources).
+    pub declared: Vec<String>,
+    pub managed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Fixed {
+    pub arm_type: String,
+    pub api_version: String,
+    pub name: String,
+    pub id: String,
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Value, RenderError> {
+    serde_json::to_value(value)
+        .map_err(|e| RenderError::Internal(format!("model does not serialise: {e}")))
+}
+
+fn kind_info(kind: ResourceKind) -> Result<&'static crate::kinds::KindInfo, RenderError> {
+    kind.info()
+        .ok_or_else(|| RenderError::Internal(format!("{kind:?} has no row in the kinds table")))
+}
+
+fn mark(
+    marks: &Marks,
+    kind: MarkKind,
+    sensitive: bool,
+    write_only: bool,
+) -> Result<String, RenderError> {
+    marks
+        .push(Mark {
+            kind,
+            sensitive,
+            write_only,
+        })
+        .map_err(|e| RenderError::Internal(e.to_string()))
+}
+
+/// Values every template sees.
+pub(crate) fn base_context(
+    model: &Model,
+    subscription_id: &str,
+) -> Result<Map<String, Value>, RenderError> {
+    let p = &model.project;
+    let mut map = Map::new();
+    map.insert("project".into(), json!(p.name));
+    map.insert("location".into(), json!(p.location));
+    map.insert("tags".into(), to_json(&p.tags)?);
+    map.insert("resource_group".into(), json!(p.resource_group));
+    map.insert("subscription_id".into(), json!(subscription_id));
+    map.insert("env_name".into(), json!(p.environment));
+    Ok(map)
+}
+
+struct Planner<'a> {
+    sub: &'a str,
+    rg: &'a str,
+    base: Map<String, Value>,
+    rg_address: ResourceAddress,
+    out: Vec<Planned>,
+}
+
+impl Planner<'_> {
+    fn add(
+        &mut self,
+        address: &str,
+        kind: ResourceKind,
+        names: &[&str],
+        template: &str,
+        extra: Vec<(&str, Value)>,
+        parents: Vec<ResourceAddress>,
+    ) -> Result<(), RenderError> {
+        let info = kind_info(kind)?;
+        let mut context = self.base.clone();
+        for (k, v) in extra {
+            context.insert(k.to_string(), v);
+        }
+        self.out.push(Planned {
+            address: ResourceAddress::new(address),
+            kind,
+            fixed: Some(Fixed {
+                arm_type: info.arm_type.to_string(),
+                api_version: info.api_version.to_string(),
+                name: names.last().copied().unwrap_or_default().to_string(),
+                id: resource_id(self.sub, self.rg, info.arm_type, names),
+            }),
+            source: Source::Template {
+                name: template.to_string(),
+                context: Value::Object(context),
+            },
+            parents,
+            declared: Vec::new(),
+            managed: true,
+        });
+        Ok(())
+    }
+}
+
+/// Plans every built-in resource of the model, in the stable output order.
+pub(crate) fn plan(
+    model: &Model,
+    subscription_id: &str,
+    marks: &Marks,
+) -> Result<Vec<Planned>, RenderError> {
+    let p = &model.project;
+    let mut pl = Planner {
+        sub: subscription_id,
+        rg: &p.resource_group,
+        base: base_context(model, subscription_id)?,
+        rg_address: ResourceAddress::new("resource_group"),
+        out: Vec::new(),
+    };
+    let in_rg = vec![pl.rg_address.clone()];
+
+    let info = kind_info(ResourceKind::ResourceGroup)?;
+    pl.out.push(Planned {
+        address: pl.rg_address.clone(),
+        kind: ResourceKind::ResourceGroup,
+        fixed: Some(Fixed {
+            arm_type: info.arm_type.to_string(),
+            api_version: info.api_version.to_string(),
+            name: p.resource_group.clone(),
+            id: resource_group_id(subscription_id, &p.resource_group),
+        }),
+        source: Source::Template {
+            name: t::RESOURCE_GROUP.to_string(),
+            context: Value::Object(pl.base.clone()),
+        },
+        parents: Vec::new(),
+        declared: Vec::new(),
+        managed: true,
+    });
+
+    if let Some(m) = &model.monitoring {
+        let ctx = to_json(m)?;
+        pl.add(
+            "monitoring.workspace",
+            ResourceKind::Workspace,
+            &[&m.workspace_name],
+            t::WORKSPACE,
+            vec![("monitoring", ctx.clone())],
+            in_rg.clone(),
+        )?;
+        pl.add(
+            "monitoring.app_insights",
+            ResourceKind::AppInsights,
+            &[&m.app_insights_name],
+            t::APP_INSIGHTS,
+            vec![("monitoring", ctx)],
+            in_rg.clone(),
+        )?;
+    }
+
+    for (key, group) in &model.action_groups {
+        pl.add(
+            &format!("action_group.{key}"),
+            ResourceKind::ActionGroup,
+            &[&group.name],
+            t::ACTION_GROUP,
+            vec![("key", json!(key)), ("action_group", to_json(group)?)],
+            in_rg.clone(),
+        )?;
+    }
+
+    for (key, alert) in &model.alerts {
+        let scope = match &alert.scope {
+            AlertScope::AppInsights => mark(
+                marks,
+                MarkKind::Id("monitoring.app_insights".into()),
+                false,
+                false,
+            )?,
+            AlertScope::App(app) => mark(marks, MarkKind::Id(format!("app.{app}")), false, false)?,
+            AlertScope::Id(id) => id.clone(),
+        };
+        pl.add(
+            &format!("alert.{key}"),
+            ResourceKind::MetricAlert,
+            &[&alert.name],
+            t::METRIC_ALERT,
+            vec![
+                ("key", json!(key)),
+                ("alert", to_json(alert)?),
+                ("scope", json!(scope)),
+            ],
+            in_rg.clone(),
+        )?;
+    }
+
+    if let Some(env) = &model.environment {
+        pl.add(
+            "environment",
+            ResourceKind::ManagedEnvironment,
+            &[&env.name],
+            t::MANAGED_ENVIRONMENT,
+            vec![("environment", to_json(env)?)],
+            in_rg.clone(),
+        )?;
+    }
+
+    for (key, app) in &model.apps {
+        let mut secrets = Vec::new();
+        for (name, value) in &app.secrets {
+            let token = mark(marks, MarkKind::Literal(json!(value.expose())), true, true)?;
+            secrets.push(json!({ "name": name, "value": token }));
+        }
+        pl.add(
+            &format!("app.{key}"),
+            ResourceKind::ContainerApp,
+            &[&app.name],
+            t::CONTAINER_APP,
+            vec![("app", to_json(app)?), ("secrets", Value::Array(secrets))],
+            in_rg.clone(),
+        )?;
+    }
+
+    if let Some(apim) = &model.apim {
+        let service_address = ResourceAddress::new("apim.service");
+        let service_name = apim.service.name();
+        let service_rg = match &apim.service {
+            ApimService::Managed { .. } => p.resource_group.clone(),
+            ApimService::Existing { resource_group, .. } => resource_group.clone(),
+        };
+        match &apim.service {
+            ApimService::Managed { .. } => {
+                pl.add(
+                    "apim.service",
+                    ResourceKind::ApimService,
+                    &[service_name],
+                    t::APIM_SERVICE,
+                    vec![("service", to_json(&apim.service)?)],
+                    in_rg.clone(),
+                )?;
+            }
+            ApimService::Existing { .. } => {
+                let info = kind_info(ResourceKind::ApimService)?;
+                pl.out.push(Planned {
+                    address: service_address.clone(),
+                    kind: ResourceKind::ApimService,
+                    fixed: Some(Fixed {
+                        arm_type: info.arm_type.to_string(),
+                        api_version: info.api_version.to_string(),
+                        name: service_name.to_string(),
+                        id: resource_id(
+                            subscription_id,
+                            &service_rg,
+                            info.arm_type,
+                            &[service_name],
+                        ),
+                    }),
+                    source: Source::Existing,
+                    parents: Vec::new(),
+                    declared: Vec::new(),
+                    managed: false,
+                });
+            }
+        }
+        // Children live in the service's group, whatever group the project uses.
+        let mut child = Planner {
+            sub: subscription_id,
+            rg: &service_rg,
+            base: pl.base.clone(),
+            rg_address: pl.rg_address.clone(),
+            out: Vec::new(),
+        };
+        let mut child_parents = vec![service_address.clone()];
+        if service_rg == p.resource_group {
+            child_parents.push(pl.rg_address.clone());
+        }
+        let apim_ctx = to_json(apim)?;
+        child.add(
+            "apim.logger",
+            ResourceKind::ApimLogger,
+            &[service_name, &apim.logger_name],
+            t::APIM_LOGGER,
+            vec![("apim", apim_ctx.clone())],
+            child_parents.clone(),
+        )?;
+        child.add(
+            "apim.diagnostic",
+            ResourceKind::ApimDiagnostic,
+            &[service_name, "applicationinsights"],
+            t::APIM_DIAGNOSTIC,
+            vec![
+                ("apim", apim_ctx),
+                ("diagnostics", to_json(&apim.diagnostics)?),
+            ],
+            child_parents,
+        )?;
+        pl.out.extend(child.out);
+    }
+
+    for (key, custom) in &model.custom {
+        let mut context = pl.base.clone();
+        context.insert("name".into(), json!(key));
+        context.insert("values".into(), to_json(&custom.values)?);
+        pl.out.push(Planned {
+            address: ResourceAddress::new(format!("resource.{key}")),
+            kind: ResourceKind::Custom,
+            fixed: None,
+            source: Source::Custom {
+                name: format!("resource.{key}"),
+                context: Value::Object(context),
+            },
+            parents: in_rg.clone(),
+            declared: custom.depends_on.clone(),
+            managed: true,
+        });
+    }
+    Ok(pl.out)
+}

@@ -1,0 +1,162 @@
+//! The set of JSON templates the renderer reads: the built-in files of
+//! `templates/resources/`, embedded in the binary, each replaceable by a file of the same
+//! name in a project's own `templates/resources/` folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use super::RenderError;
+
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates/resources");
+
+/// Where, inside a project directory, override templates live.
+pub const OVERRIDE_DIR: &str = "templates/resources";
+
+/// Template file names of the built-in kinds.
+pub const RESOURCE_GROUP: &str = "resource_group.json";
+pub const WORKSPACE: &str = "workspace.json";
+pub const APP_INSIGHTS: &str = "app_insights.json";
+pub const ACTION_GROUP: &str = "action_group.json";
+pub const METRIC_ALERT: &str = "metric_alert.json";
+pub const MANAGED_ENVIRONMENT: &str = "managed_environment.json";
+pub const CONTAINER_APP: &str = "container_app.json";
+pub const APIM_SERVICE: &str = "apim_service.json";
+pub const APIM_LOGGER: &str = "apim_logger.json";
+pub const APIM_DIAGNOSTIC: &str = "apim_diagnostic.json";
+
+/// Every built-in template file name.
+pub const BUILTIN_FILES: &[&str] = &[
+    RESOURCE_GROUP,
+    WORKSPACE,
+    APP_INSIGHTS,
+    ACTION_GROUP,
+    METRIC_ALERT,
+    MANAGED_ENVIRONMENT,
+    CONTAINER_APP,
+    APIM_SERVICE,
+    APIM_LOGGER,
+    APIM_DIAGNOSTIC,
+];
+
+/// One template's text and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateSource {
+    pub text: String,
+    /// `None` for the embedded built-in, the file otherwise.
+    pub path: Option<PathBuf>,
+}
+
+/// The templates of one render, by file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateSet {
+    files: BTreeMap<String, TemplateSource>,
+}
+
+impl TemplateSet {
+    /// The built-in templates, as embedded in the binary.
+    pub fn embedded() -> TemplateSet {
+        let files = BUILTIN
+            .files()
+            .filter_map(|f| {
+                let name = f.path().file_name()?.to_str()?.to_string();
+                let text = f.contents_utf8()?.to_string();
+                Some((name, TemplateSource { text, path: None }))
+            })
+            .collect();
+        TemplateSet { files }
+    }
+
+    /// The built-in templates, where every `<project_dir>/templates/resources/<file>.json`
+    /// with a built-in's name replaces that built-in. A missing folder means no overrides;
+    /// other files in the folder are left alone (custom resource templates may live there).
+    pub fn with_overrides(project_dir: &Path) -> Result<TemplateSet, RenderError> {
+        let mut set = TemplateSet::embedded();
+        let dir = project_dir.join(OVERRIDE_DIR);
+        if !dir.is_dir() {
+            return Ok(set);
+        }
+        for name in BUILTIN_FILES {
+            let path = dir.join(name);
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|source| RenderError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                set.files.insert(
+                    (*name).to_string(),
+                    TemplateSource {
+                        text,
+                        path: Some(path),
+                    },
+                );
+            }
+        }
+        Ok(set)
+    }
+
+    /// Replaces (or adds) one template, e.g. in tests.
+    pub fn set(&mut self, name: &str, text: impl Into<String>) {
+        self.files.insert(
+            name.to_string(),
+            TemplateSource {
+                text: text.into(),
+                path: None,
+            },
+        );
+    }
+
+    pub fn get(&self, name: &str) -> Option<&TemplateSource> {
+        self.files.get(name)
+    }
+
+    /// File names and sources, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &TemplateSource)> {
+        self.files.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The names of the templates that do not come from the binary.
+    pub fn overridden(&self) -> Vec<&Path> {
+        self.files
+            .values()
+            .filter_map(|s| s.path.as_deref())
+            .collect()
+    }
+}
+
+impl Default for TemplateSet {
+    fn default() -> Self {
+        TemplateSet::embedded()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_is_embedded() {
+        let set = TemplateSet::embedded();
+        for name in BUILTIN_FILES {
+            assert!(set.get(name).is_some(), "{name} is embedded");
+        }
+    }
+
+    #[test]
+    fn a_project_file_replaces_the_builtin() {
+        let dir = tempfile::tempdir().unwrap();
+        let res = dir.path().join(OVERRIDE_DIR);
+        std::fs::create_dir_all(&res).unwrap();
+        std::fs::write(res.join(WORKSPACE), "{\"custom\": true}").unwrap();
+        std::fs::write(res.join("keyvault.json"), "{}").unwrap();
+        let set = TemplateSet::with_overrides(dir.path()).unwrap();
+        assert_eq!(set.get(WORKSPACE).unwrap().text, "{\"custom\": true}");
+        assert_eq!(
+            set.get(RESOURCE_GROUP),
+            TemplateSet::embedded().get(RESOURCE_GROUP)
+        );
+        assert!(set.get("keyvault.json").is_none());
+        assert_eq!(set.overridden().len(), 1);
+    }
+}

@@ -1,0 +1,121 @@
+//! The storage contract every state backend meets (local file now, Azure Blob later): an
+//! exclusive lock held for a whole run, reads, and writes with optimistic concurrency on the
+//! document's serial and lineage.
+
+use std::any::Any;
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::document::{StateDocument, now};
+use super::error::StateError;
+
+/// Who holds a lock: shown to the run that finds the state locked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    /// A fresh id per lock, for `force-unlock`-style tools.
+    pub id: String,
+    pub user: String,
+    pub host: String,
+    pub pid: u32,
+    /// The command line that took the lock, e.g. `azlift up`.
+    pub command: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+}
+
+impl LockInfo {
+    /// This process, running `command`, now.
+    pub fn current(command: impl Into<String>) -> Self {
+        LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            user: whoami::username()
+                .ok()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "unknown".to_string()),
+            host: whoami::hostname().unwrap_or_else(|_| "unknown-host".to_string()),
+            pid: std::process::id(),
+            command: command.into(),
+            since: now(),
+        }
+    }
+}
+
+impl fmt::Display for LockInfo {
+    /// `user@host (pid 42, `azlift up`) since 2026-11-25T15:56:07Z`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let since = self
+            .since
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| self.since.to_string());
+        write!(
+            f,
+            "{}@{} (pid {}, `{}`) since {}",
+            self.user, self.host, self.pid, self.command, since
+        )
+    }
+}
+
+/// A held lock. Dropping it releases the lock (best effort); [`StateBackend::unlock`]
+/// releases it and reports errors.
+pub struct StateLock {
+    info: LockInfo,
+    location: String,
+    /// Whatever keeps the lock held: an open locked file, a lease renewer...
+    _guard: Box<dyn Any + Send + Sync>,
+}
+
+impl StateLock {
+    /// For backends: a lock on `location` kept alive by `guard`.
+    pub fn new(info: LockInfo, location: String, guard: Box<dyn Any + Send + Sync>) -> Self {
+        StateLock {
+            info,
+            location,
+            _guard: guard,
+        }
+    }
+
+    pub fn info(&self) -> &LockInfo {
+        &self.info
+    }
+
+    /// The backend location this lock was taken on (see [`StateBackend::location`]).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+}
+
+impl fmt::Debug for StateLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateLock")
+            .field("info", &self.info)
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where state lives. A remote backend (Azure Blob with a lease) implements the same four
+/// operations; callers never look past this trait.
+#[async_trait]
+pub trait StateBackend: Send + Sync {
+    /// A human description of where the state is (`.azlift/dev/state.json`,
+    /// `https://acct.blob.../state/dev.json`), also used to match locks to backends.
+    fn location(&self) -> String;
+
+    /// Take the exclusive lock at once or fail with [`StateError::Locked`] naming the holder.
+    /// A holder that died must not block (the OS or the lease expiry releases it).
+    async fn lock(&self, who: &LockInfo) -> Result<StateLock, StateError>;
+
+    /// The stored document, `None` when there is none yet. Needs no lock.
+    async fn read(&self) -> Result<Option<StateDocument>, StateError>;
+
+    /// Store `doc` atomically. Refused unless the stored document has `doc.serial` and
+    /// `doc.lineage` (or nothing is stored and `doc.serial` is 0). On success `doc.serial`
+    /// is incremented to the stored serial.
+    async fn write(&self, doc: &mut StateDocument, lock: &StateLock) -> Result<(), StateError>;
+
+    /// Release the lock.
+    async fn unlock(&self, lock: StateLock) -> Result<(), StateError>;
+}

@@ -1,0 +1,127 @@
+//! The state document: what azlift manages in one environment, with the serial and lineage
+//! that let a writer (and a saved plan) detect that the world moved on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::resource::{DesiredResource, Pointer, ResourceAddress};
+
+use super::hash::{applied_hash, write_only_hashes};
+
+/// The format version this azlift writes (and the highest it reads).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One environment's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateDocument {
+    /// Format version, [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Incremented by every successful write; a writer whose document's serial is not the
+    /// stored one is refused.
+    pub serial: u64,
+    /// Made once when the state is created and kept for its whole life (also across
+    /// backends): a document of another lineage is never overwritten.
+    pub lineage: Uuid,
+    pub environment: String,
+    #[serde(default)]
+    pub resources: BTreeMap<ResourceAddress, StateEntry>,
+}
+
+impl StateDocument {
+    /// An empty document of a new lineage, serial 0 (never written).
+    pub fn new(environment: impl Into<String>) -> Self {
+        StateDocument {
+            version: FORMAT_VERSION,
+            serial: 0,
+            lineage: Uuid::new_v4(),
+            environment: environment.into(),
+            resources: BTreeMap::new(),
+        }
+    }
+
+    pub fn get(&self, address: &ResourceAddress) -> Option<&StateEntry> {
+        self.resources.get(address)
+    }
+}
+
+/// What azlift knows about one resource it manages (or reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateEntry {
+    pub address: ResourceAddress,
+    /// Full ARM id.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub arm_type: String,
+    pub api_version: String,
+    /// SHA-256 of the canonical desired body as last applied, secrets and write-only values
+    /// included only through their hashes (see [`applied_hash`]). Empty when unknown (an
+    /// imported resource).
+    pub applied_hash: String,
+    /// SHA-256 of each write-only value as last sent, by JSON pointer.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub write_only_hashes: BTreeMap<Pointer, String>,
+    /// Non-secret values read back after apply: `fqdn`, `customer_id`...
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub depends_on: BTreeSet<ResourceAddress>,
+    /// `false` for resources azlift only reads (an existing APIM service).
+    pub managed: bool,
+    /// How long the last create/update took, for ETAs of later runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_duration_secs: Option<f64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl StateEntry {
+    /// The entry to record once `desired` has been applied with `sent_body` (the body as
+    /// PUT, with pending values resolved), given the outputs read back and how long it took.
+    pub fn from_applied(
+        desired: &DesiredResource,
+        sent_body: &Value,
+        outputs: BTreeMap<String, Value>,
+        elapsed: Option<Duration>,
+    ) -> Self {
+        StateEntry {
+            address: desired.address.clone(),
+            id: desired.id.clone(),
+            arm_type: desired.arm_type.clone(),
+            api_version: desired.api_version.clone(),
+            applied_hash: Self::desired_hash(desired),
+            write_only_hashes: write_only_hashes(sent_body, &desired.write_only),
+            outputs,
+            depends_on: desired.depends_on.clone(),
+            managed: desired.managed,
+            last_duration_secs: elapsed.map(|d| (d.as_millis() as f64) / 1000.0),
+            updated_at: now(),
+        }
+    }
+
+    /// The hash of `desired` as rendered: its body with values known only after apply left
+    /// as `null`, and secret and write-only values replaced by their hashes. Equal to a
+    /// recorded `applied_hash` exactly when the manifest asks for what was last applied, so
+    /// plan can compute it without resolving anything.
+    pub fn desired_hash(desired: &DesiredResource) -> String {
+        let mut body = desired.body.clone();
+        for p in &desired.pending {
+            if let Some(slot) = body.pointer_mut(&p.pointer) {
+                *slot = Value::Null;
+            }
+        }
+        let mut hidden: Vec<Pointer> = desired.sensitive.clone();
+        hidden.extend(desired.write_only.iter().cloned());
+        applied_hash(&body, &hidden)
+    }
+}
+
+/// Now, in UTC, to the second.
+pub(crate) fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(0).unwrap_or(t)
+}

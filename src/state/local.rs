@@ -1,0 +1,310 @@
+//! The local backend: `.azlift/<env>/state.json` beside the manifest, locked through an OS
+//! advisory lock on `.azlift/<env>/state.lock` (which also holds the holder's info), written
+//! atomically (temp file in the same folder, fsync, rename, fsync of the folder).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::backend::{LockInfo, StateBackend, StateLock};
+use super::document::{FORMAT_VERSION, StateDocument};
+use super::error::StateError;
+
+const STATE_FILE: &str = "state.json";
+const LOCK_FILE: &str = "state.lock";
+const BACKUP_FILE: &str = "state.backup.json";
+const TEMP_PREFIX: &str = ".state.json.";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// State in a folder on this machine.
+#[derive(Debug)]
+pub struct LocalBackend {
+    dir: PathBuf,
+    /// What this backend last wrote or read, to skip re-reading an unchanged file.
+    last: Mutex<Option<Seen>>,
+}
+
+/// A stored document's identity and the file's size and time when it had it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Seen {
+    len: u64,
+    modified: Option<SystemTime>,
+    lineage: Uuid,
+    serial: u64,
+}
+
+impl LocalBackend {
+    /// State kept in `dir` (the `.azlift/<env>` folder).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        LocalBackend {
+            dir: dir.into(),
+            last: Mutex::new(None),
+        }
+    }
+
+    /// The backend of `environment` for the manifest at `manifest`:
+    /// `<manifest's folder>/.azlift/<environment>`.
+    pub fn for_manifest(manifest: &Path, environment: &str) -> Result<Self, StateError> {
+        let valid = !environment.is_empty()
+            && environment != "."
+            && environment != ".."
+            && environment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            return Err(StateError::InvalidEnvironment(environment.to_string()));
+        }
+        let folder = match manifest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Ok(LocalBackend::new(folder.join(".azlift").join(environment)))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.join(STATE_FILE)
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join(LOCK_FILE)
+    }
+
+    /// The state as it was when the last lock was taken (kept for recovery).
+    pub fn backup_path(&self) -> PathBuf {
+        self.dir.join(BACKUP_FILE)
+    }
+
+    /// Read the stored document, if any, remembering what was seen.
+    fn read_now(&self) -> Result<Option<StateDocument>, StateError> {
+        let path = self.state_path();
+        let text = match fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(io("read", &path, source)),
+        };
+        let doc = parse(&path, &text)?;
+        let meta = fs::metadata(&path).ok();
+        self.remember(meta.as_ref(), &doc);
+        Ok(Some(doc))
+    }
+
+    fn remember(&self, meta: Option<&fs::Metadata>, doc: &StateDocument) {
+        if let (Some(meta), Ok(mut last)) = (meta, self.last.lock()) {
+            *last = Some(Seen {
+                len: meta.len(),
+                modified: meta.modified().ok(),
+                lineage: doc.lineage,
+                serial: doc.serial,
+            });
+        }
+    }
+
+    /// Lineage and serial of the stored document, from memory when the file is unchanged
+    /// since this backend last saw it.
+    fn stored_identity(&self) -> Result<Option<(Uuid, u64)>, StateError> {
+        let meta = match fs::metadata(self.state_path()) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(io("inspect", &self.state_path(), source)),
+        };
+        if let Ok(last) = self.last.lock()
+            && let Some(seen) = *last
+            && seen.len == meta.len()
+            && seen.modified.is_some()
+            && seen.modified == meta.modified().ok()
+        {
+            return Ok(Some((seen.lineage, seen.serial)));
+        }
+        Ok(self.read_now()?.map(|d| (d.lineage, d.serial)))
+    }
+
+    /// Remove temp files a crashed writer left behind. Only called while holding the lock.
+    fn remove_stale_temps(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+
+    fn write_atomically(&self, bytes: &[u8]) -> Result<(), StateError> {
+        let path = self.state_path();
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(TEMP_SUFFIX)
+            .tempfile_in(&self.dir)
+            .map_err(|e| io("create a temporary file in", &self.dir, e))?;
+        tmp.write_all(bytes)
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| io("write", tmp.path(), e))?;
+        tmp.persist(&path)
+            .map_err(|e| io("replace", &path, e.error))?;
+        sync_dir(&self.dir)
+    }
+}
+
+#[async_trait]
+impl StateBackend for LocalBackend {
+    fn location(&self) -> String {
+        self.state_path().display().to_string()
+    }
+
+    async fn lock(&self, who: &LockInfo) -> Result<StateLock, StateError> {
+        fs::create_dir_all(&self.dir).map_err(|e| io("create", &self.dir, e))?;
+        let path = self.lock_path();
+        // Never truncate on open: the file holds the current holder's info.
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io("open", &path, e))?;
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                let holder = serde_json::from_str::<LockInfo>(&text).ok();
+                return Err(StateError::Locked { holder, path });
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(io("lock", &path, e)),
+        }
+        let info = serde_json::to_vec_pretty(who).map_err(StateError::Serialise)?;
+        file.set_len(0)
+            .and_then(|()| file.seek(SeekFrom::Start(0)).map(|_| ()))
+            .and_then(|()| file.write_all(&info))
+            .and_then(|()| file.sync_all())
+            .map_err(|e| io("write", &path, e))?;
+        self.remove_stale_temps();
+        let state = self.state_path();
+        if state.exists() {
+            fs::copy(&state, self.backup_path())
+                .map_err(|e| io("back up", &self.backup_path(), e))?;
+        }
+        Ok(StateLock::new(
+            who.clone(),
+            self.location(),
+            Box::new(HeldFile(file)),
+        ))
+    }
+
+    async fn read(&self) -> Result<Option<StateDocument>, StateError> {
+        self.read_now()
+    }
+
+    async fn write(&self, doc: &mut StateDocument, lock: &StateLock) -> Result<(), StateError> {
+        if lock.location() != self.location() {
+            return Err(StateError::WrongLock {
+                location: self.location(),
+            });
+        }
+        match self.stored_identity()? {
+            None if doc.serial != 0 => {
+                return Err(StateError::Conflict {
+                    expected: doc.serial,
+                    found: 0,
+                });
+            }
+            None => {}
+            Some((lineage, _)) if lineage != doc.lineage => {
+                return Err(StateError::LineageMismatch {
+                    expected: doc.lineage,
+                    found: lineage,
+                });
+            }
+            Some((_, serial)) if serial != doc.serial => {
+                return Err(StateError::Conflict {
+                    expected: doc.serial,
+                    found: serial,
+                });
+            }
+            Some(_) => {}
+        }
+        let mut next = doc.clone();
+        next.serial = doc.serial + 1;
+        next.version = FORMAT_VERSION;
+        let mut bytes = serde_json::to_vec_pretty(&next).map_err(StateError::Serialise)?;
+        bytes.push(b'\n');
+        self.write_atomically(&bytes)?;
+        self.remember(fs::metadata(self.state_path()).ok().as_ref(), &next);
+        *doc = next;
+        Ok(())
+    }
+
+    async fn unlock(&self, lock: StateLock) -> Result<(), StateError> {
+        if lock.location() != self.location() {
+            return Err(StateError::WrongLock {
+                location: self.location(),
+            });
+        }
+        drop(lock);
+        Ok(())
+    }
+}
+
+/// The open, locked lock file. Dropping it clears the holder info and releases the lock
+/// (closing the file would release it too; the OS does the same for a dead process).
+struct HeldFile(File);
+
+impl Drop for HeldFile {
+    fn drop(&mut self) {
+        let _ = self.0.set_len(0);
+        let _ = fs4::FileExt::unlock(&self.0);
+    }
+}
+
+fn parse(path: &Path, text: &[u8]) -> Result<StateDocument, StateError> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        version: u32,
+    }
+    if let Ok(v) = serde_json::from_slice::<Version>(text)
+        && v.version > FORMAT_VERSION
+    {
+        return Err(StateError::UnsupportedVersion {
+            path: path.to_path_buf(),
+            found: v.version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    serde_json::from_slice(text).map_err(|source| StateError::Corrupt {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn io(action: &'static str, path: &Path, source: std::io::Error) -> StateError {
+    StateError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Make the rename durable: fsync the folder (a no-op where folders cannot be opened).
+fn sync_dir(dir: &Path) -> Result<(), StateError> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io("sync", dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! The duration model behind ETAs: a default per ARM type (from what Azure takes in
+//! practice), refined by the median of the durations recorded in state by earlier runs and
+//! of those seen in this run. Pure logic: the core may use it to fill `eta` in events, and
+//! the progress UI uses it when an event carries none.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::events::Action;
+use crate::resource::DesiredResource;
+use crate::state::StateDocument;
+
+/// Typical durations per lowercase ARM type, seconds (middle of the ranges Azure shows).
+const DEFAULTS: &[(&str, u64)] = &[
+    ("microsoft.resources/resourcegroups", 1),
+    ("microsoft.operationalinsights/workspaces", 12),
+    ("microsoft.insights/components", 10),
+    ("microsoft.insights/actiongroups", 4),
+    ("microsoft.insights/metricalerts", 12),
+    ("microsoft.app/managedenvironments", 240),
+    ("microsoft.app/containerapps", 55),
+    ("microsoft.apimanagement/service", 90),
+    ("microsoft.apimanagement/service/loggers", 6),
+    ("microsoft.apimanagement/service/diagnostics", 6),
+];
+
+/// APIM tiers that take tens of minutes to create or update (Consumption and v2 tiers take
+/// a minute or two).
+const SLOW_APIM_SKUS: &[&str] = &["developer", "basic", "standard", "premium"];
+const SLOW_APIM_SECS: u64 = 40 * 60;
+/// Deleting a resource group with content takes minutes.
+const GROUP_DELETE_SECS: u64 = 180;
+
+/// Expected durations per ARM type.
+#[derive(Debug, Clone, Default)]
+pub struct DurationModel {
+    /// Samples (seconds) per lowercase ARM type.
+    samples: HashMap<String, Vec<f64>>,
+}
+
+impl DurationModel {
+    /// The defaults only.
+    pub fn new() -> Self {
+        DurationModel::default()
+    }
+
+    /// The defaults refined by the durations recorded in `doc`.
+    pub fn from_state(doc: &StateDocument) -> Self {
+        let mut m = DurationModel::new();
+        m.learn_from_state(doc);
+        m
+    }
+
+    /// Add every `last_duration_secs` of `doc` as a sample of its type.
+    pub fn learn_from_state(&mut self, doc: &StateDocument) {
+        for e in doc.resources.values() {
+            if let Some(secs) = e.last_duration_secs {
+                self.add_sample(&e.arm_type, secs);
+            }
+        }
+    }
+
+    /// Add one observed duration (of a create, update or replace).
+    pub fn record(&mut self, arm_type: &str, took: Duration) {
+        self.add_sample(arm_type, took.as_secs_f64());
+    }
+
+    fn add_sample(&mut self, arm_type: &str, secs: f64) {
+        if secs.is_finite() && secs >= 0.0 {
+            self.samples
+                .entry(arm_type.to_ascii_lowercase())
+                .or_default()
+                .push(secs);
+        }
+    }
+
+    /// The expected duration of `action` on a resource of `arm_type`, `None` when nothing
+    /// is known (a custom type never seen) or nothing is expected to take time (a read).
+    pub fn estimate(&self, arm_type: &str, action: Action) -> Option<Duration> {
+        self.estimate_with_sku(arm_type, None, action)
+    }
+
+    /// [`DurationModel::estimate`] for a desired resource, taking its SKU into account
+    /// (an APIM Developer or Premium service takes tens of minutes, Consumption a minute).
+    pub fn estimate_resource(&self, desired: &DesiredResource, action: Action) -> Option<Duration> {
+        let sku = desired.body.pointer("/sku/name").and_then(Value::as_str);
+        self.estimate_with_sku(&desired.arm_type, sku, action)
+    }
+
+    fn estimate_with_sku(
+        &self,
+        arm_type: &str,
+        sku: Option<&str>,
+        action: Action,
+    ) -> Option<Duration> {
+        let t = arm_type.to_ascii_lowercase();
+        match action {
+            Action::Read => return None,
+            Action::Delete if t == "microsoft.resources/resourcegroups" => {
+                return Some(Duration::from_secs(GROUP_DELETE_SECS));
+            }
+            _ => {}
+        }
+        let base = if let Some(secs) = self.samples.get(&t).and_then(|s| median(s)) {
+            Duration::from_secs_f64(secs)
+        } else {
+            let slow_apim = t == "microsoft.apimanagement/service"
+                && sku.is_some_and(|s| SLOW_APIM_SKUS.contains(&s.to_ascii_lowercase().as_str()));
+            if slow_apim {
+                Duration::from_secs(SLOW_APIM_SECS)
+            } else {
+                Duration::from_secs(DEFAULTS.iter().find(|(ty, _)| *ty == t)?.1)
+            }
+        };
+        Some(match action {
+            // A replace deletes, then creates.
+            Action::Replace => base * 2,
+            _ => base,
+        })
+    }
+}
+
+fn median(samples: &[f64]) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    let mid = s.len() / 2;
+    Some(if s.len() % 2 == 0 {
+        (s[mid - 1] + s[mid]) / 2.0
+    } else {
+        s[mid]
+    })
+}
