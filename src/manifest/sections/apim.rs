@@ -137,7 +137,7 @@ fn managed(s: &Section<'_>, ctx: &mut Ctx<'_>) -> ApimService {
         .unwrap_or_default();
     if let Some(n) = s.get("publisher_email")
         && !publisher_email.is_empty()
-        && !(publisher_email.contains('@') && !publisher_email.contains(char::is_whitespace))
+        && (!publisher_email.contains('@') || publisher_email.contains(char::is_whitespace))
     {
         ctx.d.error(
             code::INVALID_VALUE,
