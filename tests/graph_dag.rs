@@ -47,7 +47,11 @@ fn creation_order_puts_dependencies_first_and_keeps_render_order_on_ties() {
     for r in g.resources() {
         let pos = order.iter().position(|x| x == &r.address).unwrap();
         for dep in &r.depends_on {
-            assert!(order.iter().position(|x| x == dep).unwrap() < pos, "{dep} before {}", r.address);
+            assert!(
+                order.iter().position(|x| x == dep).unwrap() < pos,
+                "{dep} before {}",
+                r.address
+            );
         }
     }
     assert_eq!(
@@ -85,9 +89,18 @@ fn transitive_dependencies_and_dependents() {
     let g = production();
     assert_eq!(
         names(&g.dependencies(&a("apim.diagnostic")).unwrap()),
-        ["resource_group", "monitoring.workspace", "monitoring.app_insights", "apim.service", "apim.logger"]
+        [
+            "resource_group",
+            "monitoring.workspace",
+            "monitoring.app_insights",
+            "apim.service",
+            "apim.logger"
+        ]
     );
-    assert_eq!(names(&g.direct_dependencies(&a("apim.diagnostic")).unwrap()), ["resource_group", "apim.service", "apim.logger"]);
+    assert_eq!(
+        names(&g.direct_dependencies(&a("apim.diagnostic")).unwrap()),
+        ["resource_group", "apim.service", "apim.logger"]
+    );
     assert_eq!(
         names(&g.dependents(&a("monitoring.workspace")).unwrap()),
         [
@@ -103,9 +116,18 @@ fn transitive_dependencies_and_dependents() {
             "apim.diagnostic",
         ]
     );
-    assert_eq!(names(&g.direct_dependents(&a("apim.logger")).unwrap()), ["apim.diagnostic"]);
-    assert_eq!(g.dependents(&a("app.task-api")).unwrap(), Vec::<ResourceAddress>::new());
-    assert_eq!(g.dependencies(&a("nope")), Err(GraphError::UnknownAddress(a("nope"))));
+    assert_eq!(
+        names(&g.direct_dependents(&a("apim.logger")).unwrap()),
+        ["apim.diagnostic"]
+    );
+    assert_eq!(
+        g.dependents(&a("app.task-api")).unwrap(),
+        Vec::<ResourceAddress>::new()
+    );
+    assert_eq!(
+        g.dependencies(&a("nope")),
+        Err(GraphError::UnknownAddress(a("nope")))
+    );
 }
 
 #[test]
@@ -117,18 +139,33 @@ fn a_cycle_is_named_in_full() {
         res("resource.c", &["resource.a"]),
     ])
     .unwrap_err();
-    assert_eq!(err.to_string(), "dependency cycle: resource.a -> resource.b -> resource.c -> resource.a");
-    let err = DependencyGraph::build(&[res("resource.a", &["resource.b"]), res("resource.b", &["resource.a"])])
-        .unwrap_err();
-    assert_eq!(err.to_string(), "dependency cycle: resource.a -> resource.b -> resource.a");
+    assert_eq!(
+        err.to_string(),
+        "dependency cycle: resource.a -> resource.b -> resource.c -> resource.a"
+    );
+    let err = DependencyGraph::build(&[
+        res("resource.a", &["resource.b"]),
+        res("resource.b", &["resource.a"]),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "dependency cycle: resource.a -> resource.b -> resource.a"
+    );
     let err = DependencyGraph::build(&[res("resource.s", &["resource.s"])]).unwrap_err();
-    assert_eq!(err, GraphError::Cycle(vec![a("resource.s"), a("resource.s")]));
+    assert_eq!(
+        err,
+        GraphError::Cycle(vec![a("resource.s"), a("resource.s")])
+    );
 }
 
 #[test]
 fn a_missing_dependency_is_named() {
     let err = DependencyGraph::build(&[res("resource.a", &["resource.ghost"])]).unwrap_err();
-    assert_eq!(err.to_string(), "resource.a depends on resource.ghost, which is not a resource of this project");
+    assert_eq!(
+        err.to_string(),
+        "resource.a depends on resource.ghost, which is not a resource of this project"
+    );
     let err = DependencyGraph::build(&[res("x", &[]), res("x", &[])]).unwrap_err();
     assert_eq!(err, GraphError::DuplicateAddress(a("x")));
 }
@@ -150,12 +187,34 @@ fn critical_path_follows_the_longest_chain() {
     };
     let (total, path) = production().critical_path(&durations);
     assert_eq!(total, 1.0 + 2400.0 + 5.0 + 5.0);
-    assert_eq!(names(&path), ["resource_group", "apim.service", "apim.logger", "apim.diagnostic"]);
+    assert_eq!(
+        names(&path),
+        [
+            "resource_group",
+            "apim.service",
+            "apim.logger",
+            "apim.diagnostic"
+        ]
+    );
 
-    let quick_apim = |r: &DesiredResource| if r.kind == ResourceKind::ApimService { 60.0 } else { durations(r) };
+    let quick_apim = |r: &DesiredResource| {
+        if r.kind == ResourceKind::ApimService {
+            60.0
+        } else {
+            durations(r)
+        }
+    };
     let (total, path) = production().critical_path(&quick_apim);
     assert_eq!(total, 1.0 + 10.0 + 240.0 + 60.0);
-    assert_eq!(names(&path), ["resource_group", "monitoring.workspace", "environment", "app.audit-svc"]);
+    assert_eq!(
+        names(&path),
+        [
+            "resource_group",
+            "monitoring.workspace",
+            "environment",
+            "app.audit-svc"
+        ]
+    );
 
     let empty = DependencyGraph::build(&[]).unwrap();
     assert_eq!(empty.critical_path(&durations), (0.0, vec![]));

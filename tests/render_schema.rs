@@ -41,7 +41,10 @@ impl Checker<'_> {
             return vec![format!("{path}: read-only property sent")];
         }
         if let Some(branches) = schema.get("oneOf").and_then(Value::as_array) {
-            let results: Vec<Vec<String>> = branches.iter().map(|b| self.check(b, value, path)).collect();
+            let results: Vec<Vec<String>> = branches
+                .iter()
+                .map(|b| self.check(b, value, path))
+                .collect();
             if results.iter().any(|r| r.is_empty()) {
                 return Vec::new();
             }
@@ -62,13 +65,20 @@ impl Checker<'_> {
                 return vec![format!("{path}: expected {t}, got {value}")];
             }
         }
-        if let (Some(known), Some(s)) = (schema.get("x-known-values").and_then(Value::as_array), value.as_str())
-            && !known.iter().any(|k| k.as_str() == Some(s))
+        if let (Some(known), Some(s)) = (
+            schema.get("x-known-values").and_then(Value::as_array),
+            value.as_str(),
+        ) && !known.iter().any(|k| k.as_str() == Some(s))
         {
             errors.push(format!("{path}: `{s}` is not one of {known:?}"));
         }
         if let Some(obj) = value.as_object() {
-            for req in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+            for req in schema
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(req) = req.as_str()
                     && !obj.contains_key(req)
                 {
@@ -81,8 +91,12 @@ impl Checker<'_> {
                 match props.and_then(|p| p.get(key)) {
                     Some(s) => errors.extend(self.check(s, child, &child_path)),
                     None => match schema.get("additionalProperties") {
-                        Some(Value::Bool(false)) => errors.push(format!("{child_path}: unknown property")),
-                        Some(s @ Value::Object(_)) => errors.extend(self.check(s, child, &child_path)),
+                        Some(Value::Bool(false)) => {
+                            errors.push(format!("{child_path}: unknown property"))
+                        }
+                        Some(s @ Value::Object(_)) => {
+                            errors.extend(self.check(s, child, &child_path))
+                        }
                         _ => {}
                     },
                 }
@@ -98,10 +112,17 @@ impl Checker<'_> {
 }
 
 fn validate(resource: &DesiredResource) -> Vec<String> {
-    let Some(info) = resource.kind.info() else { return Vec::new() };
+    let Some(info) = resource.kind.info() else {
+        return Vec::new();
+    };
     let path = format!("{}/schemas/{}", env!("CARGO_MANIFEST_DIR"), info.schema);
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert_eq!(schema["x-api-version"], resource.api_version.as_str(), "{}", resource.address);
+    assert_eq!(
+        schema["x-api-version"],
+        resource.api_version.as_str(),
+        "{}",
+        resource.address
+    );
     let defs = schema["$defs"].as_object().cloned().unwrap_or_default();
     let checker = Checker {
         defs: &defs,
@@ -116,8 +137,16 @@ fn validate(resource: &DesiredResource) -> Vec<String> {
 }
 
 fn assert_valid(resources: &[DesiredResource]) {
-    let errors: Vec<String> = resources.iter().filter(|r| r.managed).flat_map(validate).collect();
-    assert!(errors.is_empty(), "bodies the REST API would reject:\n{}", errors.join("\n"));
+    let errors: Vec<String> = resources
+        .iter()
+        .filter(|r| r.managed)
+        .flat_map(validate)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "bodies the REST API would reject:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -136,11 +165,18 @@ fn generated_bodies_with_secrets_and_env_match_the_rest_api_definitions() {
 #[test]
 fn the_checker_catches_a_misspelt_property() {
     let mut resources = render(&fixtures::minimal_model(), &RenderContext::default()).unwrap();
-    let insights = resources.iter_mut().find(|r| r.address.as_str() == "monitoring.app_insights").unwrap();
+    let insights = resources
+        .iter_mut()
+        .find(|r| r.address.as_str() == "monitoring.app_insights")
+        .unwrap();
     insights.body["properties"]["ApplicationType"] = Value::String("web".into());
     insights.body["properties"]["Application_Type"] = Value::String("webby".into());
     let errors = validate(insights);
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[0].contains("not one of") || errors[1].contains("not one of"));
-    assert!(errors.iter().any(|e| e.contains("/properties/ApplicationType: unknown property")));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("/properties/ApplicationType: unknown property"))
+    );
 }

@@ -10,17 +10,24 @@ const SECRETS: [&str; 2] = ["pa55-w0rd-for-db", "tok_live_1234567890"];
 fn model_with_secrets() -> azlift::model::Model {
     let mut model = fixtures::production_model();
     let app = model.apps.get_mut("task-api").unwrap();
-    app.secrets.insert("db-password".into(), Secret::new(SECRETS[0]));
-    app.env.insert("DB_PASSWORD".into(), EnvValue::SecretRef("db-password".into()));
+    app.secrets
+        .insert("db-password".into(), Secret::new(SECRETS[0]));
+    app.env.insert(
+        "DB_PASSWORD".into(),
+        EnvValue::SecretRef("db-password".into()),
+    );
     let other = model.apps.get_mut("audit-svc").unwrap();
-    other.secrets.insert("api-token".into(), Secret::new(SECRETS[1]));
+    other
+        .secrets
+        .insert("api-token".into(), Secret::new(SECRETS[1]));
     model
 }
 
 #[test]
 fn secrets_reach_the_body_sent_to_arm() {
     let resources = render(&model_with_secrets(), &RenderContext::default()).unwrap();
-    let raw = serde_json::to_string(&resources.iter().map(|r| &r.body).collect::<Vec<_>>()).unwrap();
+    let raw =
+        serde_json::to_string(&resources.iter().map(|r| &r.body).collect::<Vec<_>>()).unwrap();
     for secret in SECRETS {
         assert!(raw.contains(secret), "the PUT body carries {secret}");
     }
@@ -61,7 +68,12 @@ fn every_plain_secret_is_a_securestring_parameter() {
 fn pending_secrets_are_masked_too() {
     let resources = render(&fixtures::production_model(), &RenderContext::default()).unwrap();
     let masked = display::masked_json(&resources);
-    let env = masked.as_array().unwrap().iter().find(|r| r["address"] == "environment").unwrap();
+    let env = masked
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "environment")
+        .unwrap();
     let logs = &env["body"]["properties"]["appLogsConfiguration"]["logAnalyticsConfiguration"];
     assert_eq!(logs["sharedKey"], SENSITIVE);
     assert_eq!(logs["customerId"], azlift::resource::KNOWN_AFTER_APPLY);

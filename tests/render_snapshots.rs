@@ -55,6 +55,9 @@ fn existing_apim_arm_template_uses_a_second_deployment() {
     let resources = template["resources"].as_array().expect("resources");
     assert_eq!(resources.len(), 3, "group + two nested deployments");
     assert_eq!(resources[2]["resourceGroup"], "rg-shared");
-    assert_eq!(resources[2]["dependsOn"], serde_json::json!(["azlift-rg-blog08-prod"]));
+    assert_eq!(
+        resources[2]["dependsOn"],
+        serde_json::json!(["azlift-rg-blog08-prod"])
+    );
     insta::assert_json_snapshot!("existing_apim_arm_template_shared_group", resources[2]);
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use azlift::model::Model;
-use azlift::render::{DEFAULT_SUBSCRIPTION, RenderContext, TemplateSet, arm_template, display, render};
+use azlift::render::{
+    DEFAULT_SUBSCRIPTION, RenderContext, TemplateSet, arm_template, display, render,
+};
 use azlift::resource::DesiredResource;
 use clap::Args;
 use miette::IntoDiagnostic;
@@ -31,7 +33,8 @@ pub fn run(args: RenderArgs, global: &GlobalArgs) -> CmdResult {
     match global.output {
         OutputFormat::Human => print!("{}", display::human(&resources)),
         OutputFormat::Json => {
-            let text = serde_json::to_string_pretty(&display::masked_json(&resources)).into_diagnostic()?;
+            let text = serde_json::to_string_pretty(&display::masked_json(&resources))
+                .into_diagnostic()?;
             println!("{text}");
         }
     }
@@ -58,7 +61,10 @@ pub fn render_context(global: &GlobalArgs) -> miette::Result<RenderContext> {
         _ => Path::new("."),
     };
     Ok(RenderContext {
-        subscription_id: global.subscription.clone().unwrap_or_else(|| DEFAULT_SUBSCRIPTION.to_string()),
+        subscription_id: global
+            .subscription
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SUBSCRIPTION.to_string()),
         templates: TemplateSet::with_overrides(project_dir)?,
     })
 }

@@ -10,11 +10,15 @@ fn dot_escape(s: &str) -> String {
 }
 
 fn mermaid_escape(s: &str) -> String {
-    s.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;")
+    s.replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
 }
 
 pub(super) fn dot(g: &DependencyGraph) -> String {
-    let mut out = String::from("digraph azlift {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+    let mut out = String::from(
+        "digraph azlift {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+    );
     for r in g.resources() {
         let style = if r.managed { "" } else { ", style=dashed" };
         let _ = writeln!(

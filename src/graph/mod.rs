@@ -27,7 +27,10 @@ pub enum GraphError {
     Cycle(Vec<ResourceAddress>),
     #[error("{from} depends on {missing}, which is not a resource of this project")]
     #[diagnostic(code(azlift::graph::missing_dependency))]
-    MissingDependency { from: ResourceAddress, missing: ResourceAddress },
+    MissingDependency {
+        from: ResourceAddress,
+        missing: ResourceAddress,
+    },
     #[error("the address {0} appears more than once")]
     #[diagnostic(code(azlift::graph::duplicate))]
     DuplicateAddress(ResourceAddress),
@@ -37,7 +40,11 @@ pub enum GraphError {
 }
 
 fn join(addresses: &[ResourceAddress]) -> String {
-    addresses.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" -> ")
+    addresses
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(" -> ")
 }
 
 /// The dependency graph. Edges point from a resource to what it depends on.
@@ -66,10 +73,12 @@ impl DependencyGraph {
         }
         for (i, r) in resources.iter().enumerate() {
             for dep in &r.depends_on {
-                let target = index.get(dep).ok_or_else(|| GraphError::MissingDependency {
-                    from: r.address.clone(),
-                    missing: dep.clone(),
-                })?;
+                let target = index
+                    .get(dep)
+                    .ok_or_else(|| GraphError::MissingDependency {
+                        from: r.address.clone(),
+                        missing: dep.clone(),
+                    })?;
                 graph.add_edge(NodeIndex::new(i), *target, ());
             }
         }
@@ -92,9 +101,15 @@ impl DependencyGraph {
     /// Kahn's algorithm, taking ready resources in input order.
     fn sort(&self) -> Result<Vec<ResourceAddress>, GraphError> {
         let n = self.resources.len();
-        let mut remaining: Vec<usize> =
-            (0..n).map(|i| self.graph.neighbors_directed(NodeIndex::new(i), Outgoing).count()).collect();
-        let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| remaining[i] == 0).map(Reverse).collect();
+        let mut remaining: Vec<usize> = (0..n)
+            .map(|i| {
+                self.graph
+                    .neighbors_directed(NodeIndex::new(i), Outgoing)
+                    .count()
+            })
+            .collect();
+        let mut ready: BinaryHeap<Reverse<usize>> =
+            (0..n).filter(|&i| remaining[i] == 0).map(Reverse).collect();
         let mut order = Vec::with_capacity(n);
         while let Some(Reverse(i)) = ready.pop() {
             order.push(self.resources[i].address.clone());
@@ -120,7 +135,10 @@ impl DependencyGraph {
             .into_iter()
             .filter(|scc| scc.len() > 1 || self.graph.contains_edge(scc[0], scc[0]))
             .collect();
-        let Some(scc) = cyclic.into_iter().min_by_key(|scc| scc.iter().map(|&n| address(n)).min().cloned()) else {
+        let Some(scc) = cyclic
+            .into_iter()
+            .min_by_key(|scc| scc.iter().map(|&n| address(n)).min().cloned())
+        else {
             return Vec::new();
         };
         let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
@@ -132,8 +150,11 @@ impl DependencyGraph {
         let mut queue = VecDeque::from([start]);
         let mut last = None;
         'search: while let Some(node) = queue.pop_front() {
-            let mut next: Vec<NodeIndex> =
-                self.graph.neighbors_directed(node, Outgoing).filter(|n| members.contains(n)).collect();
+            let mut next: Vec<NodeIndex> = self
+                .graph
+                .neighbors_directed(node, Outgoing)
+                .filter(|n| members.contains(n))
+                .collect();
             next.sort_by_key(|&n| address(n));
             next.dedup();
             for n in next {
@@ -160,14 +181,23 @@ impl DependencyGraph {
     }
 
     fn node(&self, address: &ResourceAddress) -> Result<NodeIndex, GraphError> {
-        self.index.get(address).copied().ok_or_else(|| GraphError::UnknownAddress(address.clone()))
+        self.index
+            .get(address)
+            .copied()
+            .ok_or_else(|| GraphError::UnknownAddress(address.clone()))
     }
 
-    fn addresses_in_order(&self, nodes: impl IntoIterator<Item = NodeIndex>) -> Vec<ResourceAddress> {
+    fn addresses_in_order(
+        &self,
+        nodes: impl IntoIterator<Item = NodeIndex>,
+    ) -> Vec<ResourceAddress> {
         let mut nodes: Vec<NodeIndex> = nodes.into_iter().collect();
         nodes.sort_by_key(|n| self.rank[n.index()]);
         nodes.dedup();
-        nodes.into_iter().map(|n| self.resources[n.index()].address.clone()).collect()
+        nodes
+            .into_iter()
+            .map(|n| self.resources[n.index()].address.clone())
+            .collect()
     }
 
     fn reach(&self, start: NodeIndex, direction: petgraph::Direction) -> Vec<ResourceAddress> {
@@ -213,41 +243,62 @@ impl DependencyGraph {
     }
 
     /// What `address` depends on directly, in creation order.
-    pub fn direct_dependencies(&self, address: &ResourceAddress) -> Result<Vec<ResourceAddress>, GraphError> {
+    pub fn direct_dependencies(
+        &self,
+        address: &ResourceAddress,
+    ) -> Result<Vec<ResourceAddress>, GraphError> {
         let node = self.node(address)?;
         Ok(self.addresses_in_order(self.graph.neighbors_directed(node, Outgoing)))
     }
 
     /// What depends directly on `address`, in creation order.
-    pub fn direct_dependents(&self, address: &ResourceAddress) -> Result<Vec<ResourceAddress>, GraphError> {
+    pub fn direct_dependents(
+        &self,
+        address: &ResourceAddress,
+    ) -> Result<Vec<ResourceAddress>, GraphError> {
         let node = self.node(address)?;
         Ok(self.addresses_in_order(self.graph.neighbors_directed(node, Incoming)))
     }
 
     /// Everything `address` depends on, transitively, in creation order.
-    pub fn dependencies(&self, address: &ResourceAddress) -> Result<Vec<ResourceAddress>, GraphError> {
+    pub fn dependencies(
+        &self,
+        address: &ResourceAddress,
+    ) -> Result<Vec<ResourceAddress>, GraphError> {
         Ok(self.reach(self.node(address)?, Outgoing))
     }
 
     /// Everything that depends on `address`, transitively, in creation order.
-    pub fn dependents(&self, address: &ResourceAddress) -> Result<Vec<ResourceAddress>, GraphError> {
+    pub fn dependents(
+        &self,
+        address: &ResourceAddress,
+    ) -> Result<Vec<ResourceAddress>, GraphError> {
         Ok(self.reach(self.node(address)?, Incoming))
     }
 
     /// The longest chain of dependencies when each resource takes `durations(r)` (negative
     /// and NaN count as 0): its total and its addresses, first dependency first. With
     /// unbounded parallelism, no schedule finishes sooner than this total.
-    pub fn critical_path(&self, durations: &dyn Fn(&DesiredResource) -> f64) -> (f64, Vec<ResourceAddress>) {
+    pub fn critical_path(
+        &self,
+        durations: &dyn Fn(&DesiredResource) -> f64,
+    ) -> (f64, Vec<ResourceAddress>) {
         let n = self.resources.len();
         let mut finish = vec![0.0_f64; n];
         let mut via: Vec<Option<usize>> = vec![None; n];
         for address in &self.order {
-            let Some(node) = self.index.get(address) else { continue };
+            let Some(node) = self.index.get(address) else {
+                continue;
+            };
             let i = node.index();
             let own = durations(&self.resources[i]);
             let own = if own > 0.0 { own } else { 0.0 };
             let mut start = 0.0;
-            let mut deps: Vec<usize> = self.graph.neighbors_directed(*node, Outgoing).map(|d| d.index()).collect();
+            let mut deps: Vec<usize> = self
+                .graph
+                .neighbors_directed(*node, Outgoing)
+                .map(|d| d.index())
+                .collect();
             deps.sort_by_key(|&d| self.rank[d]);
             for d in deps {
                 if via[i].is_none() || finish[d] > start {
@@ -259,13 +310,17 @@ impl DependencyGraph {
         }
         let mut end: Option<usize> = None;
         for address in &self.order {
-            let Some(node) = self.index.get(address) else { continue };
+            let Some(node) = self.index.get(address) else {
+                continue;
+            };
             let i = node.index();
             if end.is_none_or(|e| finish[i] > finish[e]) {
                 end = Some(i);
             }
         }
-        let Some(end) = end else { return (0.0, Vec::new()) };
+        let Some(end) = end else {
+            return (0.0, Vec::new());
+        };
         let mut path = vec![self.resources[end].address.clone()];
         let mut cur = end;
         while let Some(prev) = via[cur] {

@@ -27,8 +27,10 @@ use super::ids::ArmId;
 use crate::kinds::ResourceKind;
 use crate::resource::{DesiredResource, PendingValue, Reference, ResourceAddress};
 
-const SUB_SCHEMA: &str = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
-const RG_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+const SUB_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
+const RG_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 const DEPLOYMENTS: &str = "Microsoft.Resources/deployments";
 
 /// Where one resource sits, for expressions.
@@ -50,23 +52,42 @@ impl Located<'_> {
     fn id_expr(&self, from_group: Option<&str>) -> String {
         let names: Vec<String> = self.names.iter().map(|n| quote(n)).collect();
         match &self.group {
-            None => format!("subscriptionResourceId({}, {})", quote(&self.arm_type), names.join(", ")),
+            None => format!(
+                "subscriptionResourceId({}, {})",
+                quote(&self.arm_type),
+                names.join(", ")
+            ),
             Some(g) if Some(g.as_str()) == from_group => {
-                format!("resourceId({}, {})", quote(&self.arm_type), names.join(", "))
+                format!(
+                    "resourceId({}, {})",
+                    quote(&self.arm_type),
+                    names.join(", ")
+                )
             }
-            Some(g) => format!("resourceId({}, {}, {})", quote(g), quote(&self.arm_type), names.join(", ")),
+            Some(g) => format!(
+                "resourceId({}, {}, {})",
+                quote(g),
+                quote(&self.arm_type),
+                names.join(", ")
+            ),
         }
     }
 }
 
 fn locate<'a>(resource: &'a DesiredResource, fallback_group: &str) -> Located<'a> {
     match ArmId::parse(&resource.id) {
-        Some(id) if resource.kind == ResourceKind::ResourceGroup => {
-            Located { resource, group: None, arm_type: id.arm_type, names: id.names }
-        }
+        Some(id) if resource.kind == ResourceKind::ResourceGroup => Located {
+            resource,
+            group: None,
+            arm_type: id.arm_type,
+            names: id.names,
+        },
         Some(id) => Located {
             resource,
-            group: Some(id.resource_group.unwrap_or_else(|| fallback_group.to_string())),
+            group: Some(
+                id.resource_group
+                    .unwrap_or_else(|| fallback_group.to_string()),
+            ),
             arm_type: id.arm_type,
             names: id.names,
         },
@@ -104,7 +125,9 @@ fn pointer_segments(pointer: &str) -> Vec<&str> {
 
 /// Escapes text for ARM's `format()`: quotes doubled, braces doubled.
 fn format_text(text: &str) -> String {
-    text.replace('\'', "''").replace('{', "{{").replace('}', "}}")
+    text.replace('\'', "''")
+        .replace('{', "{{")
+        .replace('}', "}}")
 }
 
 struct Exporter<'a> {
@@ -135,8 +158,16 @@ impl Exporter<'_> {
                 };
                 (address, expr)
             }
-            Reference::Action { address, action, pointer } => {
-                let function = if action == "sharedKeys" { "listKeys".to_string() } else { action.clone() };
+            Reference::Action {
+                address,
+                action,
+                pointer,
+            } => {
+                let function = if action == "sharedKeys" {
+                    "listKeys".to_string()
+                } else {
+                    action.clone()
+                };
                 let expr = match self.by_address.get(address.as_str()) {
                     Some(t) => format!(
                         "{function}({}, {}){}",
@@ -154,7 +185,11 @@ impl Exporter<'_> {
             None => format!("[{inner}]"),
             Some(fmt) => {
                 let (before, after) = fmt.split_once("{}").unwrap_or((fmt.as_str(), ""));
-                format!("[format('{}{{0}}{}', {inner})]", format_text(before), format_text(after))
+                format!(
+                    "[format('{}{{0}}{}', {inner})]",
+                    format_text(before),
+                    format_text(after)
+                )
             }
         }
     }
@@ -169,7 +204,9 @@ impl Exporter<'_> {
             }
         }
         for pointer in &resource.sensitive {
-            if let Some(name) = self.params.get(&(resource.address.0.clone(), pointer.clone()))
+            if let Some(name) = self
+                .params
+                .get(&(resource.address.0.clone(), pointer.clone()))
                 && let Some(slot) = body.pointer_mut(pointer)
             {
                 *slot = Value::String(format!("[parameters({})]", quote(name)));
@@ -188,10 +225,17 @@ fn escape_and_link(
     from_group: Option<&str>,
 ) {
     match value {
-        Value::Object(map) => map.values_mut().for_each(|v| escape_and_link(v, by_id, by_address, from_group)),
-        Value::Array(items) => items.iter_mut().for_each(|v| escape_and_link(v, by_id, by_address, from_group)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| escape_and_link(v, by_id, by_address, from_group)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| escape_and_link(v, by_id, by_address, from_group)),
         Value::String(s) => {
-            if let Some(target) = by_id.get(&s.to_ascii_lowercase()).and_then(|a| by_address.get(a)) {
+            if let Some(target) = by_id
+                .get(&s.to_ascii_lowercase())
+                .and_then(|a| by_address.get(a))
+            {
                 *s = format!("[{}]", target.id_expr(from_group));
             } else if s.starts_with('[') {
                 s.insert(0, '[');
@@ -232,13 +276,19 @@ fn parameter_name(address: &str, pointer: &str, taken: &BTreeSet<String>) -> Str
 
 /// One deployable, subscription-scope ARM template for the resources.
 pub fn arm_template(resources: &[DesiredResource]) -> Value {
-    let rg = resources.iter().find(|r| r.kind == ResourceKind::ResourceGroup);
+    let rg = resources
+        .iter()
+        .find(|r| r.kind == ResourceKind::ResourceGroup);
     let project_group = rg.map(|r| r.name.clone()).unwrap_or_default();
 
-    let by_address: BTreeMap<&str, Located<'_>> =
-        resources.iter().map(|r| (r.address.as_str(), locate(r, &project_group))).collect();
-    let by_id: BTreeMap<String, &str> =
-        resources.iter().map(|r| (r.id.to_ascii_lowercase(), r.address.as_str())).collect();
+    let by_address: BTreeMap<&str, Located<'_>> = resources
+        .iter()
+        .map(|r| (r.address.as_str(), locate(r, &project_group)))
+        .collect();
+    let by_id: BTreeMap<String, &str> = resources
+        .iter()
+        .map(|r| (r.id.to_ascii_lowercase(), r.address.as_str()))
+        .collect();
 
     // Secret parameters: every sensitive pointer that holds a plain value.
     let mut params = BTreeMap::new();
@@ -258,11 +308,18 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
             params.insert((r.address.0.clone(), pointer.clone()), name);
         }
     }
-    let exporter = Exporter { by_address, by_id, params };
+    let exporter = Exporter {
+        by_address,
+        by_id,
+        params,
+    };
 
     // Group the deployable resources by resource group, keeping the render order.
     let mut groups: Vec<(String, Vec<&DesiredResource>)> = Vec::new();
-    for r in resources.iter().filter(|r| r.managed && r.kind != ResourceKind::ResourceGroup) {
+    for r in resources
+        .iter()
+        .filter(|r| r.managed && r.kind != ResourceKind::ResourceGroup)
+    {
         let group = exporter
             .by_address
             .get(r.address.as_str())
@@ -274,9 +331,13 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
         }
     }
     let group_of = |address: &ResourceAddress| -> Option<String> {
-        exporter.by_address.get(address.as_str()).and_then(|l| l.group.clone())
+        exporter
+            .by_address
+            .get(address.as_str())
+            .and_then(|l| l.group.clone())
     };
-    let deployment_name = |group: &str| -> String { format!("azlift-{group}").chars().take(64).collect() };
+    let deployment_name =
+        |group: &str| -> String { format!("azlift-{group}").chars().take(64).collect() };
 
     let mut outer_resources = Vec::new();
     if let Some(rg) = rg.filter(|r| r.managed) {
@@ -290,7 +351,10 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
         outer_resources.push(Value::Object(entry));
     }
     let deployments_api = rg.map(|r| r.api_version.clone()).unwrap_or_else(|| {
-        ResourceKind::ResourceGroup.info().map(|i| i.api_version.to_string()).unwrap_or_default()
+        ResourceKind::ResourceGroup
+            .info()
+            .map(|i| i.api_version.to_string())
+            .unwrap_or_default()
     });
 
     for (group, members) in &groups {
@@ -313,7 +377,9 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
             }
             let mut depends = Vec::new();
             for dep in &r.depends_on {
-                let Some(target) = exporter.by_address.get(dep.as_str()) else { continue };
+                let Some(target) = exporter.by_address.get(dep.as_str()) else {
+                    continue;
+                };
                 if !target.resource.managed {
                     continue;
                 }
@@ -321,7 +387,9 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
                     None => {
                         outer_deps.insert(target.id_expr(None));
                     }
-                    Some(g) if g == group => depends.push(json!(format!("[{}]", target.id_expr(Some(group))))),
+                    Some(g) if g == group => {
+                        depends.push(json!(format!("[{}]", target.id_expr(Some(group)))))
+                    }
                     Some(g) => {
                         outer_deps.insert(deployment_name(g));
                     }
@@ -334,7 +402,10 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
             for pointer in &r.sensitive {
                 if let Some(name) = exporter.params.get(&(r.address.0.clone(), pointer.clone())) {
                     inner_params.insert(name.clone(), json!({"type": "securestring"}));
-                    passed.insert(name.clone(), json!({"value": format!("[parameters({})]", quote(name))}));
+                    passed.insert(
+                        name.clone(),
+                        json!({"value": format!("[parameters({})]", quote(name))}),
+                    );
                 }
             }
         }
@@ -350,7 +421,13 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
         }
         let depends: Vec<Value> = outer_deps
             .into_iter()
-            .map(|d| if d.starts_with("azlift-") { json!(d) } else { json!(format!("[{d}]")) })
+            .map(|d| {
+                if d.starts_with("azlift-") {
+                    json!(d)
+                } else {
+                    json!(format!("[{d}]"))
+                }
+            })
             .collect();
         outer_resources.push(json!({
             "type": DEPLOYMENTS,
@@ -387,16 +464,30 @@ mod tests {
 
     #[test]
     fn member_paths_use_brackets_where_needed() {
-        assert_eq!(member_path(&["a", "0", "odata.type", "b_c"]), ".a[0]['odata.type'].b_c");
+        assert_eq!(
+            member_path(&["a", "0", "odata.type", "b_c"]),
+            ".a[0]['odata.type'].b_c"
+        );
     }
 
     #[test]
     fn parameter_names_are_identifiers_and_unique() {
         let mut taken = BTreeSet::new();
-        let a = parameter_name("app.task-api", "/properties/configuration/secrets/0/value", &taken);
+        let a = parameter_name(
+            "app.task-api",
+            "/properties/configuration/secrets/0/value",
+            &taken,
+        );
         assert_eq!(a, "app_task_api_properties_configuration_secrets_0_value");
         taken.insert(a.clone());
-        assert_eq!(parameter_name("app.task-api", "/properties/configuration/secrets/0/value", &taken), format!("{a}_2"));
+        assert_eq!(
+            parameter_name(
+                "app.task-api",
+                "/properties/configuration/secrets/0/value",
+                &taken
+            ),
+            format!("{a}_2")
+        );
     }
 
     #[test]

@@ -48,7 +48,8 @@ pub(crate) struct Fixed {
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Value, RenderError> {
-    serde_json::to_value(value).map_err(|e| RenderError::Internal(format!("model does not serialise: {e}")))
+    serde_json::to_value(value)
+        .map_err(|e| RenderError::Internal(format!("model does not serialise: {e}")))
 }
 
 fn kind_info(kind: ResourceKind) -> Result<&'static crate::kinds::KindInfo, RenderError> {
@@ -56,14 +57,26 @@ fn kind_info(kind: ResourceKind) -> Result<&'static crate::kinds::KindInfo, Rend
         .ok_or_else(|| RenderError::Internal(format!("{kind:?} has no row in the kinds table")))
 }
 
-fn mark(marks: &Marks, kind: MarkKind, sensitive: bool, write_only: bool) -> Result<String, RenderError> {
+fn mark(
+    marks: &Marks,
+    kind: MarkKind,
+    sensitive: bool,
+    write_only: bool,
+) -> Result<String, RenderError> {
     marks
-        .push(Mark { kind, sensitive, write_only })
+        .push(Mark {
+            kind,
+            sensitive,
+            write_only,
+        })
         .map_err(|e| RenderError::Internal(e.to_string()))
 }
 
 /// Values every template sees.
-pub(crate) fn base_context(model: &Model, subscription_id: &str) -> Result<Map<String, Value>, RenderError> {
+pub(crate) fn base_context(
+    model: &Model,
+    subscription_id: &str,
+) -> Result<Map<String, Value>, RenderError> {
     let p = &model.project;
     let mut map = Map::new();
     map.insert("project".into(), json!(p.name));
@@ -107,7 +120,10 @@ impl Planner<'_> {
                 name: names.last().copied().unwrap_or_default().to_string(),
                 id: resource_id(self.sub, self.rg, info.arm_type, names),
             }),
-            source: Source::Template { name: template.to_string(), context: Value::Object(context) },
+            source: Source::Template {
+                name: template.to_string(),
+                context: Value::Object(context),
+            },
             parents,
             declared: Vec::new(),
             managed: true,
@@ -117,7 +133,11 @@ impl Planner<'_> {
 }
 
 /// Plans every built-in resource of the model, in the stable output order.
-pub(crate) fn plan(model: &Model, subscription_id: &str, marks: &Marks) -> Result<Vec<Planned>, RenderError> {
+pub(crate) fn plan(
+    model: &Model,
+    subscription_id: &str,
+    marks: &Marks,
+) -> Result<Vec<Planned>, RenderError> {
     let p = &model.project;
     let mut pl = Planner {
         sub: subscription_id,
@@ -138,7 +158,10 @@ pub(crate) fn plan(model: &Model, subscription_id: &str, marks: &Marks) -> Resul
             name: p.resource_group.clone(),
             id: resource_group_id(subscription_id, &p.resource_group),
         }),
-        source: Source::Template { name: t::RESOURCE_GROUP.to_string(), context: Value::Object(pl.base.clone()) },
+        source: Source::Template {
+            name: t::RESOURCE_GROUP.to_string(),
+            context: Value::Object(pl.base.clone()),
+        },
         parents: Vec::new(),
         declared: Vec::new(),
         managed: true,
@@ -177,7 +200,12 @@ pub(crate) fn plan(model: &Model, subscription_id: &str, marks: &Marks) -> Resul
 
     for (key, alert) in &model.alerts {
         let scope = match &alert.scope {
-            AlertScope::AppInsights => mark(marks, MarkKind::Id("monitoring.app_insights".into()), false, false)?,
+            AlertScope::AppInsights => mark(
+                marks,
+                MarkKind::Id("monitoring.app_insights".into()),
+                false,
+                false,
+            )?,
             AlertScope::App(app) => mark(marks, MarkKind::Id(format!("app.{app}")), false, false)?,
             AlertScope::Id(id) => id.clone(),
         };
@@ -186,7 +214,11 @@ pub(crate) fn plan(model: &Model, subscription_id: &str, marks: &Marks) -> Resul
             ResourceKind::MetricAlert,
             &[&alert.name],
             t::METRIC_ALERT,
-            vec![("key", json!(key)), ("alert", to_json(alert)?), ("scope", json!(scope))],
+            vec![
+                ("key", json!(key)),
+                ("alert", to_json(alert)?),
+                ("scope", json!(scope)),
+            ],
             in_rg.clone(),
         )?;
     }
@@ -245,7 +277,12 @@ pub(crate) fn plan(model: &Model, subscription_id: &str, marks: &Marks) -> Resul
                         arm_type: info.arm_type.to_string(),
                         api_version: info.api_version.to_string(),
                         name: service_name.to_string(),
-                        id: resource_id(subscription_id, &service_rg, info.arm_type, &[service_name]),
+                        id: resource_id(
+                            subscription_id,
+                            &service_rg,
+                            info.arm_type,
+                            &[service_name],
+                        ),
                     }),
                     source: Source::Existing,
                     parents: Vec::new(),
@@ -280,7 +317,10 @@ pub(crate) fn plan(model: &Model, subscription_id: &str, marks: &Marks) -> Resul
             ResourceKind::ApimDiagnostic,
             &[service_name, "applicationinsights"],
             t::APIM_DIAGNOSTIC,
-            vec![("apim", apim_ctx), ("diagnostics", to_json(&apim.diagnostics)?)],
+            vec![
+                ("apim", apim_ctx),
+                ("diagnostics", to_json(&apim.diagnostics)?),
+            ],
             child_parents,
         )?;
         pl.out.extend(child.out);
@@ -294,7 +334,10 @@ pub(crate) fn plan(model: &Model, subscription_id: &str, marks: &Marks) -> Resul
             address: ResourceAddress::new(format!("resource.{key}")),
             kind: ResourceKind::Custom,
             fixed: None,
-            source: Source::Custom { name: format!("resource.{key}"), context: Value::Object(context) },
+            source: Source::Custom {
+                name: format!("resource.{key}"),
+                context: Value::Object(context),
+            },
             parents: in_rg.clone(),
             declared: custom.depends_on.clone(),
             managed: true,

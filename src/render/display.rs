@@ -26,7 +26,10 @@ pub fn masked_body(resource: &DesiredResource) -> Value {
 
 /// A copy of the resource whose body is masked.
 pub fn masked(resource: &DesiredResource) -> DesiredResource {
-    DesiredResource { body: masked_body(resource), ..resource.clone() }
+    DesiredResource {
+        body: masked_body(resource),
+        ..resource.clone()
+    }
 }
 
 /// The JSON array printed by `azlift render --output json`.
@@ -43,7 +46,11 @@ pub fn masked_json(resources: &[DesiredResource]) -> Value {
 pub fn describe_reference(reference: &Reference) -> String {
     match reference {
         Reference::Property { address, pointer } => format!("{address} {pointer}"),
-        Reference::Action { address, action, pointer } => format!("{address} {action}() {pointer}"),
+        Reference::Action {
+            address,
+            action,
+            pointer,
+        } => format!("{address} {action}() {pointer}"),
     }
 }
 
@@ -51,7 +58,11 @@ pub fn describe_reference(reference: &Reference) -> String {
 pub fn human(resources: &[DesiredResource]) -> String {
     let mut out = String::new();
     for r in resources {
-        let managed = if r.managed { "" } else { "  (existing: read, never changed)" };
+        let managed = if r.managed {
+            ""
+        } else {
+            "  (existing: read, never changed)"
+        };
         let _ = writeln!(out, "# {}{managed}", r.address);
         let _ = writeln!(out, "  type:        {}", r.arm_type);
         let _ = writeln!(out, "  api-version: {}", r.api_version);
@@ -63,7 +74,12 @@ pub fn human(resources: &[DesiredResource]) -> String {
         if !r.pending.is_empty() {
             let _ = writeln!(out, "  known after apply:");
             for p in &r.pending {
-                let _ = writeln!(out, "    {} <- {}", p.pointer, describe_reference(&p.reference));
+                let _ = writeln!(
+                    out,
+                    "    {} <- {}",
+                    p.pointer,
+                    describe_reference(&p.reference)
+                );
             }
         }
         let body = serde_json::to_string_pretty(&masked_body(r)).unwrap_or_default();

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    ActionGroup, Alert, AlertScope, Apim, ApimDiagnostics, ApimService, App, ContainerEnvironment, EnvValue,
-    Ingress, Model, Monitoring, Probe, ProbeKind, Project,
+    ActionGroup, Alert, AlertScope, Apim, ApimDiagnostics, ApimService, App, ContainerEnvironment,
+    EnvValue, Ingress, Model, Monitoring, Probe, ProbeKind, Project,
 };
 
 /// The image every fixture app runs (the seed builds its own images later; this is the
@@ -84,22 +84,25 @@ pub fn seed_app(name: &str, port: u16, ingress: Ingress) -> App {
 }
 
 fn seed_alerts(project: &str) -> BTreeMap<String, Alert> {
-    let alert = |key: &str, description: &str, severity, metric: &str, aggregation: &str, threshold| Alert {
-        name: format!("{project}-{key}"),
-        description: description.to_string(),
-        severity,
-        enabled: true,
-        frequency: "PT1M".to_string(),
-        window: "PT5M".to_string(),
-        metric_namespace: "microsoft.insights/components".to_string(),
-        metric: metric.to_string(),
-        aggregation: aggregation.to_string(),
-        operator: "GreaterThan".to_string(),
-        threshold,
-        notify: vec!["ops".to_string()],
-        scope: AlertScope::AppInsights,
-        auto_mitigate: true,
-    };
+    let alert =
+        |key: &str, description: &str, severity, metric: &str, aggregation: &str, threshold| {
+            Alert {
+                name: format!("{project}-{key}"),
+                description: description.to_string(),
+                severity,
+                enabled: true,
+                frequency: "PT1M".to_string(),
+                window: "PT5M".to_string(),
+                metric_namespace: "microsoft.insights/components".to_string(),
+                metric: metric.to_string(),
+                aggregation: aggregation.to_string(),
+                operator: "GreaterThan".to_string(),
+                threshold,
+                notify: vec!["ops".to_string()],
+                scope: AlertScope::AppInsights,
+                auto_mitigate: true,
+            }
+        };
     BTreeMap::from([
         (
             "high-error-rate".to_string(),
@@ -175,7 +178,10 @@ pub fn production_model() -> Model {
         monitoring: Some(monitoring(name)),
         action_groups: seed_action_groups(name),
         alerts: seed_alerts(name),
-        environment: Some(ContainerEnvironment { name: format!("{name}-env"), logs_to_workspace: true }),
+        environment: Some(ContainerEnvironment {
+            name: format!("{name}-env"),
+            logs_to_workspace: true,
+        }),
         apps: apps.into_iter().map(|a| (a.name.clone(), a)).collect(),
         apim: Some(seed_apim(name)),
         custom: BTreeMap::new(),
@@ -205,17 +211,30 @@ pub fn generated_model(n_apps: usize) -> Model {
     model.monitoring = Some(monitoring("gen"));
     model.action_groups = seed_action_groups("gen");
     model.alerts = seed_alerts("gen");
-    model.environment = Some(ContainerEnvironment { name: "gen-env".to_string(), logs_to_workspace: true });
+    model.environment = Some(ContainerEnvironment {
+        name: "gen-env".to_string(),
+        logs_to_workspace: true,
+    });
     model.apim = Some(seed_apim("gen"));
     model.apps = (0..n_apps)
         .map(|i| {
             let name = format!("app-{i:04}");
-            let ingress = if i % 4 == 3 { Ingress::Internal } else { Ingress::External };
+            let ingress = if i % 4 == 3 {
+                Ingress::Internal
+            } else {
+                Ingress::External
+            };
             let mut app = seed_app(&name, 8000, ingress);
-            app.env.insert("APP_INDEX".to_string(), EnvValue::Plain(i.to_string()));
-            app.env.insert("API_KEY".to_string(), EnvValue::SecretRef("api-key".to_string()));
-            app.secrets
-                .insert("api-key".to_string(), crate::model::Secret::new(format!("generated-secret-{i:04}")));
+            app.env
+                .insert("APP_INDEX".to_string(), EnvValue::Plain(i.to_string()));
+            app.env.insert(
+                "API_KEY".to_string(),
+                EnvValue::SecretRef("api-key".to_string()),
+            );
+            app.secrets.insert(
+                "api-key".to_string(),
+                crate::model::Secret::new(format!("generated-secret-{i:04}")),
+            );
             (name, app)
         })
         .collect();

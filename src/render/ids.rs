@@ -9,7 +9,12 @@ pub fn resource_group_id(subscription: &str, resource_group: &str) -> String {
 /// The id of a resource in a resource group. `arm_type` is the full type
 /// (`Microsoft.ApiManagement/service/loggers`) and `names` has one name per type segment
 /// after the namespace (`["my-apim", "appinsights-logger"]`).
-pub fn resource_id(subscription: &str, resource_group: &str, arm_type: &str, names: &[&str]) -> String {
+pub fn resource_id(
+    subscription: &str,
+    resource_group: &str,
+    arm_type: &str,
+    names: &[&str],
+) -> String {
     let mut id = resource_group_id(subscription, resource_group);
     let mut segments = arm_type.split('/');
     let namespace = segments.next().unwrap_or_default();
@@ -46,7 +51,8 @@ impl ArmId {
     /// Segment names are matched case-insensitively, as ARM does.
     pub fn parse(id: &str) -> Option<ArmId> {
         let parts: Vec<&str> = id.trim_start_matches('/').split('/').collect();
-        if parts.len() < 2 || !parts[0].eq_ignore_ascii_case("subscriptions") || parts[1].is_empty() {
+        if parts.len() < 2 || !parts[0].eq_ignore_ascii_case("subscriptions") || parts[1].is_empty()
+        {
             return None;
         }
         let subscription = parts[1].to_string();
@@ -58,11 +64,12 @@ impl ArmId {
                 names: vec![parts[3].to_string()],
             });
         }
-        let (resource_group, rest) = if parts.len() > 4 && parts[2].eq_ignore_ascii_case("resourceGroups") {
-            (Some(parts[3].to_string()), &parts[4..])
-        } else {
-            (None, &parts[2..])
-        };
+        let (resource_group, rest) =
+            if parts.len() > 4 && parts[2].eq_ignore_ascii_case("resourceGroups") {
+                (Some(parts[3].to_string()), &parts[4..])
+            } else {
+                (None, &parts[2..])
+            };
         if rest.len() < 4 || !rest[0].eq_ignore_ascii_case("providers") || rest.len() % 2 != 0 {
             return None;
         }
@@ -76,7 +83,12 @@ impl ArmId {
             arm_type.push_str(pair[0]);
             names.push(pair[1].to_string());
         }
-        Some(ArmId { subscription, resource_group, arm_type, names })
+        Some(ArmId {
+            subscription,
+            resource_group,
+            arm_type,
+            names,
+        })
     }
 }
 
@@ -86,7 +98,12 @@ mod tests {
 
     #[test]
     fn child_ids_interleave_types_and_names() {
-        let id = resource_id("s", "rg", "Microsoft.ApiManagement/service/loggers", &["apim", "log"]);
+        let id = resource_id(
+            "s",
+            "rg",
+            "Microsoft.ApiManagement/service/loggers",
+            &["apim", "log"],
+        );
         assert_eq!(
             id,
             "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/loggers/log"
@@ -106,7 +123,13 @@ mod tests {
 
     #[test]
     fn malformed_ids_do_not_parse() {
-        for bad in ["", "/", "/subscriptions", "/subscriptions/s/resourceGroups/rg/providers/X", "/foo/bar"] {
+        for bad in [
+            "",
+            "/",
+            "/subscriptions",
+            "/subscriptions/s/resourceGroups/rg/providers/X",
+            "/foo/bar",
+        ] {
             assert_eq!(ArmId::parse(bad), None, "{bad}");
         }
     }

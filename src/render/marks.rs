@@ -44,7 +44,10 @@ pub(crate) struct Mark {
 pub(crate) struct Marks(Arc<Mutex<Vec<Mark>>>);
 
 fn poisoned() -> Error {
-    Error::new(ErrorKind::InvalidOperation, "azlift mark table is unusable after a panic")
+    Error::new(
+        ErrorKind::InvalidOperation,
+        "azlift mark table is unusable after a panic",
+    )
 }
 
 impl Marks {
@@ -56,21 +59,30 @@ impl Marks {
     }
 
     /// Flags the mark behind `value` (a token), or wraps a plain value in a new literal mark.
-    fn flag(&self, value: minijinja::Value, sensitive: bool, write_only: bool) -> Result<String, Error> {
+    fn flag(
+        &self,
+        value: minijinja::Value,
+        sensitive: bool,
+        write_only: bool,
+    ) -> Result<String, Error> {
         if let Some(text) = value.as_str()
             && let Some(index) = whole_token(text)
         {
             let mut table = self.0.lock().map_err(|_| poisoned())?;
-            let mark = table
-                .get_mut(index)
-                .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "unknown azlift placeholder"))?;
+            let mark = table.get_mut(index).ok_or_else(|| {
+                Error::new(ErrorKind::InvalidOperation, "unknown azlift placeholder")
+            })?;
             mark.sensitive |= sensitive;
             mark.write_only |= write_only;
             return Ok(text.to_string());
         }
         let literal = serde_json::to_value(&value)
             .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?;
-        self.push(Mark { kind: MarkKind::Literal(literal), sensitive, write_only })
+        self.push(Mark {
+            kind: MarkKind::Literal(literal),
+            sensitive,
+            write_only,
+        })
     }
 
     /// A copy of the table, for resolution after rendering.
@@ -82,13 +94,24 @@ impl Marks {
     pub fn register(&self, env: &mut Environment<'_>) {
         let m = self.clone();
         env.add_function("id", move |address: String| {
-            m.push(Mark { kind: MarkKind::Id(address), sensitive: false, write_only: false })
+            m.push(Mark {
+                kind: MarkKind::Id(address),
+                sensitive: false,
+                write_only: false,
+            })
         });
         let m = self.clone();
         env.add_function("ref", move |address: String, pointer: String| {
             check_pointer(&pointer)?;
-            let reference = Reference::Property { address: ResourceAddress::new(address), pointer };
-            m.push(Mark { kind: MarkKind::Pending(reference), sensitive: false, write_only: false })
+            let reference = Reference::Property {
+                address: ResourceAddress::new(address),
+                pointer,
+            };
+            m.push(Mark {
+                kind: MarkKind::Pending(reference),
+                sensitive: false,
+                write_only: false,
+            })
         });
         let m = self.clone();
         env.add_function("action", move |address: String, action: String, pointer: String| {
@@ -104,11 +127,17 @@ impl Marks {
             m.push(Mark { kind: MarkKind::Pending(reference), sensitive: true, write_only: false })
         });
         let m = self.clone();
-        env.add_function("secret", move |value: minijinja::Value| m.flag(value, true, false));
+        env.add_function("secret", move |value: minijinja::Value| {
+            m.flag(value, true, false)
+        });
         let m = self.clone();
-        env.add_filter("sensitive", move |value: minijinja::Value| m.flag(value, true, false));
+        env.add_filter("sensitive", move |value: minijinja::Value| {
+            m.flag(value, true, false)
+        });
         let m = self.clone();
-        env.add_filter("write_only", move |value: minijinja::Value| m.flag(value, false, true));
+        env.add_filter("write_only", move |value: minijinja::Value| {
+            m.flag(value, false, true)
+        });
     }
 }
 
@@ -129,7 +158,10 @@ fn token(index: usize) -> String {
 
 /// The mark index when `text` is exactly one token.
 fn whole_token(text: &str) -> Option<usize> {
-    let inner = text.strip_prefix(OPEN)?.strip_suffix(CLOSE)?.strip_prefix(PREFIX)?;
+    let inner = text
+        .strip_prefix(OPEN)?
+        .strip_suffix(CLOSE)?
+        .strip_prefix(PREFIX)?;
     inner.parse().ok()
 }
 
@@ -259,7 +291,8 @@ fn resolve_string(
                 write_only |= mark.write_only;
                 match &mark.kind {
                     MarkKind::Id(address) => {
-                        let id = id_of(address).ok_or_else(|| ResolveError::UnknownAddress(address.clone()))?;
+                        let id = id_of(address)
+                            .ok_or_else(|| ResolveError::UnknownAddress(address.clone()))?;
                         out.depends_on.insert(ResourceAddress::new(address.clone()));
                         format.push_str(&id);
                         if only_one {
@@ -321,7 +354,10 @@ mod tests {
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Json);
         marks.register(&mut env);
         env.add_template("t.json", source).unwrap();
-        env.get_template("t.json").unwrap().render(minijinja::context! {}).unwrap()
+        env.get_template("t.json")
+            .unwrap()
+            .render(minijinja::context! {})
+            .unwrap()
     }
 
     fn ids(address: &str) -> Option<String> {
@@ -338,7 +374,10 @@ mod tests {
                 "c": {{ "Key=" ~ action("monitoring.workspace", "sharedKeys", "/primarySharedKey") ~ ";x" }},
                 "d": {{ secret("hunter2") | write_only }}}"#,
         );
-        assert!(!text.contains("hunter2"), "secret values never enter the template text");
+        assert!(
+            !text.contains("hunter2"),
+            "secret values never enter the template text"
+        );
         let mut body: Value = serde_json::from_str(&text).unwrap();
         let resolved = resolve(&mut body, &marks.snapshot().unwrap(), &ids).unwrap();
         assert_eq!(body["a"], "/subscriptions/s/ws");

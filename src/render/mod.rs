@@ -54,7 +54,10 @@ pub struct RenderContext {
 
 impl Default for RenderContext {
     fn default() -> Self {
-        RenderContext { subscription_id: DEFAULT_SUBSCRIPTION.to_string(), templates: TemplateSet::embedded() }
+        RenderContext {
+            subscription_id: DEFAULT_SUBSCRIPTION.to_string(),
+            templates: TemplateSet::embedded(),
+        }
     }
 }
 
@@ -69,7 +72,12 @@ pub enum RenderError {
         code(azlift::render::json),
         help("templates may leave trailing commas; everything else must be JSON once rendered")
     )]
-    InvalidJson { template: String, line: usize, column: usize, message: String },
+    InvalidJson {
+        template: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{from} refers to `{to}`, which is not a resource of this project")]
     #[diagnostic(code(azlift::render::unknown_address))]
     UnknownAddress { from: ResourceAddress, to: String },
@@ -78,16 +86,25 @@ pub enum RenderError {
     UnknownDependency { from: ResourceAddress, to: String },
     #[error("{address}: {message}")]
     #[diagnostic(code(azlift::render::custom))]
-    Custom { address: ResourceAddress, message: String },
+    Custom {
+        address: ResourceAddress,
+        message: String,
+    },
     #[error("{address}: {message}")]
     #[diagnostic(code(azlift::render::placeholder))]
-    Placeholder { address: ResourceAddress, message: String },
+    Placeholder {
+        address: ResourceAddress,
+        message: String,
+    },
     #[error("two resources render to the address {0}")]
     #[diagnostic(code(azlift::render::duplicate))]
     Duplicate(ResourceAddress),
     #[error("cannot read {path}: {source}")]
     #[diagnostic(code(azlift::render::io))]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("template set has no `{0}`")]
     #[diagnostic(code(azlift::render::missing_template))]
     MissingTemplate(String),
@@ -138,37 +155,57 @@ pub fn render(model: &Model, ctx: &RenderContext) -> Result<Vec<DesiredResource>
                     .map(|c| c.template.display().to_string())
                     .unwrap_or_else(|| name.clone());
                 let mut body = render_json(&env, name, context, &shown)?;
-                let fixed = custom_head(&p.address, &mut body, &ctx.subscription_id, &model.project.resource_group)?;
+                let fixed = custom_head(
+                    &p.address,
+                    &mut body,
+                    &ctx.subscription_id,
+                    &model.project.resource_group,
+                )?;
                 (body, Some(fixed))
             }
         };
-        let fixed = fixed.ok_or_else(|| RenderError::Internal(format!("{} has no id", p.address)))?;
-        drafted.push(Drafted { planned: p, fixed, body });
+        let fixed =
+            fixed.ok_or_else(|| RenderError::Internal(format!("{} has no id", p.address)))?;
+        drafted.push(Drafted {
+            planned: p,
+            fixed,
+            body,
+        });
     }
 
     // 2. Every address and its id.
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     for d in &drafted {
-        if ids.insert(d.planned.address.0.clone(), d.fixed.id.clone()).is_some() {
+        if ids
+            .insert(d.planned.address.0.clone(), d.fixed.id.clone())
+            .is_some()
+        {
             return Err(RenderError::Duplicate(d.planned.address.clone()));
         }
     }
     let id_of = |address: &str| ids.get(address).cloned();
 
     // 3. Resolve placeholders, collect pending values, secrets and dependencies.
-    let table = marks.snapshot().map_err(|e| RenderError::Internal(e.to_string()))?;
+    let table = marks
+        .snapshot()
+        .map_err(|e| RenderError::Internal(e.to_string()))?;
     let mut out = Vec::with_capacity(drafted.len());
     for mut d in drafted {
         let address = d.planned.address.clone();
         let resolved = marks::resolve(&mut d.body, &table, &id_of).map_err(|e| match e {
-            ResolveError::UnknownAddress(to) => RenderError::UnknownAddress { from: address.clone(), to },
+            ResolveError::UnknownAddress(to) => RenderError::UnknownAddress {
+                from: address.clone(),
+                to,
+            },
             ResolveError::BadToken => RenderError::Placeholder {
                 address: address.clone(),
                 message: "a placeholder in the template output was altered".into(),
             },
             ResolveError::TwoPending(pointer) => RenderError::Placeholder {
                 address: address.clone(),
-                message: format!("{pointer}: at most one value known after apply fits in one string"),
+                message: format!(
+                    "{pointer}: at most one value known after apply fits in one string"
+                ),
             },
             ResolveError::TokenInKey(pointer) => RenderError::Placeholder {
                 address: address.clone(),
@@ -205,11 +242,21 @@ fn template_error(template: &str, err: &minijinja::Error) -> RenderError {
     {
         message = format!("{message}: {detail}");
     }
-    RenderError::Template { template: template.to_string(), message }
+    RenderError::Template {
+        template: template.to_string(),
+        message,
+    }
 }
 
-fn render_json(env: &Environment<'_>, name: &str, context: &Value, shown: &str) -> Result<Value, RenderError> {
-    let template = env.get_template(name).map_err(|_| RenderError::MissingTemplate(name.to_string()))?;
+fn render_json(
+    env: &Environment<'_>,
+    name: &str,
+    context: &Value,
+    shown: &str,
+) -> Result<Value, RenderError> {
+    let template = env
+        .get_template(name)
+        .map_err(|_| RenderError::MissingTemplate(name.to_string()))?;
     let text = template
         .render(minijinja::Value::from_serialize(context))
         .map_err(|e| template_error(shown, &e))?;
@@ -229,17 +276,25 @@ fn custom_head(
     subscription_id: &str,
     resource_group: &str,
 ) -> Result<Fixed, RenderError> {
-    let err = |message: String| RenderError::Custom { address: address.clone(), message };
+    let err = |message: String| RenderError::Custom {
+        address: address.clone(),
+        message,
+    };
     let map = body
         .as_object_mut()
         .ok_or_else(|| err("the template must produce a JSON object".into()))?;
     if map.contains_key("dependsOn") {
-        return Err(err("`dependsOn` belongs in the manifest (`depends_on = [...]`), not in the template".into()));
+        return Err(err(
+            "`dependsOn` belongs in the manifest (`depends_on = [...]`), not in the template"
+                .into(),
+        ));
     }
     let mut take = |key: &str| -> Result<String, RenderError> {
         match map.remove(key) {
             Some(Value::String(s)) if !s.is_empty() && !s.contains('\u{E000}') => Ok(s),
-            Some(Value::String(_)) => Err(err(format!("`{key}` must be a plain, non-empty string"))),
+            Some(Value::String(_)) => {
+                Err(err(format!("`{key}` must be a plain, non-empty string")))
+            }
             Some(_) => Err(err(format!("`{key}` must be a string"))),
             None => Err(err(format!("the template must set `{key}`"))),
         }
@@ -273,10 +328,16 @@ fn resolve_declared(
         return Ok(vec![ResourceAddress::new(declared)]);
     }
     let prefix = format!("{declared}.");
-    let group: Vec<ResourceAddress> =
-        ids.keys().filter(|a| a.starts_with(&prefix)).map(|a| ResourceAddress::new(a.clone())).collect();
+    let group: Vec<ResourceAddress> = ids
+        .keys()
+        .filter(|a| a.starts_with(&prefix))
+        .map(|a| ResourceAddress::new(a.clone()))
+        .collect();
     if group.is_empty() {
-        return Err(RenderError::UnknownDependency { from: from.clone(), to: declared.to_string() });
+        return Err(RenderError::UnknownDependency {
+            from: from.clone(),
+            to: declared.to_string(),
+        });
     }
     Ok(group)
 }

@@ -80,9 +80,17 @@ impl TemplateSet {
         for name in BUILTIN_FILES {
             let path = dir.join(name);
             if path.is_file() {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|source| RenderError::Io { path: path.clone(), source })?;
-                set.files.insert((*name).to_string(), TemplateSource { text, path: Some(path) });
+                let text = std::fs::read_to_string(&path).map_err(|source| RenderError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                set.files.insert(
+                    (*name).to_string(),
+                    TemplateSource {
+                        text,
+                        path: Some(path),
+                    },
+                );
             }
         }
         Ok(set)
@@ -90,7 +98,13 @@ impl TemplateSet {
 
     /// Replaces (or adds) one template, e.g. in tests.
     pub fn set(&mut self, name: &str, text: impl Into<String>) {
-        self.files.insert(name.to_string(), TemplateSource { text: text.into(), path: None });
+        self.files.insert(
+            name.to_string(),
+            TemplateSource {
+                text: text.into(),
+                path: None,
+            },
+        );
     }
 
     pub fn get(&self, name: &str) -> Option<&TemplateSource> {
@@ -104,7 +118,10 @@ impl TemplateSet {
 
     /// The names of the templates that do not come from the binary.
     pub fn overridden(&self) -> Vec<&Path> {
-        self.files.values().filter_map(|s| s.path.as_deref()).collect()
+        self.files
+            .values()
+            .filter_map(|s| s.path.as_deref())
+            .collect()
     }
 }
 
@@ -135,7 +152,10 @@ mod tests {
         std::fs::write(res.join("keyvault.json"), "{}").unwrap();
         let set = TemplateSet::with_overrides(dir.path()).unwrap();
         assert_eq!(set.get(WORKSPACE).unwrap().text, "{\"custom\": true}");
-        assert_eq!(set.get(RESOURCE_GROUP), TemplateSet::embedded().get(RESOURCE_GROUP));
+        assert_eq!(
+            set.get(RESOURCE_GROUP),
+            TemplateSet::embedded().get(RESOURCE_GROUP)
+        );
         assert!(set.get("keyvault.json").is_none());
         assert_eq!(set.overridden().len(), 1);
     }
