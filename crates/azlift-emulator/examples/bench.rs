@@ -23,23 +23,54 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Start the emulator on a dedicated thread with a current-thread runtime (one core).
-fn start_on_one_core(config: EmulatorConfig) -> (RunningEmulator, std::thread::JoinHandle<()>, tokio::sync::oneshot::Sender<()>) {
+/// CPU time (user + system, in clock ticks of 1/100 s) of the calling thread.
+fn thread_cpu_ticks() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.to_string();
+            let f: Vec<&str> = after.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+enum Cmd {
+    CpuTicks(tokio::sync::oneshot::Sender<u64>),
+    Stop,
+}
+
+/// Start the emulator on a dedicated thread with a current-thread runtime (one core); the
+/// command channel reads that thread's CPU time.
+fn start_on_one_core(config: EmulatorConfig) -> (RunningEmulator, std::thread::JoinHandle<()>, tokio::sync::mpsc::UnboundedSender<Cmd>) {
     let (tx, rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Cmd>();
     let t = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
             let emu = start(config).await.unwrap();
             tx.send(emu).unwrap();
-            let _ = stop_rx.await;
+            while let Some(cmd) = cmd_rx.recv().await {
+                match cmd {
+                    Cmd::CpuTicks(reply) => {
+                        let _ = reply.send(thread_cpu_ticks());
+                    }
+                    Cmd::Stop => break,
+                }
+            }
         });
     });
     let emu = rx.recv().unwrap();
-    (emu, t, stop_tx)
+    (emu, t, cmd_tx)
 }
 
-async fn hammer(client: &reqwest::Client, urls: Arc<Vec<(reqwest::Method, String, Option<serde_json::Value>)>>, secs: f64, concurrency: usize) -> (f64, u64) {
+async fn server_ticks(cmd: &tokio::sync::mpsc::UnboundedSender<Cmd>) -> u64 {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let _ = cmd.send(Cmd::CpuTicks(tx));
+    rx.await.unwrap_or(0)
+}
+
+async fn hammer(client: &reqwest::Client, urls: Arc<Vec<(reqwest::Method, String, Option<serde_json::Value>)>>, secs: f64, concurrency: usize) -> (f64, u64, u64) {
     let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
@@ -75,7 +106,7 @@ async fn hammer(client: &reqwest::Client, urls: Arc<Vec<(reqwest::Method, String
         let _ = t.await;
     }
     let n = done.load(Ordering::Relaxed);
-    (n as f64 / started.elapsed().as_secs_f64(), errors.load(Ordering::Relaxed))
+    (n as f64 / started.elapsed().as_secs_f64(), n, errors.load(Ordering::Relaxed))
 }
 
 fn component_body(i: usize) -> serde_json::Value {
@@ -89,7 +120,7 @@ async fn main() {
     let concurrency: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(32);
 
     let rss0 = rss_kib();
-    let (emu, thread, stop) = start_on_one_core(EmulatorConfig {
+    let (emu, thread, cmd) = start_on_one_core(EmulatorConfig {
         http_port: Some(0),
         request_log_capacity: 1000,
         ..EmulatorConfig::default()
@@ -112,11 +143,15 @@ async fn main() {
     println!("emulator benchmark: server on one core (current-thread runtime), client: {concurrency} concurrent keep-alive connections on 2 threads, {secs} s per figure");
     for (label, client, base) in [("HTTPS", &https, &base_s), ("HTTP", &http, &base_h)] {
         let gets: Vec<_> = (0..100).map(|i| (reqwest::Method::GET, format!("{base}{}", comp(i)), None)).collect();
-        let (rps, err) = hammer(client, Arc::new(gets), secs, concurrency).await;
-        println!("GET  {label:5}: {rps:>9.0} req/s ({err} errors)");
+        let t0 = server_ticks(&cmd).await;
+        let (rps, n, err) = hammer(client, Arc::new(gets), secs, concurrency).await;
+        let cpu = (server_ticks(&cmd).await - t0) as f64 / 100.0;
+        println!("GET  {label:5}: {rps:>9.0} req/s wall ({err} errors); server thread CPU {cpu:.2} s -> {:>9.0} req per server CPU-second", n as f64 / cpu.max(0.01));
         let puts: Vec<_> = (0..100).map(|i| (reqwest::Method::PUT, format!("{base}{}", comp(i)), Some(component_body(i)))).collect();
-        let (rps, err) = hammer(client, Arc::new(puts), secs, concurrency).await;
-        println!("PUT  {label:5}: {rps:>9.0} req/s ({err} errors) (update of an existing App Insights component: validation + completion)");
+        let t0 = server_ticks(&cmd).await;
+        let (rps, n, err) = hammer(client, Arc::new(puts), secs, concurrency).await;
+        let cpu = (server_ticks(&cmd).await - t0) as f64 / 100.0;
+        println!("PUT  {label:5}: {rps:>9.0} req/s wall ({err} errors); server thread CPU {cpu:.2} s -> {:>9.0} req per server CPU-second (update of an App Insights component: validation + completion)", n as f64 / cpu.max(0.01));
     }
 
     // Memory per 10,000 stored resources.
@@ -154,6 +189,6 @@ async fn main() {
         (after.saturating_sub(before)) as f64 / 1024.0 * 10_000.0 / created.max(1) as f64,
         (after.saturating_sub(before)) as f64 / created.max(1) as f64
     );
-    let _ = stop.send(());
+    let _ = cmd.send(Cmd::Stop);
     let _ = thread.join();
 }
