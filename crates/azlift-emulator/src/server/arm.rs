@@ -358,6 +358,19 @@ fn put_group(app: &App, sub: &str, rg: &str, req: &Req, v: &str) -> Outcome {
         } else if patch {
             return Err(rg_not_found(rg));
         }
+        if !patch && app.provider.type_info(GROUP_TYPE).is_some() {
+            let id = group_id(sub, rg);
+            let preq = PutRequest {
+                id: &id,
+                subscription: sub,
+                resource_group: rg,
+                arm_type: GROUP_TYPE,
+                name: rg,
+                api_version: v,
+                body: &body,
+            };
+            app.provider.validate_put(&preq, &CloudWorld(cloud))?;
+        }
         let location = match (body.get("location").and_then(Value::as_str), &existing) {
             (Some(l), Some(e)) => {
                 let old = e
