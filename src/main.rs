@@ -1,14 +1,15 @@
 //! The `azlift` binary: parse the command line and hand over to `cli`.
 
 fn main() -> std::process::ExitCode {
-    restore_sigpipe();
     azlift_cli::main()
 }
 
-/// Rust ignores SIGPIPE, so `azlift render | head` would panic on the closed pipe. Restore the
-/// default, as command-line tools expect: the process ends quietly when its reader goes away.
+/// Rust ignores SIGPIPE, so `azlift render | head` would panic on the closed pipe. For the
+/// commands that only print (no sockets: a network peer closing a connection must stay an
+/// error, never a signal that kills a run mid-apply), restore the default, as command-line
+/// tools expect: the process ends quietly when its reader goes away.
 #[cfg(unix)]
-fn restore_sigpipe() {
+pub(crate) fn restore_sigpipe() {
     // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid handler.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -16,7 +17,7 @@ fn restore_sigpipe() {
 }
 
 #[cfg(not(unix))]
-fn restore_sigpipe() {}
+pub(crate) fn restore_sigpipe() {}
 
 #[path = "cli/mod.rs"]
 mod azlift_cli;

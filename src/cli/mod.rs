@@ -108,6 +108,12 @@ pub fn main() -> ExitCode {
         }))
         .ok();
     }
+    if matches!(
+        cli.command,
+        Command::Validate(_) | Command::Render(_) | Command::Graph(_) | Command::Init(_)
+    ) {
+        crate::restore_sigpipe();
+    }
     let result = match cli.command {
         Command::Init(a) => init::run(a, &cli.global),
         Command::Validate(a) => validate::run(a, &cli.global),

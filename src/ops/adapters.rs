@@ -19,7 +19,7 @@ pub struct ArmCloud {
     pub cancel: tokio::sync::watch::Receiver<bool>,
 }
 
-fn cloud_error(e: ArmError) -> CloudError {
+pub(crate) fn cloud_error(e: ArmError) -> CloudError {
     CloudError {
         status: e.status(),
         code: e

@@ -239,16 +239,46 @@ impl Session {
     ) -> Result<RunReport, OpsError> {
         let started = Instant::now();
         let doc = self.state.document().await;
+        if let Some(report) = self
+            .destroy_whole_group(&doc, &sink, purge, started)
+            .await?
+        {
+            return Ok(report);
+        }
         let mut orphans = orphans_of(&doc, |_| true);
-        if purge {
-            for o in orphans.iter_mut() {
-                if o.arm_type
+        let mut kept: Vec<ResourceAddress> = Vec::new();
+        let location = self.project.loaded.model.project.location.clone();
+        for o in orphans.iter_mut() {
+            if purge
+                && o.arm_type
                     .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
-                {
-                    o.id = format!("{}?force=true", o.id);
+            {
+                o.id = format!("{}?force=true", o.id);
+            }
+            if purge {
+                o.purge_id =
+                    crate::apply::execute::purge_id_for(&o.arm_type, &o.id, Some(location.clone()));
+            }
+            // Never cascade a group delete over resources azlift does not manage.
+            if o.managed
+                && o.arm_type
+                    .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
+            {
+                let foreign = self.foreign_in_group(&o.id, &doc).await?;
+                if !foreign.is_empty() {
+                    sink.emit(Event::Warning {
+                        message: format!(
+                            "kept resource group `{}`: it holds {} resource(s) azlift does not manage (first: {}); it stays in state",
+                            o.address,
+                            foreign.len(),
+                            foreign[0]
+                        ),
+                    });
+                    kept.push(o.address.clone());
                 }
             }
         }
+        orphans.retain(|o| !kept.contains(&o.address));
         let plan = Plan::new(
             orphans
                 .iter()
@@ -286,6 +316,141 @@ impl Session {
         }
         emit_summary(&sink, &plan, &report, started);
         Ok(report)
+    }
+
+    /// Resources in the group `group_id` that state does not know (top-level ids, lower case).
+    async fn foreign_in_group(
+        &self,
+        group_id: &str,
+        doc: &StateDocument,
+    ) -> Result<Vec<String>, OpsError> {
+        let api = crate::kinds::ResourceKind::ResourceGroup
+            .info()
+            .map(|k| k.api_version)
+            .unwrap_or("2025-04-01");
+        let listed = self
+            .target
+            .client
+            .get(&format!("{group_id}/resources"), api)
+            .await
+            .map_err(OpsError::Arm)?;
+        let known: BTreeSet<String> = doc
+            .resources
+            .values()
+            .map(|e| e.id.to_ascii_lowercase())
+            .collect();
+        let ids = listed
+            .as_ref()
+            .and_then(|l| l.get("value"))
+            .and_then(serde_json::Value::as_array)
+            .map(|v| {
+                v.iter()
+                    .filter_map(|r| r.get("id").and_then(serde_json::Value::as_str))
+                    .map(str::to_ascii_lowercase)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        Ok(ids.into_iter().filter(|id| !known.contains(id)).collect())
+    }
+
+    /// When azlift created the resource group and nothing foreign lives in it, delete it in one
+    /// operation (ARM cascades to everything inside) instead of resource by resource.
+    /// `None` when that does not apply.
+    async fn destroy_whole_group(
+        &self,
+        doc: &StateDocument,
+        sink: &Arc<dyn EventSink>,
+        purge: bool,
+        started: Instant,
+    ) -> Result<Option<RunReport>, OpsError> {
+        use crate::apply::Outcome;
+        let Some(group) = doc.resources.values().find(|e| {
+            e.managed
+                && e.arm_type
+                    .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
+        }) else {
+            return Ok(None);
+        };
+        let group_prefix = format!("{}/", group.id.to_ascii_lowercase());
+        // Everything azlift manages must live in that group (an existing APIM elsewhere, or a
+        // custom resource in another group, needs the resource-by-resource path).
+        let all_inside = doc.resources.values().all(|e| {
+            e.address == group.address || e.id.to_ascii_lowercase().starts_with(&group_prefix)
+        });
+        let any_unmanaged = doc.resources.values().any(|e| !e.managed);
+        if !all_inside || any_unmanaged || !self.foreign_in_group(&group.id, doc).await?.is_empty()
+        {
+            return Ok(None);
+        }
+        let deletions: Vec<plan::Change> = orphans_of(doc, |_| true)
+            .iter()
+            .rev()
+            .map(plan::Change::deletion_of)
+            .collect();
+        let plan = Plan::new(deletions);
+        sink.emit(Event::PlanReady {
+            counts: counts(&plan),
+        });
+        let group_change = plan::Change::deletion_of(&Orphan {
+            address: group.address.clone(),
+            id: group.id.clone(),
+            arm_type: group.arm_type.clone(),
+            api_version: group.api_version.clone(),
+            depends_on: Vec::new(),
+            managed: true,
+            purge_id: None,
+        });
+        let reporter = SinkReporter(sink.clone());
+        use crate::apply::Reporter;
+        reporter.started(&group_change, None);
+        reporter.progress(
+            &group.address,
+            &format!(
+                "deleting the group with the {} resources inside it in one operation",
+                doc.resources.len() - 1
+            ),
+        );
+        let sink_for_progress = sink.clone();
+        let address = group.address.clone();
+        let ctx = crate::arm::OpContext::new()
+            .with_cancel(self.cancel.clone())
+            .with_events(move |e| {
+                sink_for_progress.emit(Event::ResourceProgress {
+                    address: address.clone(),
+                    message: e.to_string(),
+                })
+            });
+        let mut report = RunReport::default();
+        match self
+            .target
+            .client
+            .delete(&group.id, &group.api_version, &ctx)
+            .await
+        {
+            Ok(_) => {
+                reporter.done(&group_change, started.elapsed());
+                for e in doc.resources.values() {
+                    self.state
+                        .forget(&e.address)
+                        .await
+                        .map_err(OpsError::State)?;
+                    report.outcomes.insert(e.address.clone(), Outcome::Done);
+                }
+                if purge {
+                    self.purge_apim(sink).await?;
+                }
+            }
+            Err(e) => {
+                let err = adapters::cloud_error(e);
+                reporter.failed(&group.address, &err);
+                report
+                    .outcomes
+                    .insert(group.address.clone(), Outcome::Failed(err));
+            }
+        }
+        report.cancelled = *self.cancel.borrow();
+        emit_summary(sink, &plan, &report, started);
+        Ok(Some(report))
     }
 
     /// Purge the project's soft-deleted APIM service, if there is one.
