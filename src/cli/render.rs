@@ -41,16 +41,52 @@ pub fn run(args: RenderArgs, global: &GlobalArgs) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// THE place where the CLI turns the manifest into a [`Model`]. Until the manifest parser
-/// (`azlift::manifest::load`) is merged it says so; at merge it becomes
-/// `azlift::manifest::load(&global.manifest, &options).map(|l| l.model)`.
+/// THE place where the CLI turns the manifest into a [`Model`]: `-e`, `--var` and the
+/// process environment, through `azlift::manifest::load`.
 pub fn load_model(global: &GlobalArgs) -> miette::Result<Model> {
-    Err(miette::miette!(
-        code = "azlift::not_built",
-        help = "the manifest parser is being built on another branch",
-        "cannot read {}: manifest parser not merged yet",
-        global.manifest.display()
-    ))
+    Ok(load_project(global)?.model)
+}
+
+/// The validated manifest with its secret values (for masking).
+pub fn load_project(global: &GlobalArgs) -> miette::Result<azlift::manifest::Loaded> {
+    let opts = azlift::manifest::LoadOptions::from_flags(global.env.clone(), &global.vars)?;
+    Ok(azlift::manifest::load(&global.manifest, &opts)?)
+}
+
+/// Mark every body string that holds a secret value (a secret variable used in a custom
+/// resource's values, say) as sensitive, so no output shows it.
+fn mark_secrets(resources: &mut [DesiredResource], secrets: &[String]) {
+    fn walk(v: &serde_json::Value, at: String, secrets: &[String], out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) if secrets.iter().any(|x| s.contains(x.as_str())) => {
+                out.push(at)
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, format!("{at}/{i}"), secrets, out);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, item) in map {
+                    let key = k.replace('~', "~0").replace('/', "~1");
+                    walk(item, format!("{at}/{key}"), secrets, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    if secrets.is_empty() {
+        return;
+    }
+    for r in resources {
+        let mut found = Vec::new();
+        walk(&r.body, String::new(), secrets, &mut found);
+        for p in found {
+            if !r.sensitive.contains(&p) {
+                r.sensitive.push(p);
+            }
+        }
+    }
 }
 
 /// Subscription from `--subscription` (or `AZURE_SUBSCRIPTION_ID`), else the all-zero id;
@@ -71,7 +107,9 @@ pub fn render_context(global: &GlobalArgs) -> miette::Result<RenderContext> {
 
 /// Loads the manifest and renders it.
 pub fn render_project(global: &GlobalArgs) -> miette::Result<Vec<DesiredResource>> {
-    let model = load_model(global)?;
+    let loaded = load_project(global)?;
     let ctx = render_context(global)?;
-    Ok(render(&model, &ctx)?)
+    let mut resources = render(&loaded.model, &ctx)?;
+    mark_secrets(&mut resources, &loaded.secrets);
+    Ok(resources)
 }
