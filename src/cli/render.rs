@@ -1,11 +1,10 @@
 //! `azlift render`: the ARM resources azlift would send (human or `--output json`, secrets
 //! masked), or one deployable ARM template (`--arm-template`). Also home of the CLI's one
-//! entry to the manifest, [`load_model`], shared by `graph`.
+//! entry to the manifest, [`load_project`], shared by `graph`.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use azlift::model::Model;
 use azlift::render::{
     DEFAULT_SUBSCRIPTION, RenderContext, TemplateSet, arm_template, display, render,
 };
@@ -41,13 +40,8 @@ pub fn run(args: RenderArgs, global: &GlobalArgs) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// THE place where the CLI turns the manifest into a [`Model`]: `-e`, `--var` and the
-/// process environment, through `azlift::manifest::load`.
-pub fn load_model(global: &GlobalArgs) -> miette::Result<Model> {
-    Ok(load_project(global)?.model)
-}
-
-/// The validated manifest with its secret values (for masking).
+/// THE place where the CLI reads the manifest (`-e`, `--var`, the process environment):
+/// the validated model with its secret values (for masking).
 pub fn load_project(global: &GlobalArgs) -> miette::Result<azlift::manifest::Loaded> {
     let opts = azlift::manifest::LoadOptions::from_flags(global.env.clone(), &global.vars)?;
     Ok(azlift::manifest::load(&global.manifest, &opts)?)
