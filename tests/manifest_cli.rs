@@ -172,3 +172,17 @@ fn init_writes_a_valid_manifest_and_refuses_to_overwrite() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn secret_variables_in_custom_resources_are_never_rendered() {
+    for extra in [&[][..], &["--output", "json"][..], &["--arm-template"][..]] {
+        azlift()
+            .args(["render", "-f", &example("custom")])
+            .args(extra)
+            .env("AZLIFT_VAR_db_password", "s3cret-from-env")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("s3cret-from-env").not())
+            .stdout(predicate::str::contains("Microsoft.KeyVault/vaults"));
+    }
+}

@@ -1,11 +1,10 @@
 //! `azlift render`: the ARM resources azlift would send (human or `--output json`, secrets
 //! masked), or one deployable ARM template (`--arm-template`). Also home of the CLI's one
-//! entry to the manifest, [`load_model`], shared by `graph`.
+//! entry to the manifest, [`load_project`], shared by `graph`.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use azlift::model::Model;
 use azlift::render::{
     DEFAULT_SUBSCRIPTION, RenderContext, TemplateSet, arm_template, display, render,
 };
@@ -41,13 +40,11 @@ pub fn run(args: RenderArgs, global: &GlobalArgs) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// THE place where the CLI turns the manifest into a [`Model`]. Until the manifest parser
-/// (`azlift::manifest::load`) is merged it says so; at merge it becomes
-/// `azlift::manifest::load(&global.manifest, &options).map(|l| l.model)`.
-pub fn load_model(global: &GlobalArgs) -> miette::Result<Model> {
+/// THE place where the CLI reads the manifest (`-e`, `--var`, the process environment):
+/// the validated model with its secret values (for masking).
+pub fn load_project(global: &GlobalArgs) -> miette::Result<azlift::manifest::Loaded> {
     let opts = azlift::manifest::LoadOptions::from_flags(global.env.clone(), &global.vars)?;
-    let loaded = azlift::manifest::load(&global.manifest, &opts)?;
-    Ok(loaded.model)
+    Ok(azlift::manifest::load(&global.manifest, &opts)?)
 }
 
 /// Subscription from `--subscription` (or `AZURE_SUBSCRIPTION_ID`), else the all-zero id;
@@ -68,7 +65,9 @@ pub fn render_context(global: &GlobalArgs) -> miette::Result<RenderContext> {
 
 /// Loads the manifest and renders it.
 pub fn render_project(global: &GlobalArgs) -> miette::Result<Vec<DesiredResource>> {
-    let model = load_model(global)?;
+    let loaded = load_project(global)?;
     let ctx = render_context(global)?;
-    Ok(render(&model, &ctx)?)
+    let mut resources = render(&loaded.model, &ctx)?;
+    azlift::render::mark_secrets(&mut resources, &loaded.secrets);
+    Ok(resources)
 }

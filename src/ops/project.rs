@@ -40,7 +40,10 @@ impl Project {
             subscription_id: subscription_id.to_string(),
             templates,
         };
-        let rendered = render::render(&loaded.model, &ctx).map_err(OpsError::Render)?;
+        let mut rendered = render::render(&loaded.model, &ctx).map_err(OpsError::Render)?;
+        // A secret variable used in a plain field (a custom resource's values, an env var)
+        // is masked in plans and hashed in state like any other secret.
+        render::mark_secrets(&mut rendered, &loaded.secrets);
         let graph = DependencyGraph::build(&rendered).map_err(OpsError::Graph)?;
         let desired: Vec<DesiredResource> = graph
             .topological_order()

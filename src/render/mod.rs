@@ -341,3 +341,39 @@ fn resolve_declared(
     }
     Ok(group)
 }
+
+/// Mark every body string that holds a secret value (a secret variable used in a custom
+/// resource's values, say) as sensitive, so no output shows it.
+pub fn mark_secrets(resources: &mut [DesiredResource], secrets: &[String]) {
+    fn walk(v: &serde_json::Value, at: String, secrets: &[String], out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) if secrets.iter().any(|x| s.contains(x.as_str())) => {
+                out.push(at)
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, format!("{at}/{i}"), secrets, out);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, item) in map {
+                    let key = k.replace('~', "~0").replace('/', "~1");
+                    walk(item, format!("{at}/{key}"), secrets, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    if secrets.is_empty() {
+        return;
+    }
+    for r in resources {
+        let mut found = Vec::new();
+        walk(&r.body, String::new(), secrets, &mut found);
+        for p in found {
+            if !r.sensitive.contains(&p) {
+                r.sensitive.push(p);
+            }
+        }
+    }
+}
