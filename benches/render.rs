@@ -72,8 +72,15 @@ fn benches(c: &mut Criterion) {
         b.iter(|| render(black_box(&big), &ctx).expect("renders"))
     });
     let resources = render(&big, &ctx).expect("renders");
-    c.bench_function("graph build 1010 resources", |b| {
+    c.bench_function("graph build 1010 resources (with copy)", |b| {
         b.iter(|| DependencyGraph::build(black_box(&resources)).expect("DAG"))
+    });
+    c.bench_function("graph from_resources 1010 resources (no copy)", |b| {
+        b.iter_batched(
+            || resources.clone(),
+            |owned| DependencyGraph::from_resources(owned).expect("DAG"),
+            criterion::BatchSize::LargeInput,
+        )
     });
 }
 

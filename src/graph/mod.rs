@@ -60,9 +60,14 @@ pub struct DependencyGraph {
 }
 
 impl DependencyGraph {
-    /// Builds the graph; fails on duplicate addresses, dependencies on missing addresses,
-    /// and cycles.
+    /// Builds the graph from a copy of the resources; fails on duplicate addresses,
+    /// dependencies on missing addresses, and cycles.
     pub fn build(resources: &[DesiredResource]) -> Result<DependencyGraph, GraphError> {
+        DependencyGraph::from_resources(resources.to_vec())
+    }
+
+    /// [`DependencyGraph::build`] without the copy: the graph takes the resources.
+    pub fn from_resources(resources: Vec<DesiredResource>) -> Result<DependencyGraph, GraphError> {
         let mut graph = DiGraph::with_capacity(resources.len(), resources.len() * 2);
         let mut index = HashMap::with_capacity(resources.len());
         for (i, r) in resources.iter().enumerate() {
@@ -82,12 +87,13 @@ impl DependencyGraph {
                 graph.add_edge(NodeIndex::new(i), *target, ());
             }
         }
+        let n = resources.len();
         let mut g = DependencyGraph {
             graph,
-            resources: resources.to_vec(),
+            resources,
             index,
             order: Vec::new(),
-            rank: vec![0; resources.len()],
+            rank: vec![0; n],
         };
         g.order = g.sort()?;
         for (pos, address) in g.order.iter().enumerate() {
