@@ -26,7 +26,9 @@ fn launch(state: &std::path::Path) -> Running {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["event"], "listening");
     Running {
@@ -68,5 +70,9 @@ async fn cli_prints_url_and_ca_and_persists_state() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 200, "the second run sees the first run's group");
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "the second run sees the first run's group"
+    );
 }
