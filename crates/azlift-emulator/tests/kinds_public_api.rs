@@ -152,3 +152,14 @@ fn exact_validation_for_rendered_bodies() {
     assert_eq!(vs[0].kind, ViolationKind::UnknownProperty);
     assert_eq!(vs[0].path, "properties.application_type");
 }
+
+/// The server shares one catalog across request tasks.
+#[test]
+fn catalog_and_schemas_are_send_and_sync() {
+    fn shareable<T: Send + Sync + 'static>(_: &T) -> bool {
+        true
+    }
+    assert!(shareable(&Catalog::builtin()));
+    assert!(shareable(&Schemas::builtin()));
+    assert_eq!(Catalog::builtin().types().count(), 10);
+}

@@ -10,7 +10,9 @@ use crate::error::ArmError;
 use super::apim::{Diagnostics, Loggers, Service};
 use super::app_container_apps::ContainerApps;
 use super::app_environments::ManagedEnvironments;
-use super::common::{PRIVATE, get_str, is_region, normalize_location, obj_mut};
+use super::common::{
+    PRIVATE, get_str, hash_hex, is_region, keep_str, new_guid, normalize_location, obj_mut,
+};
 use super::errors::{
     INVALID_REQUEST_CONTENT, LOCATION_NOT_AVAILABLE, LOCATION_REQUIRED, coded, from_violations,
 };
@@ -398,6 +400,8 @@ impl Catalog {
         let mut body = Value::Object(src.clone());
         if let Some(o) = body.as_object_mut() {
             o.remove(PRIVATE);
+            // ARM ignores a client's systemData; the emulator does not invent one.
+            o.remove("systemData");
         }
         self.schemas.strip_read_only(arm_type, &mut body);
         let mut out = Map::new();
@@ -430,6 +434,7 @@ impl Catalog {
             out.insert(PRIVATE.into(), p.clone());
         }
         e.kind.complete(req, &mut out, previous, world)?;
+        complete_identity(req, &mut out, previous);
         if e.provisioning_state {
             obj_mut(&mut out, "properties").insert("provisioningState".into(), json!("Succeeded"));
         }
@@ -490,4 +495,51 @@ impl Catalog {
     pub fn soft_delete(&self, arm_type: &str) -> bool {
         self.entry(arm_type).is_some_and(|e| e.soft_delete)
     }
+}
+
+/// Managed identity principals, as Entra ID would assign them: a system-assigned principal
+/// per resource (kept across re-PUTs) and, for each user-assigned identity, ids derived from
+/// the identity's resource id (the same identity shows the same ids everywhere).
+fn complete_identity(req: &PutRequest<'_>, out: &mut Map<String, Value>, previous: Option<&Value>) {
+    let Some(identity) = out.get_mut("identity").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let kind = identity
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if kind.contains("systemassigned") {
+        let principal = keep_str(previous, &["identity", "principalId"], new_guid);
+        identity.insert("principalId".into(), json!(principal));
+        identity.insert(
+            "tenantId".into(),
+            json!(derived_guid(&format!("tenant:{}", req.subscription))),
+        );
+    }
+    if let Some(users) = identity
+        .get_mut("userAssignedIdentities")
+        .and_then(Value::as_object_mut)
+    {
+        for (uid, v) in users.iter_mut() {
+            let key = uid.to_ascii_lowercase();
+            *v = json!({
+                "principalId": derived_guid(&format!("principal:{key}")),
+                "clientId": derived_guid(&format!("client:{key}")),
+            });
+        }
+    }
+}
+
+/// A GUID-shaped value derived from `seed`.
+fn derived_guid(seed: &str) -> String {
+    let h = hash_hex(seed, 32);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }

@@ -421,10 +421,11 @@ fn workspace_values_are_stable_and_keys_hidden() {
         .put(
             &s.cat,
             &s.ws,
-            json!({"location": "eastus", "_emulator": {"primarySharedKey": "mine"}}),
+            json!({"location": "eastus", "_emulator": {"primarySharedKey": "mine"}, "systemData": {"createdBy": "me"}}),
         )
         .unwrap();
     assert_eq!(s.cat.action(t, "sharedKeys", &planted).unwrap(), keys);
+    assert!(planted.get("systemData").is_none());
 }
 
 #[test]
@@ -879,15 +880,12 @@ fn pass_through_types_are_echoed_with_their_envelope() {
 /// The spec examples' api-versions are accepted and their resource names pass the name rules.
 #[test]
 fn spec_example_versions_and_names_are_accepted() {
-    let root =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/azure/examples");
-    if !root.is_dir() {
+    let Some(root) = super::test_support::examples_dir() else {
         eprintln!(
-            "NOTE: {} absent; spec example check skipped",
-            root.display()
+            "NOTE: shared/azure/examples not found beside the repository; spec example check skipped"
         );
         return;
-    }
+    };
     let cat = Catalog::builtin();
     let dirs = [
         (
@@ -1040,5 +1038,36 @@ fn odd_bodies_never_panic_and_accepted_ones_complete_cleanly() {
     assert!(
         accepted > 100 && rejected > 100,
         "accepted {accepted}, rejected {rejected}"
+    );
+}
+
+#[test]
+fn identities_get_principals() {
+    let s = system();
+    let uid = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/me";
+    let mut b = app_body(&s.env, true);
+    b["identity"] =
+        json!({"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {uid: {}}});
+    let a = s.cloud.put(&s.cat, &s.app, b.clone()).unwrap();
+    let principal = a["identity"]["principalId"].as_str().unwrap().to_string();
+    assert!(uuid::Uuid::parse_str(&principal).is_ok());
+    assert!(
+        uuid::Uuid::parse_str(
+            a["identity"]["userAssignedIdentities"][uid]["clientId"]
+                .as_str()
+                .unwrap()
+        )
+        .is_ok()
+    );
+    let again = s.cloud.put(&s.cat, &s.app, b).unwrap();
+    assert_eq!(again["identity"]["principalId"], json!(principal));
+    assert_eq!(
+        again["identity"]["userAssignedIdentities"],
+        a["identity"]["userAssignedIdentities"]
+    );
+    let view = s.cat.get_view("Microsoft.App/containerApps", &again);
+    assert_eq!(
+        Schemas::shared().validate_body("Microsoft.App/containerApps", &view),
+        vec![]
     );
 }

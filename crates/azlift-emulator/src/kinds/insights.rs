@@ -163,6 +163,23 @@ impl Kind for ActionGroups {
                 }
             }
         }
+        // useCommonAlertSchema defaults to false where the receiver has it (the example
+        // response adds it to the event hub receiver).
+        for list in [
+            "emailReceivers",
+            "webhookReceivers",
+            "automationRunbookReceivers",
+            "logicAppReceivers",
+            "azureFunctionReceivers",
+            "armRoleReceivers",
+            "eventHubReceivers",
+        ] {
+            if let Some(Value::Array(rs)) = props.get_mut(list) {
+                for r in rs.iter_mut().filter_map(Value::as_object_mut) {
+                    set_default(r, "useCommonAlertSchema", json!(false));
+                }
+            }
+        }
         for list in [
             "emailReceivers",
             "smsReceivers",

@@ -24,7 +24,11 @@ mod schema;
 #[cfg(test)]
 mod catalog_tests;
 #[cfg(test)]
+mod example_tests;
+#[cfg(test)]
 mod schema_tests;
+#[cfg(test)]
+mod test_support;
 
 pub use catalog::Catalog;
 pub use schema::{Schemas, TypeSchema, Violation, ViolationKind};
