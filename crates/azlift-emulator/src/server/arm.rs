@@ -847,7 +847,11 @@ fn put_inner(
             Some(e) => e.visible_at_ms,
             None => delay.map(|d| now + d.as_millis() as u64).unwrap_or(0),
         };
-        let status = if create { 201 } else { 200 };
+        let status = if create {
+            created_status(&canonical_type)
+        } else {
+            200
+        };
         match &info {
             Some(i) if i.long_running_put => {
                 let ms = app
@@ -1143,4 +1147,19 @@ fn list_deleted_workspaces(app: &App, sub: &str, rg: Option<&str>) -> Outcome {
         Ok((v, false))
     })?;
     done(respond::json(200, &json!({ "value": value })))
+}
+
+/// The status of a PUT that creates a resource. Most providers answer 201; the REST
+/// definitions of Application Insights components (2020-02-02) and metric alerts (2018-03-01)
+/// list only 200 for CreateOrUpdate, and the official clients reject anything else.
+fn created_status(arm_type: &str) -> u16 {
+    const ONLY_200: &[&str] = &[
+        "Microsoft.Insights/components",
+        "Microsoft.Insights/metricAlerts",
+    ];
+    if ONLY_200.iter().any(|t| t.eq_ignore_ascii_case(arm_type)) {
+        200
+    } else {
+        201
+    }
 }
