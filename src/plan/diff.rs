@@ -19,7 +19,7 @@ use crate::resource::{DesiredResource, KNOWN_AFTER_APPLY, ObservedResource, Poin
 
 use super::model::{Action, AttributeChange, Change};
 use super::normalize::{canonical_hash, values_equal};
-use super::rules::{ArrayRule, array_rule, replace_reason};
+use super::rules::{ArrayRule, array_rule, owned_when_absent, replace_reason, server_default};
 
 /// What state remembers of a resource's last apply.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -115,7 +115,8 @@ pub fn diff_resource(
         .collect();
     if let Some(first) = replace.first() {
         change.action = Action::Replace;
-        change.reason = format!("must be replaced: {first}");
+        // The verb ("must be replaced") is the renderer's; the reason says why.
+        change.reason = (*first).to_string();
     } else if !attributes.is_empty() {
         change.action = Action::Update;
         let drift = match (
@@ -158,6 +159,17 @@ fn fill_resolved(d: &DesiredResource, resolved: &ResolvedValues) -> Value {
         }
     }
     body
+}
+
+/// `null`, `""`, `[]` or `{}`: ARM's ways of saying "not set".
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
 }
 
 fn escape(key: &str) -> String {
@@ -302,12 +314,20 @@ impl Walker<'_> {
                         Some(k),
                     );
                 }
-                if owned_map {
-                    for (k, v) in om {
-                        let hidden = k.starts_with("hidden-");
-                        if !hidden && !dm.keys().any(|dk| dk.eq_ignore_ascii_case(k)) {
-                            self.record(pattern, &join(path, k), Some(v.clone()), None);
-                        }
+                for (k, v) in om {
+                    if dm.keys().any(|dk| dk.eq_ignore_ascii_case(k)) {
+                        continue;
+                    }
+                    // Tags are owned whole; a few optional properties are owned even when
+                    // the manifest leaves them out (turning a setting off removes it).
+                    let owned = if owned_map {
+                        !k.starts_with("hidden-")
+                    } else {
+                        owned_when_absent(self.kind(), &join(pattern, k)) && !is_empty(v)
+                    };
+                    if owned {
+                        let kpattern = join(pattern, k);
+                        self.record(&kpattern, &join(path, k), Some(v.clone()), None);
                     }
                 }
             }
@@ -396,6 +416,10 @@ impl Walker<'_> {
         }
         for y in oa {
             let k = key_of(y);
+            if server_default(self.kind(), pattern, da, y) {
+                // ARM adds it when the manifest sets none: not the manifest's business.
+                continue;
+            }
             if !da.iter().any(|x| values_equal(Some(kf), &key_of(x), &k)) {
                 let epath = format!("{path}[{kf}={}]", label(&k));
                 self.record(pattern, &epath, Some(y.clone()), None);
