@@ -13,7 +13,7 @@ use serde_json::Value;
 /// The production example, converged once per test binary; every case works on a copy.
 fn production() -> &'static Project {
     static BASE: OnceLock<Project> = OnceLock::new();
-    BASE.get_or_init(|| Project::converged("production", &[], ""))
+    BASE.get_or_init(|| Project::converged("production", &[], |_| {}))
 }
 
 /// The secret variable and app secret the secret cases add to the production example.
@@ -33,16 +33,13 @@ const SECRET_VAR: (&str, &str) = ("AZLIFT_VAR_payments_key", "first-Secret-value
 fn with_secret() -> &'static Project {
     static BASE: OnceLock<Project> = OnceLock::new();
     BASE.get_or_init(|| {
-        let p = Project::converged("production", &[SECRET_VAR], "");
-        // Variables must be declared before use: put the secret variable in [variables].
-        p.edit(
-            "[variables]\n",
-            "[variables]\npayments_key = { secret = true }\n",
-        );
-        p.edit("[apim]", &format!("{}\n[apim]", SECRET_APP.trim_start()));
-        p.run_env(&["up", "--yes"], &[SECRET_VAR]).ok();
-        p.run_env(&["plan", "--detailed-exitcode"], &[SECRET_VAR]).ok();
-        p
+        Project::converged("production", &[SECRET_VAR], |p| {
+            p.edit(
+                "[variables]\n",
+                "[variables]\npayments_key = { secret = true }\n",
+            );
+            p.edit("[apim]", &format!("{}\n[apim]", SECRET_APP.trim_start()));
+        })
     })
 }
 
@@ -332,7 +329,7 @@ fn change_application_type_is_a_replace_needing_consent() {
 /// refused without consent, applied with `--allow-replace`.
 #[test]
 fn change_location_is_a_replace_needing_consent() {
-    let base = Project::converged("minimal", &[], "");
+    let base = Project::converged("minimal", &[], |_| {});
     base.edit(r#"location = "eastus""#, r#"location = "westus""#);
     let refused = base.run(&["up", "--yes"]);
     refused.expect_code(1);

@@ -172,6 +172,32 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
+/// A copy of an observed value with anything named like a key, secret or connection string
+/// masked: ARM should not return those, but a removed block is shown whole.
+fn mask_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| {
+                    let l = k.to_ascii_lowercase();
+                    let secret = l.ends_with("key")
+                        || l.contains("secret")
+                        || l.contains("password")
+                        || l.contains("connectionstring");
+                    let x = if secret && !x.is_null() {
+                        Value::String(SENSITIVE.to_string())
+                    } else {
+                        mask_keys(x)
+                    };
+                    (k.clone(), x)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(mask_keys).collect()),
+        other => other.clone(),
+    }
+}
+
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
@@ -327,7 +353,8 @@ impl Walker<'_> {
                     };
                     if owned {
                         let kpattern = join(pattern, k);
-                        self.record(&kpattern, &join(path, k), Some(v.clone()), None);
+                        let old = if owned_map { v.clone() } else { mask_keys(v) };
+                        self.record(&kpattern, &join(path, k), Some(old), None);
                     }
                 }
             }
