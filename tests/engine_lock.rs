@@ -46,9 +46,8 @@ fn up_fails_at_once_while_the_lock_is_held_then_succeeds() {
 fn two_concurrent_ups_one_applies_the_other_names_the_holder() {
     let p = Project::example("production");
     let start = |_: usize| {
-        let mut cmd: Command = p
-            .command(&["up", "--yes"], &[("AZLIFT_EMULATOR_PROFILE", "scaled:0.002")])
-            .into();
+        let mut cmd: Command =
+            p.std_command(&["up", "--yes"], &[("AZLIFT_EMULATOR_PROFILE", "scaled:0.002")]);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd.spawn().unwrap()
     };

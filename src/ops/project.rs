@@ -42,11 +42,14 @@ impl Project {
         };
         let rendered = render::render(&loaded.model, &ctx).map_err(OpsError::Render)?;
         let graph = DependencyGraph::build(&rendered).map_err(OpsError::Graph)?;
-        let desired: Vec<DesiredResource> = graph
+        let mut desired: Vec<DesiredResource> = graph
             .topological_order()
             .iter()
             .filter_map(|a| graph.get(a).cloned())
             .collect();
+        for d in &mut desired {
+            mark_secret_values(d, &loaded.secrets);
+        }
         Ok(Project {
             manifest: manifest.to_path_buf(),
             dir,
@@ -60,5 +63,43 @@ impl Project {
     /// The environment name state is kept under.
     pub fn environment(&self) -> &str {
         &self.loaded.model.project.environment
+    }
+}
+
+/// Mark as sensitive every string of `d`'s body that holds one of the manifest's secret values
+/// (a secret variable may reach a custom template that forgot `| sensitive`): plans, saved
+/// plans and `render` then show it as `(sensitive)`, never in clear.
+fn mark_secret_values(d: &mut DesiredResource, secrets: &[String]) {
+    fn walk(v: &serde_json::Value, ptr: String, secrets: &[&String], out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => {
+                if secrets.iter().any(|x| s.contains(x.as_str())) {
+                    out.push(ptr);
+                }
+            }
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    let k = k.replace('~', "~0").replace('/', "~1");
+                    walk(x, format!("{ptr}/{k}"), secrets, out);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, format!("{ptr}/{i}"), secrets, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+    if secrets.is_empty() {
+        return;
+    }
+    let mut found = Vec::new();
+    walk(&d.body, String::new(), &secrets, &mut found);
+    for p in found {
+        if !d.sensitive.contains(&p) {
+            d.sensitive.push(p);
+        }
     }
 }

@@ -206,7 +206,12 @@ impl Project {
 
     /// The configured command, for tests that need to start it themselves.
     pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::cargo_bin("azlift").unwrap();
+        assert_cmd::Command::from_std(self.std_command(args, env))
+    }
+
+    /// The same as a plain `std::process::Command` (to spawn several at once).
+    pub fn std_command(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("azlift"));
         cmd.current_dir(self.path());
         for (k, _) in std::env::vars() {
             if k == "CI" || k.starts_with("AZLIFT_") || k == "NO_COLOR" {
