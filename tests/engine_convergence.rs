@@ -80,8 +80,8 @@ fn second_up_in_json_reports_zero_writes_as_an_event() {
     assert!(counts["get"].as_u64().unwrap() > 0, "{counts}");
     // Every stdout line is one JSON object (NDJSON), the counts included.
     for line in run.stdout.lines().filter(|l| !l.trim().is_empty()) {
-        let v: serde_json::Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         assert!(v.get("event").is_some(), "an event without `event`: {line}");
     }
 }
@@ -127,7 +127,10 @@ fn up_without_yes_in_ci_refuses_and_changes_nothing() {
     let run = p.run_env(&["up", "-v"], &[("CI", "true")]);
     run.expect_code(1);
     let err = run.flat_stderr();
-    assert!(err.contains("--yes"), "the refusal says how to consent:\n{err}");
+    assert!(
+        err.contains("--yes"),
+        "the refusal says how to consent:\n{err}"
+    );
     let r = run.requests();
     assert_eq!(r.writes() + r.post, 0, "nothing was changed: {r:?}");
     assert!(

@@ -135,10 +135,7 @@ fn add_an_env_var_to_task_api() {
         )
     });
     assert_eq!(c.len(), 2, "{c:?}");
-    assert!(
-        c[1].contains("env[name=LOG_LEVEL]: (absent) -> "),
-        "{c:?}"
-    );
+    assert!(c[1].contains("env[name=LOG_LEVEL]: (absent) -> "), "{c:?}");
 }
 
 #[test]
@@ -175,7 +172,9 @@ fn add_an_app() {
 
 #[test]
 fn remove_an_alert() {
-    let c = prod_case("remove_alert", |p| p.remove_section("[alert.slow-response]"));
+    let c = prod_case("remove_alert", |p| {
+        p.remove_section("[alert.slow-response]")
+    });
     assert_eq!(c, ["alert.slow-response delete"]);
 }
 
@@ -230,13 +229,20 @@ fn add_a_tag_updates_every_tagged_resource() {
             r#"tags = { project = "blog08", env = "prod", owner = "ops" }"#,
         )
     });
-    assert!(c.iter().all(|l| l.ends_with(" update") || l.contains("tags.owner: (absent) -> \"ops\"")), "{c:?}");
+    assert!(
+        c.iter()
+            .all(|l| l.ends_with(" update") || l.contains("tags.owner: (absent) -> \"ops\"")),
+        "{c:?}"
+    );
 }
 
 #[test]
 fn change_the_alert_email_variable() {
     prod_case("alert_email_variable", |p| {
-        p.edit(r#"default = "ops@example.com""#, r#"default = "oncall@example.com""#)
+        p.edit(
+            r#"default = "ops@example.com""#,
+            r#"default = "oncall@example.com""#,
+        )
     });
 }
 
@@ -287,7 +293,11 @@ fn remove_all_probes_of_an_app() {
 #[test]
 fn ingress_internal_to_none() {
     prod_case("ingress_none", |p| {
-        p.edit_in("[app.audit-svc]", r#"ingress = "internal""#, r#"ingress = "none""#);
+        p.edit_in(
+            "[app.audit-svc]",
+            r#"ingress = "internal""#,
+            r#"ingress = "none""#,
+        );
         p.edit_in("[app.audit-svc]", "transport = \"http\"\n", "");
     });
 }
@@ -313,16 +323,26 @@ fn change_a_secret_value() {
 #[test]
 fn change_application_type_is_a_replace_needing_consent() {
     let p = production().copy();
-    p.edit(r#"application_type = "web""#, r#"application_type = "other""#);
+    p.edit(
+        r#"application_type = "web""#,
+        r#"application_type = "other""#,
+    );
     let refused = p.run(&["up", "--yes"]);
     refused.expect_code(1);
     assert!(
-        refused.flat_stderr().contains("monitoring.app_insights") && refused.flat_stderr().contains("--allow-replace"),
+        refused.flat_stderr().contains("monitoring.app_insights")
+            && refused.flat_stderr().contains("--allow-replace"),
         "{}",
         refused.stderr
     );
     p.run(&["plan", "--detailed-exitcode"]).expect_code(2);
-    case(&p, "application_type_replace", &[], &["--allow-replace"], |_| {});
+    case(
+        &p,
+        "application_type_replace",
+        &[],
+        &["--allow-replace"],
+        |_| {},
+    );
 }
 
 /// Location on the minimal example (group, workspace, App Insights): a replace of each,
@@ -334,15 +354,25 @@ fn change_location_is_a_replace_needing_consent() {
     let refused = base.run(&["up", "--yes"]);
     refused.expect_code(1);
     assert!(
-        refused.flat_stderr().contains("replaces") && refused.flat_stderr().contains("resource_group"),
+        refused.flat_stderr().contains("replaces")
+            && refused.flat_stderr().contains("resource_group"),
         "the refusal names the replaced resources:\n{}",
         refused.stderr
     );
     let plan = base.run(&["plan", "--detailed-exitcode"]);
     plan.expect_code(2);
-    assert!(plan.stdout.contains("-/+ location: \"eastus\" -> \"westus\"   # forces replacement"), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("-/+ location: \"eastus\" -> \"westus\"   # forces replacement"),
+        "{}",
+        plan.stdout
+    );
     let c = case(&base, "location_minimal", &[], &["--allow-replace"], |_| {});
-    assert_eq!(c.iter().filter(|l| l.ends_with(" replace")).count(), 3, "{c:?}");
+    assert_eq!(
+        c.iter().filter(|l| l.ends_with(" replace")).count(),
+        3,
+        "{c:?}"
+    );
 }
 
 #[test]

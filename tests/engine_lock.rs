@@ -23,7 +23,9 @@ fn up_fails_at_once_while_the_lock_is_held_then_succeeds() {
     let rt = runtime();
     let backend = LocalBackend::for_manifest(&p.manifest, "default").unwrap();
     let who = LockInfo::current("azlift up --from-the-test");
-    let lock = rt.block_on(backend.lock(&who)).expect("the test takes the lock");
+    let lock = rt
+        .block_on(backend.lock(&who))
+        .expect("the test takes the lock");
 
     let refused = p.run(&["up", "--yes"]);
     refused.expect_code(1);
@@ -32,7 +34,13 @@ fn up_fails_at_once_while_the_lock_is_held_then_succeeds() {
     assert!(err.contains(&format!("pid {}", who.pid)), "{err}");
     assert!(err.contains("azlift up --from-the-test"), "{err}");
     // Nothing was created while locked.
-    assert!(!p.state_path("default").exists() || p.state("default")["resources"].as_object().map(|m| m.is_empty()).unwrap_or(true));
+    assert!(
+        !p.state_path("default").exists()
+            || p.state("default")["resources"]
+                .as_object()
+                .map(|m| m.is_empty())
+                .unwrap_or(true)
+    );
 
     // plan takes the lock too.
     p.run(&["plan"]).expect_code(1);
@@ -46,8 +54,10 @@ fn up_fails_at_once_while_the_lock_is_held_then_succeeds() {
 fn two_concurrent_ups_one_applies_the_other_names_the_holder() {
     let p = Project::example("production");
     let start = |_: usize| {
-        let mut cmd: Command =
-            p.std_command(&["up", "--yes"], &[("AZLIFT_EMULATOR_PROFILE", "scaled:0.002")]);
+        let mut cmd: Command = p.std_command(
+            &["up", "--yes"],
+            &[("AZLIFT_EMULATOR_PROFILE", "scaled:0.002")],
+        );
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd.spawn().unwrap()
     };
@@ -56,21 +66,40 @@ fn two_concurrent_ups_one_applies_the_other_names_the_holder() {
         .into_iter()
         .map(|c| c.wait_with_output().unwrap())
         .collect();
-    let codes: Vec<i32> = outputs.iter().map(|o| o.status.code().unwrap_or(-1)).collect();
+    let codes: Vec<i32> = outputs
+        .iter()
+        .map(|o| o.status.code().unwrap_or(-1))
+        .collect();
     let mut sorted = codes.clone();
     sorted.sort();
     let text: Vec<String> = outputs
         .iter()
-        .map(|o| String::from_utf8_lossy(&o.stderr).lines().map(|l| l.trim().trim_start_matches('│').trim()).collect::<Vec<_>>().join(" "))
+        .map(|o| {
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .map(|l| l.trim().trim_start_matches('│').trim())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect();
-    assert_eq!(sorted, [0, 1], "exactly one up applies: {codes:?}\n{text:#?}");
+    assert_eq!(
+        sorted,
+        [0, 1],
+        "exactly one up applies: {codes:?}\n{text:#?}"
+    );
     let loser = &text[codes.iter().position(|c| *c == 1).unwrap()];
     assert!(
         loser.contains("locked") || loser.contains("lock"),
         "the refused run says the state is locked:\n{loser}"
     );
-    assert!(loser.contains("azlift up"), "it names the holder's command:\n{loser}");
-    assert!(loser.contains("pid "), "it names the holder's pid:\n{loser}");
+    assert!(
+        loser.contains("azlift up"),
+        "it names the holder's command:\n{loser}"
+    );
+    assert!(
+        loser.contains("pid "),
+        "it names the holder's pid:\n{loser}"
+    );
 
     // The state is valid: it parses as a state document and holds every resource.
     let text = std::fs::read_to_string(p.state_path("default")).unwrap();

@@ -27,8 +27,7 @@ fn with_saved_plan() -> (Project, std::path::PathBuf) {
 #[test]
 fn up_applies_exactly_the_saved_plan() {
     let (p, plan_file) = with_saved_plan();
-    let saved: Value =
-        serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
     let planned: Vec<(String, String)> = saved["plan"]["changes"]
         .as_array()
         .unwrap()
@@ -41,13 +40,19 @@ fn up_applies_exactly_the_saved_plan() {
             )
         })
         .collect();
-    assert_eq!(planned, [("app.task-api".to_string(), "update".to_string())]);
+    assert_eq!(
+        planned,
+        [("app.task-api".to_string(), "update".to_string())]
+    );
 
     // No --yes: applying a saved plan is the consent.
     let up = p.run(&["up", plan_file.to_str().unwrap(), "--output", "json", "-v"]);
     up.ok();
     let events = up.events();
-    let done: Vec<&Value> = events.iter().filter(|e| e["event"] == "resource_done").collect();
+    let done: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "resource_done")
+        .collect();
     let addresses: Vec<&str> = done.iter().filter_map(|e| e["address"].as_str()).collect();
     assert_eq!(addresses, ["app.task-api"], "{}", up.stdout);
     let r = up.requests();
@@ -62,7 +67,8 @@ fn a_manifest_edit_makes_the_plan_stale() {
     let up = p.run(&["up", plan_file.to_str().unwrap()]);
     up.expect_code(1);
     assert!(
-        up.flat_stderr().contains("the manifest") && up.flat_stderr().contains("changed since the plan was made"),
+        up.flat_stderr().contains("the manifest")
+            && up.flat_stderr().contains("changed since the plan was made"),
         "{}",
         up.stderr
     );
@@ -92,7 +98,8 @@ fn an_out_of_band_change_makes_the_plan_stale_naming_the_resource() {
     let up = p.run(&["up", plan_file.to_str().unwrap()]);
     up.expect_code(1);
     assert!(
-        up.flat_stderr().contains("`app.task-api` changed in Azure since the plan was made"),
+        up.flat_stderr()
+            .contains("`app.task-api` changed in Azure since the plan was made"),
         "{}",
         up.stderr
     );
@@ -116,7 +123,8 @@ fn another_up_makes_the_plan_stale() {
     let up = p.run(&["up", plan_file.to_str().unwrap()]);
     up.expect_code(1);
     assert!(
-        up.flat_stderr().contains("the state changed since the plan was made"),
+        up.flat_stderr()
+            .contains("the state changed since the plan was made"),
         "{}",
         up.stderr
     );

@@ -65,7 +65,12 @@ fn no_secret_appears_in_any_output_state_or_saved_plan() {
     };
 
     // Create, in NDJSON with -v; then change the secret through --var in human form with -v.
-    run("up json", &["up", "--yes", "--output", "json", "-v"], &var_env, Some(0));
+    run(
+        "up json",
+        &["up", "--yes", "--output", "json", "-v"],
+        &var_env,
+        Some(0),
+    );
     let second = format!("payments_key={SECOND}");
     run(
         "plan after a secret change",
@@ -75,18 +80,36 @@ fn no_secret_appears_in_any_output_state_or_saved_plan() {
     );
     run(
         "plan json after a secret change",
-        &["plan", "--var", &second, "--output", "json", "--detailed-exitcode"],
+        &[
+            "plan",
+            "--var",
+            &second,
+            "--output",
+            "json",
+            "--detailed-exitcode",
+        ],
         &var_env,
         Some(2),
     );
     let plan_file = p.path().join("secret.plan");
     run(
         "plan --out",
-        &["plan", "--var", &second, "--out", plan_file.to_str().unwrap()],
+        &[
+            "plan",
+            "--var",
+            &second,
+            "--out",
+            plan_file.to_str().unwrap(),
+        ],
         &var_env,
         Some(0),
     );
-    run("up human -v", &["up", "--yes", "-v", "--var", &second], &var_env, Some(0));
+    run(
+        "up human -v",
+        &["up", "--yes", "-v", "--var", &second],
+        &var_env,
+        Some(0),
+    );
     run(
         "plan after",
         &["plan", "--var", &second, "--detailed-exitcode", "-v"],
@@ -98,18 +121,41 @@ fn no_secret_appears_in_any_output_state_or_saved_plan() {
     // whatever it prints is scanned.
     run("render", &["render"], &env2, None);
     run("render json", &["render", "--output", "json"], &env2, None);
-    run("render arm template", &["render", "--arm-template"], &env2, None);
+    run(
+        "render arm template",
+        &["render", "--arm-template"],
+        &env2,
+        None,
+    );
     run("output", &["output"], &env2, Some(0));
-    run("output json", &["output", "--output", "json"], &env2, Some(0));
+    run(
+        "output json",
+        &["output", "--output", "json"],
+        &env2,
+        Some(0),
+    );
     run("state list", &["state", "list"], &env2, Some(0));
-    for address in ["app.payments", "monitoring.app_insights", "monitoring.workspace", "environment", "apim.logger"] {
-        run(&format!("state show {address}"), &["state", "show", address], &env2, Some(0));
+    for address in [
+        "app.payments",
+        "monitoring.app_insights",
+        "monitoring.workspace",
+        "environment",
+        "apim.logger",
+    ] {
+        run(
+            &format!("state show {address}"),
+            &["state", "show", address],
+            &env2,
+            Some(0),
+        );
     }
 
     // The secret change was seen (masked) and applied.
     let human_plan = &runs[1].1.stdout;
     assert!(
-        human_plan.contains("properties.configuration.secrets[name=api-key].value: (sensitive) -> (sensitive)"),
+        human_plan.contains(
+            "properties.configuration.secrets[name=api-key].value: (sensitive) -> (sensitive)"
+        ),
         "{human_plan}"
     );
 
@@ -119,9 +165,16 @@ fn no_secret_appears_in_any_output_state_or_saved_plan() {
         cloud.iter().any(|s| s.starts_with("InstrumentationKey=")),
         "the local cloud holds the App Insights connection string"
     );
-    assert!(cloud.len() >= 3, "connection string and shared keys: {}", cloud.len());
+    assert!(
+        cloud.len() >= 3,
+        "connection string and shared keys: {}",
+        cloud.len()
+    );
     // And the emulator really received the new value (it is "Azure"): the run applied it.
-    assert!(p.cloud_text().contains(SECOND), "the new secret reached the emulator");
+    assert!(
+        p.cloud_text().contains(SECOND),
+        "the new secret reached the emulator"
+    );
     secrets.extend(cloud);
 
     for (name, r) in &runs {
@@ -162,5 +215,8 @@ fn a_secret_variable_in_a_custom_resource_stays_hidden() {
         &std::fs::read_to_string(p.state_path("default")).unwrap(),
         &secrets,
     );
-    assert!(p.cloud_text().contains(CUSTOM), "the secret reached the emulator");
+    assert!(
+        p.cloud_text().contains(CUSTOM),
+        "the secret reached the emulator"
+    );
 }

@@ -10,9 +10,7 @@ use azlift::ops::{OpsError, SavedPlan, Session};
 use azlift::ui::plan_view::render_plan;
 use azlift::ui::{UiChoice, confirm, sink_for};
 
-use super::session::{
-    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, runtime,
-};
+use super::session::{EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, runtime};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]

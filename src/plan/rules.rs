@@ -148,8 +148,14 @@ pub fn replace_reason(kind: ResourceKind, pattern: &str) -> Option<&'static str>
 const OWNED_WHEN_ABSENT: &[(ResourceKind, &str)] = &[
     (ResourceKind::ApimDiagnostic, "properties.alwaysLog"),
     (ResourceKind::MetricAlert, "properties.description"),
-    (ResourceKind::ContainerApp, "properties.configuration.ingress"),
-    (ResourceKind::ManagedEnvironment, "properties.appLogsConfiguration"),
+    (
+        ResourceKind::ContainerApp,
+        "properties.configuration.ingress",
+    ),
+    (
+        ResourceKind::ManagedEnvironment,
+        "properties.appLogsConfiguration",
+    ),
 ];
 
 /// Whether the property at `pattern`, absent from the desired body, is still the
