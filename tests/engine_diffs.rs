@@ -89,6 +89,27 @@ fn alert_threshold_10_to_20() {
 }
 
 #[test]
+fn human_plan_shows_paths_as_the_manifest_writes_them() {
+    let p = production().copy();
+    p.edit("threshold = 10\n", "threshold = 20\n");
+    let plan = p.run(&["plan", "--detailed-exitcode"]);
+    plan.expect_code(2);
+    assert!(
+        plan.stdout.contains(
+            "  # alert.high-error-rate (Microsoft.Insights/metricAlerts) will be updated in place: 1 attribute differs\n   ~ properties.criteria.allOf[name=Metric1].threshold: 10 -> 20\n"
+        ),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[test]
 fn notification_ingress_internal_to_external() {
     let c = prod_case("ingress_external", |p| {
         p.edit_in(

@@ -72,10 +72,8 @@ impl Project {
 fn mark_secret_values(d: &mut DesiredResource, secrets: &[String]) {
     fn walk(v: &serde_json::Value, ptr: String, secrets: &[&String], out: &mut Vec<String>) {
         match v {
-            serde_json::Value::String(s) => {
-                if secrets.iter().any(|x| s.contains(x.as_str())) {
-                    out.push(ptr);
-                }
+            serde_json::Value::String(s) if secrets.iter().any(|x| s.contains(x.as_str())) => {
+                out.push(ptr);
             }
             serde_json::Value::Object(m) => {
                 for (k, x) in m {
