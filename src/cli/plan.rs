@@ -9,7 +9,7 @@ use miette::IntoDiagnostic;
 use azlift::ops::{SavedPlan, Session};
 use azlift::ui::plan_view::render_plan;
 
-use super::session::{interrupt_signal, open_options, runtime};
+use super::session::{interrupt_signal, open_options, report_requests, runtime};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]
@@ -31,6 +31,7 @@ pub fn run(args: PlanArgs, global: &GlobalArgs) -> CmdResult {
         let planned = match planned {
             Ok(p) => p,
             Err(e) => {
+                report_requests(session.target.client.stats(), global, false);
                 session.close().await.ok();
                 return Err(e.into());
             }
@@ -55,6 +56,7 @@ pub fn run(args: PlanArgs, global: &GlobalArgs) -> CmdResult {
             }
         }
         let changes = plan.has_changes();
+        report_requests(session.target.client.stats(), global, false);
         session.close().await?;
         Ok(if args.detailed_exitcode && changes {
             ExitCode::from(2)

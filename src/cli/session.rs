@@ -53,3 +53,39 @@ pub fn open_options(global: &GlobalArgs, command: &str) -> miette::Result<OpenOp
         command: command.to_string(),
     })
 }
+
+/// With `-v`: the ARM requests this run sent, as the last line on stderr
+/// (`ARM requests: GET n, PUT n, PATCH n, DELETE n, POST n`), or with `--output json` as one
+/// NDJSON event `{"event":"arm_requests",...}` — on stdout for `up`/`down` (their NDJSON
+/// stream), on stderr for `plan` (whose stdout is one JSON document).
+pub fn report_requests(
+    stats: azlift::arm::RequestStats,
+    global: &GlobalArgs,
+    json_on_stdout: bool,
+) {
+    if global.verbose == 0 {
+        return;
+    }
+    if global.output == super::OutputFormat::Json {
+        let line = serde_json::json!({
+            "event": "arm_requests",
+            "get": stats.get,
+            "put": stats.put,
+            "patch": stats.patch,
+            "delete": stats.delete,
+            "post": stats.post,
+            "retries": stats.retries,
+            "throttled": stats.throttled,
+        });
+        if json_on_stdout {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    } else {
+        eprintln!(
+            "ARM requests: GET {}, PUT {}, PATCH {}, DELETE {}, POST {}",
+            stats.get, stats.put, stats.patch, stats.delete, stats.post
+        );
+    }
+}

@@ -19,7 +19,7 @@ use crate::resource::{DesiredResource, KNOWN_AFTER_APPLY, ObservedResource, Poin
 
 use super::model::{Action, AttributeChange, Change};
 use super::normalize::{canonical_hash, values_equal};
-use super::rules::{ArrayRule, array_rule, replace_reason};
+use super::rules::{ArrayRule, array_rule, owned_when_absent, replace_reason, server_default};
 
 /// What state remembers of a resource's last apply.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -115,6 +115,7 @@ pub fn diff_resource(
         .collect();
     if let Some(first) = replace.first() {
         change.action = Action::Replace;
+        // The verb ("must be replaced") is the renderer's; the reason says why.
         change.reason = (*first).to_string();
     } else if !attributes.is_empty() {
         change.action = Action::Update;
@@ -158,6 +159,43 @@ fn fill_resolved(d: &DesiredResource, resolved: &ResolvedValues) -> Value {
         }
     }
     body
+}
+
+/// `null`, `""`, `[]` or `{}`: ARM's ways of saying "not set".
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// A copy of an observed value with anything named like a key, secret or connection string
+/// masked: ARM should not return those, but a removed block is shown whole.
+fn mask_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| {
+                    let l = k.to_ascii_lowercase();
+                    let secret = l.ends_with("key")
+                        || l.contains("secret")
+                        || l.contains("password")
+                        || l.contains("connectionstring");
+                    let x = if secret && !x.is_null() {
+                        Value::String(SENSITIVE.to_string())
+                    } else {
+                        mask_keys(x)
+                    };
+                    (k.clone(), x)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(mask_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 fn escape(key: &str) -> String {
@@ -302,12 +340,21 @@ impl Walker<'_> {
                         Some(k),
                     );
                 }
-                if owned_map {
-                    for (k, v) in om {
-                        let hidden = k.starts_with("hidden-");
-                        if !hidden && !dm.keys().any(|dk| dk.eq_ignore_ascii_case(k)) {
-                            self.record(pattern, &join(path, k), Some(v.clone()), None);
-                        }
+                for (k, v) in om {
+                    if dm.keys().any(|dk| dk.eq_ignore_ascii_case(k)) {
+                        continue;
+                    }
+                    // Tags are owned whole; a few optional properties are owned even when
+                    // the manifest leaves them out (turning a setting off removes it).
+                    let owned = if owned_map {
+                        !k.starts_with("hidden-")
+                    } else {
+                        owned_when_absent(self.kind(), &join(pattern, k)) && !is_empty(v)
+                    };
+                    if owned {
+                        let kpattern = join(pattern, k);
+                        let old = if owned_map { v.clone() } else { mask_keys(v) };
+                        self.record(&kpattern, &join(path, k), Some(old), None);
                     }
                 }
             }
@@ -396,6 +443,10 @@ impl Walker<'_> {
         }
         for y in oa {
             let k = key_of(y);
+            if server_default(self.kind(), pattern, da, y) {
+                // ARM adds it when the manifest sets none: not the manifest's business.
+                continue;
+            }
             if !da.iter().any(|x| values_equal(Some(kf), &key_of(x), &k)) {
                 let epath = format!("{path}[{kf}={}]", label(&k));
                 self.record(pattern, &epath, Some(y.clone()), None);

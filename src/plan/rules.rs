@@ -140,3 +140,44 @@ pub fn replace_reason(kind: ResourceKind, pattern: &str) -> Option<&'static str>
         _ => None,
     }
 }
+
+/// Optional properties the manifest owns even when it leaves them out: the templates omit
+/// them when a setting is off, so a value ARM still has there is a change to remove it
+/// (otherwise turning `always_log_errors` off, or dropping an alert's description, would
+/// plan "No changes" and never reach Azure).
+const OWNED_WHEN_ABSENT: &[(ResourceKind, &str)] = &[
+    (ResourceKind::ApimDiagnostic, "properties.alwaysLog"),
+    (ResourceKind::MetricAlert, "properties.description"),
+    (
+        ResourceKind::ContainerApp,
+        "properties.configuration.ingress",
+    ),
+    (
+        ResourceKind::ManagedEnvironment,
+        "properties.appLogsConfiguration",
+    ),
+];
+
+/// Whether the property at `pattern`, absent from the desired body, is still the
+/// manifest's (a value ARM has there must be removed).
+pub fn owned_when_absent(kind: ResourceKind, pattern: &str) -> bool {
+    OWNED_WHEN_ABSENT
+        .iter()
+        .any(|(k, p)| *k == kind && *p == pattern)
+}
+
+/// Whether `observed`, an element of the array at `pattern` that the desired array `desired`
+/// lacks, is a default ARM adds on its own. Container Apps gives a container that declares
+/// no probes TCP liveness, readiness and startup probes; they are not drift.
+pub fn server_default(
+    kind: ResourceKind,
+    pattern: &str,
+    desired: &[serde_json::Value],
+    observed: &serde_json::Value,
+) -> bool {
+    kind == ResourceKind::ContainerApp
+        && pattern == "properties.template.containers[].probes"
+        && desired.is_empty()
+        && observed.get("tcpSocket").is_some()
+        && observed.get("httpGet").is_none()
+}

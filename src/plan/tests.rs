@@ -296,3 +296,47 @@ fn build_orders_deletes_after_desired_and_reversed() {
     assert_eq!(plan.summary.delete, 2);
     assert!(plan.has_changes());
 }
+
+#[test]
+fn dropping_ingress_is_a_removal_of_the_block() {
+    let mut d = app();
+    d.body["properties"]["configuration"]
+        .as_object_mut()
+        .unwrap()
+        .remove("ingress");
+    let r = resolved(SECRET);
+    let prior = prior_for(&app(), &r);
+    let c = diff_resource(&d, Some(&observed()), &r, Some(&prior));
+    assert_eq!(c.action, Action::Update, "{:#?}", c.attributes);
+    let paths: Vec<&str> = c.attributes.iter().map(|a| a.path.as_str()).collect();
+    assert_eq!(paths, ["properties.configuration.ingress"]);
+    assert_eq!(c.attributes[0].new, None);
+}
+
+#[test]
+fn default_tcp_probes_arm_adds_are_not_drift_but_declared_ones_are() {
+    let mut d = app();
+    d.body["properties"]["template"]["containers"][0]["probes"] = json!([]);
+    let mut o = observed();
+    o.body["properties"]["template"]["containers"][0]["probes"] = json!([
+        {"type": "Liveness", "tcpSocket": {"port": 8000}, "periodSeconds": 10},
+        {"type": "Startup", "tcpSocket": {"port": 8000}, "periodSeconds": 1},
+    ]);
+    let r = resolved(SECRET);
+    let prior = prior_for(&d, &r);
+    let c = diff_resource(&d, Some(&o), &r, Some(&prior));
+    assert_eq!(c.action, Action::NoOp, "{:#?}", c.attributes);
+    // Removing declared (HTTP) probes is still a change.
+    let c = diff_resource(&d, Some(&observed()), &r, Some(&prior));
+    assert_eq!(c.action, Action::Update, "{:#?}", c.attributes);
+}
+
+#[test]
+fn replace_reason_does_not_repeat_the_verb() {
+    let mut d = app();
+    d.body["location"] = json!("westus");
+    let r = resolved(SECRET);
+    let c = diff_resource(&d, Some(&observed()), &r, Some(&prior_for(&app(), &r)));
+    assert_eq!(c.action, Action::Replace);
+    assert!(!c.reason.starts_with("must be replaced"), "{}", c.reason);
+}

@@ -364,6 +364,9 @@ pub fn mark_secrets(resources: &mut [DesiredResource], secrets: &[String]) {
             _ => {}
         }
     }
+    // An empty secret would match every string.
+    let secrets: Vec<String> = secrets.iter().filter(|s| !s.is_empty()).cloned().collect();
+    let secrets = secrets.as_slice();
     if secrets.is_empty() {
         return;
     }

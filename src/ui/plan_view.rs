@@ -27,6 +27,11 @@ fn shown(v: &Option<Value>) -> String {
     match v {
         None => "(absent)".to_string(),
         Some(Value::String(s)) if s.starts_with('(') && s.ends_with(')') => s.clone(),
+        // The manifest's `10` may come back as `10.0` (a float field): show it as written.
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            _ => n.to_string(),
+        },
         Some(v) => v.to_string(),
     }
 }
