@@ -397,7 +397,6 @@ fn change_location_is_a_replace_needing_consent() {
 }
 
 #[test]
-#[ignore = "bug: replacing the production example for a location change deletes the resource group (and the APIM service with it, soft-deleted), then re-creating APIM fails with ServiceAlreadyExistsInSoftDeletedState: replace never purges the soft-deleted service"]
 fn change_location_of_production() {
     let p = production().copy();
     p.edit(r#"location = "eastus""#, r#"location = "westus""#);
