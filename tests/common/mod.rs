@@ -388,6 +388,14 @@ pub fn compact_plan(plan: &Value) -> Vec<String> {
                     .collect(),
             ),
             Value::Array(a) => Value::Array(a.iter().map(stable).collect()),
+            // Generated ids (a workspace's customer id) differ per run too.
+            Value::String(s)
+                if s.len() == 36
+                    && s.chars().filter(|c| *c == '-').count() == 4
+                    && s.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) =>
+            {
+                Value::String("<uuid>".to_string())
+            }
             other => other.clone(),
         }
     }
