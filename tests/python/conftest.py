@@ -145,7 +145,7 @@ class EmulatorProcess:
         url = (self.info.get("url") or self.info.get("https_url") or "").rstrip("/")
         if not url.startswith("https://"):
             self._fail(f"no https url in the emulator's first stdout line: {line!r}")
-        ca = self.info.get("ca") or self.info.get("cert") or self.info.get("ca_pem") or str(self.ca_out)
+        ca = self.info.get("ca_certificate") or self.info.get("ca") or str(self.ca_out)
         _drain(self.proc.stdout, self.stdout_path)
         self._wait_ready(url, ca)
         return Emulator(url=url, ca=str(ca), state=self.state, workdir=self.workdir)
