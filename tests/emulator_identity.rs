@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
+use azlift::emulator::{EmulatorConfig, start};
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::{ClientOptions, Transport};
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
-use azlift::emulator::{EmulatorConfig, start};
 
 #[tokio::test]
 async fn client_secret_credential_gets_a_token_the_strict_emulator_accepts() {
@@ -20,7 +20,10 @@ async fn client_secret_credential_gets_a_token_the_strict_emulator_accepts() {
     .await
     .unwrap();
     let ca = reqwest::Certificate::from_pem(emu.ca_certificate_pem().as_bytes()).unwrap();
-    let http = reqwest::Client::builder().add_root_certificate(ca).build().unwrap();
+    let http = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .unwrap();
 
     let mut custom = CustomConfiguration::default();
     custom.authority_host = emu.https_url();
@@ -54,13 +57,19 @@ async fn client_secret_credential_gets_a_token_the_strict_emulator_accepts() {
     let ok = http.get(&url).bearer_auth(&jwt).send().await.unwrap();
     assert_eq!(ok.status().as_u16(), 200);
     // ...and refuses a token it did not issue.
-    let forged = http.get(&url).bearer_auth("abc.def.ghi").send().await.unwrap();
+    let forged = http
+        .get(&url)
+        .bearer_auth("abc.def.ghi")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status().as_u16(), 401);
 
     let log = emu.request_log();
     assert!(
-        log.iter()
-            .any(|l| l.method == "POST" && l.path.ends_with("/oauth2/v2.0/token") && l.status == 200)
+        log.iter().any(|l| l.method == "POST"
+            && l.path.ends_with("/oauth2/v2.0/token")
+            && l.status == 200)
     );
     emu.shutdown().await;
 }

@@ -58,11 +58,9 @@ pub fn run(args: EmulatorArgs, global: &GlobalArgs) -> CmdResult {
         .into_diagnostic()
         .wrap_err("could not start the emulator")?;
 
-    let cert_path = args.cert_out.clone().unwrap_or_else(|| {
-        match &args.state {
-            Some(s) => s.with_extension("ca.pem"),
-            None => std::env::temp_dir().join(format!("azlift-emulator-{}-ca.pem", emu.port())),
-        }
+    let cert_path = args.cert_out.clone().unwrap_or_else(|| match &args.state {
+        Some(s) => s.with_extension("ca.pem"),
+        None => std::env::temp_dir().join(format!("azlift-emulator-{}-ca.pem", emu.port())),
     });
     if let Some(dir) = cert_path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).into_diagnostic()?;
@@ -100,7 +98,11 @@ pub fn run(args: EmulatorArgs, global: &GlobalArgs) -> CmdResult {
             println!(
                 "  profile: {profile}; faults: {}; auth: {}",
                 if f.is_empty() { "none" } else { f.as_str() },
-                if args.strict_auth { "strict" } else { "any bearer token" }
+                if args.strict_auth {
+                    "strict"
+                } else {
+                    "any bearer token"
+                }
             );
             println!("Press Ctrl-C to stop.");
         }

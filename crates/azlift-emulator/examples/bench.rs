@@ -23,23 +23,68 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Start the emulator on a dedicated thread with a current-thread runtime (one core).
-fn start_on_one_core(config: EmulatorConfig) -> (RunningEmulator, std::thread::JoinHandle<()>, tokio::sync::oneshot::Sender<()>) {
+/// CPU time (user + system, in clock ticks of 1/100 s) of the calling thread.
+fn thread_cpu_ticks() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.to_string();
+            let f: Vec<&str> = after.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+enum Cmd {
+    CpuTicks(tokio::sync::oneshot::Sender<u64>),
+    Stop,
+}
+
+/// Start the emulator on a dedicated thread with a current-thread runtime (one core); the
+/// command channel reads that thread's CPU time.
+fn start_on_one_core(
+    config: EmulatorConfig,
+) -> (
+    RunningEmulator,
+    std::thread::JoinHandle<()>,
+    tokio::sync::mpsc::UnboundedSender<Cmd>,
+) {
     let (tx, rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Cmd>();
     let t = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let emu = start(config).await.unwrap();
             tx.send(emu).unwrap();
-            let _ = stop_rx.await;
+            while let Some(cmd) = cmd_rx.recv().await {
+                match cmd {
+                    Cmd::CpuTicks(reply) => {
+                        let _ = reply.send(thread_cpu_ticks());
+                    }
+                    Cmd::Stop => break,
+                }
+            }
         });
     });
     let emu = rx.recv().unwrap();
-    (emu, t, stop_tx)
+    (emu, t, cmd_tx)
 }
 
-async fn hammer(client: &reqwest::Client, urls: Arc<Vec<(reqwest::Method, String, Option<serde_json::Value>)>>, secs: f64, concurrency: usize) -> (f64, u64) {
+async fn server_ticks(cmd: &tokio::sync::mpsc::UnboundedSender<Cmd>) -> u64 {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let _ = cmd.send(Cmd::CpuTicks(tx));
+    rx.await.unwrap_or(0)
+}
+
+async fn hammer(
+    client: &reqwest::Client,
+    urls: Arc<Vec<(reqwest::Method, String, Option<serde_json::Value>)>>,
+    secs: f64,
+    concurrency: usize,
+) -> (f64, u64, u64) {
     let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
@@ -75,7 +120,11 @@ async fn hammer(client: &reqwest::Client, urls: Arc<Vec<(reqwest::Method, String
         let _ = t.await;
     }
     let n = done.load(Ordering::Relaxed);
-    (n as f64 / started.elapsed().as_secs_f64(), errors.load(Ordering::Relaxed))
+    (
+        n as f64 / started.elapsed().as_secs_f64(),
+        n,
+        errors.load(Ordering::Relaxed),
+    )
 }
 
 fn component_body(i: usize) -> serde_json::Value {
@@ -89,40 +138,97 @@ async fn main() {
     let concurrency: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(32);
 
     let rss0 = rss_kib();
-    let (emu, thread, stop) = start_on_one_core(EmulatorConfig {
+    let (emu, thread, cmd) = start_on_one_core(EmulatorConfig {
         http_port: Some(0),
         request_log_capacity: 1000,
         ..EmulatorConfig::default()
     });
     let ca = reqwest::Certificate::from_pem(emu.ca_certificate_pem().as_bytes()).unwrap();
-    let https = reqwest::Client::builder().add_root_certificate(ca).http1_only().pool_max_idle_per_host(concurrency).build().unwrap();
-    let http = reqwest::Client::builder().http1_only().pool_max_idle_per_host(concurrency).build().unwrap();
+    let https = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .http1_only()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .http1_only()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
     let base_s = emu.https_url();
     let base_h = emu.http_url().unwrap();
 
     // Seed: one group, 100 components.
     let rg = format!("/subscriptions/{SUB}/resourceGroups/bench");
-    https.put(format!("{base_s}{rg}?api-version=2025-04-01")).bearer_auth("b").json(&json!({"location": "eastus"})).send().await.unwrap();
-    let comp = |i: usize| format!("{rg}/providers/Microsoft.Insights/components/ai-{i}?api-version=2020-02-02");
+    https
+        .put(format!("{base_s}{rg}?api-version=2025-04-01"))
+        .bearer_auth("b")
+        .json(&json!({"location": "eastus"}))
+        .send()
+        .await
+        .unwrap();
+    let comp = |i: usize| {
+        format!("{rg}/providers/Microsoft.Insights/components/ai-{i}?api-version=2020-02-02")
+    };
     for i in 0..100 {
-        let r = https.put(format!("{base_s}{}", comp(i))).bearer_auth("b").json(&component_body(i)).send().await.unwrap();
-        assert!(r.status().is_success(), "seed PUT failed: {}", r.text().await.unwrap_or_default());
+        let r = https
+            .put(format!("{base_s}{}", comp(i)))
+            .bearer_auth("b")
+            .json(&component_body(i))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "seed PUT failed: {}",
+            r.text().await.unwrap_or_default()
+        );
     }
 
-    println!("emulator benchmark: server on one core (current-thread runtime), client: {concurrency} concurrent keep-alive connections on 2 threads, {secs} s per figure");
+    println!(
+        "emulator benchmark: server on one core (current-thread runtime), client: {concurrency} concurrent keep-alive connections on 2 threads, {secs} s per figure"
+    );
     for (label, client, base) in [("HTTPS", &https, &base_s), ("HTTP", &http, &base_h)] {
-        let gets: Vec<_> = (0..100).map(|i| (reqwest::Method::GET, format!("{base}{}", comp(i)), None)).collect();
-        let (rps, err) = hammer(client, Arc::new(gets), secs, concurrency).await;
-        println!("GET  {label:5}: {rps:>9.0} req/s ({err} errors)");
-        let puts: Vec<_> = (0..100).map(|i| (reqwest::Method::PUT, format!("{base}{}", comp(i)), Some(component_body(i)))).collect();
-        let (rps, err) = hammer(client, Arc::new(puts), secs, concurrency).await;
-        println!("PUT  {label:5}: {rps:>9.0} req/s ({err} errors) (update of an existing App Insights component: validation + completion)");
+        let gets: Vec<_> = (0..100)
+            .map(|i| (reqwest::Method::GET, format!("{base}{}", comp(i)), None))
+            .collect();
+        let t0 = server_ticks(&cmd).await;
+        let (rps, n, err) = hammer(client, Arc::new(gets), secs, concurrency).await;
+        let cpu = (server_ticks(&cmd).await - t0) as f64 / 100.0;
+        println!(
+            "GET  {label:5}: {rps:>9.0} req/s wall ({err} errors); server thread CPU {cpu:.2} s -> {:>9.0} req per server CPU-second",
+            n as f64 / cpu.max(0.01)
+        );
+        let puts: Vec<_> = (0..100)
+            .map(|i| {
+                (
+                    reqwest::Method::PUT,
+                    format!("{base}{}", comp(i)),
+                    Some(component_body(i)),
+                )
+            })
+            .collect();
+        let t0 = server_ticks(&cmd).await;
+        let (rps, n, err) = hammer(client, Arc::new(puts), secs, concurrency).await;
+        let cpu = (server_ticks(&cmd).await - t0) as f64 / 100.0;
+        println!(
+            "PUT  {label:5}: {rps:>9.0} req/s wall ({err} errors); server thread CPU {cpu:.2} s -> {:>9.0} req per server CPU-second (update of an App Insights component: validation + completion)",
+            n as f64 / cpu.max(0.01)
+        );
     }
 
     // Memory per 10,000 stored resources.
     let before = rss_kib();
     let n0 = emu.resource_count();
-    let puts: Vec<_> = (100..10_100).map(|i| (reqwest::Method::PUT, format!("{base_h}{}", comp(i)), Some(component_body(i)))).collect();
+    let puts: Vec<_> = (100..10_100)
+        .map(|i| {
+            (
+                reqwest::Method::PUT,
+                format!("{base_h}{}", comp(i)),
+                Some(component_body(i)),
+            )
+        })
+        .collect();
     let started = Instant::now();
     let mut tasks = Vec::new();
     let puts = Arc::new(puts);
@@ -133,7 +239,13 @@ async fn main() {
             let mut i = w;
             while i < puts.len() {
                 let (m, u, b) = &puts[i];
-                let _ = client.request(m.clone(), u).bearer_auth("b").json(b.as_ref().unwrap()).send().await.map(|r| r.status());
+                let _ = client
+                    .request(m.clone(), u)
+                    .bearer_auth("b")
+                    .json(b.as_ref().unwrap())
+                    .send()
+                    .await
+                    .map(|r| r.status());
                 i += concurrency;
             }
         }));
@@ -154,6 +266,6 @@ async fn main() {
         (after.saturating_sub(before)) as f64 / 1024.0 * 10_000.0 / created.max(1) as f64,
         (after.saturating_sub(before)) as f64 / created.max(1) as f64
     );
-    let _ = stop.send(());
+    let _ = cmd.send(Cmd::Stop);
     let _ = thread.join();
 }

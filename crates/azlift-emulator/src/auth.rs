@@ -24,7 +24,10 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
         ipad[i] ^= k[i];
         opad[i] ^= k[i];
     }
-    let inner = Sha256::new().chain_update(ipad).chain_update(msg).finalize();
+    let inner = Sha256::new()
+        .chain_update(ipad)
+        .chain_update(msg)
+        .finalize();
     Sha256::new()
         .chain_update(opad)
         .chain_update(inner)
@@ -158,7 +161,10 @@ mod tests {
         let t = sign(b"k", &c);
         assert_eq!(verify(b"k", &t, 1_000).unwrap()["tid"], "t1");
         assert_eq!(verify(b"other", &t, 1_000), Err(TokenError::BadSignature));
-        assert_eq!(verify(b"k", &t, 1_000 + 3599 + 301), Err(TokenError::Expired));
+        assert_eq!(
+            verify(b"k", &t, 1_000 + 3599 + 301),
+            Err(TokenError::Expired)
+        );
         assert_eq!(verify(b"k", "abc", 1_000), Err(TokenError::Malformed));
     }
 }

@@ -14,7 +14,9 @@ pub struct BlockingEmulator {
 
 impl std::fmt::Debug for BlockingEmulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlockingEmulator").field("emulator", &self.emulator).finish()
+        f.debug_struct("BlockingEmulator")
+            .field("emulator", &self.emulator)
+            .finish()
     }
 }
 

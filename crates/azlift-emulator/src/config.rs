@@ -92,9 +92,11 @@ impl FromStr for Profile {
             "instant" => Ok(Profile::Instant),
             "realistic" => Ok(Profile::Realistic),
             _ => {
-                let bad = || EmulatorError::Config(format!(
-                    "unknown profile `{s}`: expected instant, realistic or scaled:FACTOR (e.g. scaled:0.01)"
-                ));
+                let bad = || {
+                    EmulatorError::Config(format!(
+                        "unknown profile `{s}`: expected instant, realistic or scaled:FACTOR (e.g. scaled:0.01)"
+                    ))
+                };
                 let f = lower.strip_prefix("scaled:").ok_or_else(bad)?;
                 let f: f64 = f.parse().map_err(|_| bad())?;
                 if !f.is_finite() || f < 0.0 {

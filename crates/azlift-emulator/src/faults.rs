@@ -466,7 +466,7 @@ impl FaultHandle {
             let fires = match rule.trigger {
                 Trigger::Rate(r) => r > 0.0 && st.rng.random::<f64>() < r,
                 Trigger::Nth(k) => n == k,
-                Trigger::Every(k) => n % k == 0,
+                Trigger::Every(k) => n.is_multiple_of(k),
             };
             if fires && chosen.is_none() {
                 chosen = Some(rule.kind);
@@ -489,7 +489,7 @@ impl FaultHandle {
             fail |= match rule.trigger {
                 Trigger::Rate(r) => r > 0.0 && st.rng.random::<f64>() < r,
                 Trigger::Nth(k) => n == k,
-                Trigger::Every(k) => n % k == 0,
+                Trigger::Every(k) => n.is_multiple_of(k),
             };
         }
         fail
@@ -527,7 +527,10 @@ mod tests {
         assert_eq!(s.rules.len(), 5);
         assert_eq!(s.rules[1].methods, vec!["PUT".to_string()]);
         assert_eq!(s.rules[3].kind, FaultKind::FailLro);
-        assert_eq!(s.rules[3].types, vec!["Microsoft.App/containerApps".to_string()]);
+        assert_eq!(
+            s.rules[3].types,
+            vec!["Microsoft.App/containerApps".to_string()]
+        );
         assert_eq!(s.rules[4].trigger, Trigger::Nth(7));
         assert_eq!(s.visibility.unwrap().delay, Duration::from_millis(500));
         let again: FaultSpec = s.to_string().parse().unwrap();
@@ -536,7 +539,15 @@ mod tests {
 
     #[test]
     fn rejects_nonsense() {
-        for bad in ["429", "429:2", "boom:0.1", "nth:0=503", "nth:3=boom", "500:0.1@nope", "throttle-reads:5"] {
+        for bad in [
+            "429",
+            "429:2",
+            "boom:0.1",
+            "nth:0=503",
+            "nth:3=boom",
+            "500:0.1@nope",
+            "throttle-reads:5",
+        ] {
             assert!(bad.parse::<FaultSpec>().is_err(), "{bad}");
         }
     }
@@ -554,7 +565,9 @@ mod tests {
     fn rates_are_reproducible_with_a_seed() {
         let run = || {
             let h = FaultHandle::new("500:0.3,seed:7".parse().unwrap());
-            (0..200).map(|_| h.decide("GET", None).is_some()).collect::<Vec<_>>()
+            (0..200)
+                .map(|_| h.decide("GET", None).is_some())
+                .collect::<Vec<_>>()
         };
         let a = run();
         assert_eq!(a, run());
@@ -566,7 +579,10 @@ mod tests {
     fn conflicts_spare_reads_and_types_filter() {
         let h = FaultHandle::new("409:1@Microsoft.App/containerApps".parse().unwrap());
         assert_eq!(h.decide("GET", Some("Microsoft.App/containerApps")), None);
-        assert_eq!(h.decide("PUT", Some("microsoft.app/containerapps")), Some(FaultKind::Conflict));
+        assert_eq!(
+            h.decide("PUT", Some("microsoft.app/containerapps")),
+            Some(FaultKind::Conflict)
+        );
         assert_eq!(h.decide("PUT", Some("Microsoft.Insights/components")), None);
     }
 }

@@ -41,11 +41,7 @@ impl ResourcePath {
         let mut segs = canonical_type.split('/');
         let ns = segs.next().unwrap_or(&self.namespace).to_string();
         let tys: Vec<&str> = segs.collect();
-        let mut id = format!(
-            "{}/providers/{}",
-            group_id(&self.subscription, rg_name),
-            ns
-        );
+        let mut id = format!("{}/providers/{}", group_id(&self.subscription, rg_name), ns);
         for (i, n) in self.names.iter().enumerate() {
             let t = tys.get(i).copied().unwrap_or(self.types[i].as_str());
             id.push('/');
@@ -81,30 +77,61 @@ pub fn key(id: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// `POST /{tenant}/oauth2/v2.0/token` (and the v1 `/{tenant}/oauth2/token`).
-    Token { tenant: String },
+    Token {
+        tenant: String,
+    },
     /// `GET /{tenant}/v2.0/.well-known/openid-configuration`
-    OpenIdConfiguration { tenant: String },
+    OpenIdConfiguration {
+        tenant: String,
+    },
     /// `GET /common/discovery/instance`
     InstanceDiscovery,
     /// `/_emulator/...`
     Admin(String),
-    Subscription { sub: String },
-    ResourceGroups { sub: String },
-    ResourceGroup { sub: String, rg: String },
-    GroupResources { sub: String, rg: String },
+    Subscription {
+        sub: String,
+    },
+    ResourceGroups {
+        sub: String,
+    },
+    ResourceGroup {
+        sub: String,
+        rg: String,
+    },
+    GroupResources {
+        sub: String,
+        rg: String,
+    },
     /// `GET /subscriptions/{sub}[/resourceGroups/{rg}]/providers/{ns}/{type}`: list by type.
-    TypeCollection { sub: String, rg: Option<String>, arm_type: String },
+    TypeCollection {
+        sub: String,
+        rg: Option<String>,
+        arm_type: String,
+    },
     Resource(ResourcePath),
     /// `.../operationStatuses/{id}` (Azure-AsyncOperation)
-    OperationStatus { id: String },
+    OperationStatus {
+        id: String,
+    },
     /// `.../operationResults/{id}` (Location)
-    OperationResult { id: String },
+    OperationResult {
+        id: String,
+    },
     /// `/subscriptions/{sub}/providers/Microsoft.ApiManagement/locations/{loc}/deletedservices/{name}`
-    DeletedApimService { sub: String, location: String, name: String },
+    DeletedApimService {
+        sub: String,
+        location: String,
+        name: String,
+    },
     /// `/subscriptions/{sub}/providers/Microsoft.ApiManagement/deletedservices`
-    DeletedApimServices { sub: String },
+    DeletedApimServices {
+        sub: String,
+    },
     /// `/subscriptions/{sub}[/resourceGroups/{rg}]/providers/Microsoft.OperationalInsights/deletedWorkspaces`
-    DeletedWorkspaces { sub: String, rg: Option<String> },
+    DeletedWorkspaces {
+        sub: String,
+        rg: Option<String>,
+    },
     Unknown,
 }
 
@@ -140,7 +167,9 @@ pub fn route(path: &str) -> Route {
             [tenant, o, t] if eq(o, "oauth2") && eq(t, "token") => Route::Token {
                 tenant: tenant.to_string(),
             },
-            [tenant, v, w, o] if eq(v, "v2.0") && eq(w, ".well-known") && eq(o, "openid-configuration") => {
+            [tenant, v, w, o]
+                if eq(v, "v2.0") && eq(w, ".well-known") && eq(o, "openid-configuration") =>
+            {
                 Route::OpenIdConfiguration {
                     tenant: tenant.to_string(),
                 }
@@ -185,7 +214,11 @@ fn subscription_provider(sub: String, ns: &str, tail: &[&str]) -> Route {
         [l, _loc, o, id] if eq(l, "locations") && eq(o, "operationresults") => {
             Route::OperationResult { id: id.to_string() }
         }
-        [l, loc, d, name] if eq(ns, "Microsoft.ApiManagement") && eq(l, "locations") && eq(d, "deletedservices") => {
+        [l, loc, d, name]
+            if eq(ns, "Microsoft.ApiManagement")
+                && eq(l, "locations")
+                && eq(d, "deletedservices") =>
+        {
             Route::DeletedApimService {
                 sub,
                 location: loc.to_string(),
@@ -256,9 +289,9 @@ mod tests {
                 rg: "rg1".into()
             }
         );
-        let Route::Resource(p) =
-            route("/subscriptions/s/resourcegroups/r/PROVIDERS/Microsoft.ApiManagement/service/a1/loggers/l1")
-        else {
+        let Route::Resource(p) = route(
+            "/subscriptions/s/resourcegroups/r/PROVIDERS/Microsoft.ApiManagement/service/a1/loggers/l1",
+        ) else {
             panic!("not a resource")
         };
         assert_eq!(p.arm_type(), "Microsoft.ApiManagement/service/loggers");
@@ -272,14 +305,16 @@ mod tests {
 
     #[test]
     fn actions_and_special_endpoints() {
-        let Route::Resource(p) =
-            route("/subscriptions/s/resourceGroups/r/providers/Microsoft.App/containerApps/a/listSecrets")
-        else {
+        let Route::Resource(p) = route(
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.App/containerApps/a/listSecrets",
+        ) else {
             panic!()
         };
         assert_eq!(p.action.as_deref(), Some("listSecrets"));
         assert!(matches!(
-            route("/subscriptions/s/providers/Microsoft.ApiManagement/locations/eastus/deletedservices/x"),
+            route(
+                "/subscriptions/s/providers/Microsoft.ApiManagement/locations/eastus/deletedservices/x"
+            ),
             Route::DeletedApimService { .. }
         ));
         assert!(matches!(
@@ -291,12 +326,11 @@ mod tests {
             Route::Token { .. }
         ));
         assert!(matches!(
-            route("/subscriptions/s/providers/Microsoft.App/locations/eastus/operationStatuses/abc"),
+            route(
+                "/subscriptions/s/providers/Microsoft.App/locations/eastus/operationStatuses/abc"
+            ),
             Route::OperationStatus { .. }
         ));
-        assert_eq!(
-            ResourcePath::parent_of("/a/b/c/d").as_deref(),
-            Some("/a/b")
-        );
+        assert_eq!(ResourcePath::parent_of("/a/b/c/d").as_deref(), Some("/a/b"));
     }
 }

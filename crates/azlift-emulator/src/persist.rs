@@ -93,8 +93,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = Persister::new(dir.path().join("sub/state.json"));
         assert!(p.load().unwrap().resources.is_empty());
-        let mut c = Cloud::default();
-        c.token_key = "abc".into();
+        let c = Cloud {
+            token_key: "abc".into(),
+            ..Cloud::default()
+        };
         p.write(1, &serde_json::to_vec(&c).unwrap()).unwrap();
         // an older snapshot does not overwrite a newer one
         p.write(1, b"{}").unwrap();

@@ -53,7 +53,8 @@ impl Bucket {
     }
     fn refill(&mut self, now: u64) {
         let dt = now.saturating_sub(self.at_ms) as f64 / 1000.0;
-        self.tokens = (self.tokens + dt * self.limit.refill_per_sec).min(self.limit.capacity as f64);
+        self.tokens =
+            (self.tokens + dt * self.limit.refill_per_sec).min(self.limit.capacity as f64);
         self.at_ms = now;
     }
 }
@@ -145,10 +146,19 @@ mod tests {
             }
         );
         // writes are a separate bucket
-        assert_eq!(t.take(BucketKind::Writes, 0), Take::Allowed { remaining: 199 });
+        assert_eq!(
+            t.take(BucketKind::Writes, 0),
+            Take::Allowed { remaining: 199 }
+        );
         // half a second refills one read token
-        assert_eq!(t.take(BucketKind::Reads, 500), Take::Allowed { remaining: 0 });
+        assert_eq!(
+            t.take(BucketKind::Reads, 500),
+            Take::Allowed { remaining: 0 }
+        );
         // never beyond capacity
-        assert_eq!(t.take(BucketKind::Reads, 100_000), Take::Allowed { remaining: 2 });
+        assert_eq!(
+            t.take(BucketKind::Reads, 100_000),
+            Take::Allowed { remaining: 2 }
+        );
     }
 }

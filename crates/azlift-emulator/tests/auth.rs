@@ -13,20 +13,29 @@ trait FormExt {
 
 impl FormExt for reqwest::RequestBuilder {
     fn form_body(self, pairs: &[(&str, &str)]) -> Self {
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-        self.header("content-type", "application/x-www-form-urlencoded").body(body)
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        self.header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
     }
 }
 
 fn claims(token: &str) -> serde_json::Value {
     let payload = token.split('.').nth(1).unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
 
 #[tokio::test]
 async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
-    let e = start(EmulatorConfig { strict_auth: true, ..Default::default() }).await;
+    let e = start(EmulatorConfig {
+        strict_auth: true,
+        ..Default::default()
+    })
+    .await;
     let url = format!("{}/my-tenant/oauth2/v2.0/token", e.base);
     let r = e
         .client
@@ -54,7 +63,13 @@ async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
     let rg = format!("{}{}?api-version={V_RG}", e.base, e.rg_path("rg"));
     let ok = e.client.get(&rg).bearer_auth(&token).send().await.unwrap();
     assert_eq!(ok.status().as_u16(), 404, "issued token accepted");
-    let forged = e.client.get(&rg).bearer_auth("eyJhbGciOiJub25lIn0.e30.").send().await.unwrap();
+    let forged = e
+        .client
+        .get(&rg)
+        .bearer_auth("eyJhbGciOiJub25lIn0.e30.")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status().as_u16(), 401);
     let v: serde_json::Value = forged.json().await.unwrap();
     assert_eq!(v["error"]["code"], "InvalidAuthenticationToken");
@@ -62,7 +77,11 @@ async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
     let no_secret = e
         .client
         .post(&url)
-        .form_body(&[("grant_type", "client_credentials"), ("client_id", "a"), ("scope", "x/.default")])
+        .form_body(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "a"),
+            ("scope", "x/.default"),
+        ])
         .send()
         .await
         .unwrap();
@@ -72,7 +91,11 @@ async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
     let wrong_grant = e
         .client
         .post(&url)
-        .form_body(&[("grant_type", "password"), ("client_id", "a"), ("scope", "x/.default")])
+        .form_body(&[
+            ("grant_type", "password"),
+            ("client_id", "a"),
+            ("scope", "x/.default"),
+        ])
         .send()
         .await
         .unwrap();
@@ -81,15 +104,26 @@ async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
 
 #[tokio::test]
 async fn client_assertions_are_checked_in_strict_mode() {
-    let e = start(EmulatorConfig { strict_auth: true, ..Default::default() }).await;
+    let e = start(EmulatorConfig {
+        strict_auth: true,
+        ..Default::default()
+    })
+    .await;
     let url = format!("{}/t1/oauth2/v2.0/token", e.base);
-    let b64 = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let assertion = |aud: &str, exp: u64| {
         format!(
             "{}.{}.sig",
             b64(serde_json::json!({"alg": "RS256"})),
-            b64(serde_json::json!({"aud": aud, "exp": exp, "iss": "https://token.actions.githubusercontent.com", "sub": "repo:x"}))
+            b64(
+                serde_json::json!({"aud": aud, "exp": exp, "iss": "https://token.actions.githubusercontent.com", "sub": "repo:x"})
+            )
         )
     };
     let ask = |a: String| {
@@ -97,15 +131,27 @@ async fn client_assertions_are_checked_in_strict_mode() {
             ("grant_type", "client_credentials"),
             ("client_id", "app"),
             ("scope", "https://management.azure.com/.default"),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
             ("client_assertion", a.as_str()),
         ])
     };
-    let good = ask(assertion("api://AzureADTokenExchange", now + 600)).send().await.unwrap();
+    let good = ask(assertion("api://AzureADTokenExchange", now + 600))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(good.status().as_u16(), 200);
-    let wrong_aud = ask(assertion("https://elsewhere", now + 600)).send().await.unwrap();
+    let wrong_aud = ask(assertion("https://elsewhere", now + 600))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_aud.status().as_u16(), 401);
-    let expired = ask(assertion("api://AzureADTokenExchange", now - 3600)).send().await.unwrap();
+    let expired = ask(assertion("api://AzureADTokenExchange", now - 3600))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(expired.status().as_u16(), 401);
 }
 
@@ -114,14 +160,28 @@ async fn identity_metadata_endpoints_answer() {
     let e = start(Default::default()).await;
     let oidc: serde_json::Value = e
         .client
-        .get(format!("{}/t1/v2.0/.well-known/openid-configuration", e.base))
+        .get(format!(
+            "{}/t1/v2.0/.well-known/openid-configuration",
+            e.base
+        ))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(oidc["token_endpoint"], format!("{}/t1/oauth2/v2.0/token", e.base));
-    let disc = e.client.get(format!("{}/common/discovery/instance?api-version=1.1", e.base)).send().await.unwrap();
+    assert_eq!(
+        oidc["token_endpoint"],
+        format!("{}/t1/oauth2/v2.0/token", e.base)
+    );
+    let disc = e
+        .client
+        .get(format!(
+            "{}/common/discovery/instance?api-version=1.1",
+            e.base
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(disc.status().as_u16(), 200);
 }

@@ -21,12 +21,27 @@ async fn the_cloud_survives_a_restart() {
 
     let e = start(config()).await;
     e.put_rg("rg").await;
-    let kv = format!("{}/providers/Microsoft.KeyVault/vaults/kv?api-version=2023-07-01", e.rg_path("rg"));
-    e.send("PUT", &kv, Some(json!({"location": "eastus", "properties": {"x": 1}}))).await;
+    let kv = format!(
+        "{}/providers/Microsoft.KeyVault/vaults/kv?api-version=2023-07-01",
+        e.rg_path("rg")
+    );
+    e.send(
+        "PUT",
+        &kv,
+        Some(json!({"location": "eastus", "properties": {"x": 1}})),
+    )
+    .await;
     let w = e.widget_path("rg", "w");
     let created = e.send("PUT", &w, Some(json!({"location": "eastus"}))).await;
     let op = created.header("azure-asyncoperation").unwrap();
-    let path_of = |url: &str| url.split_once("://").unwrap().1.split_once('/').map(|(_, p)| format!("/{p}")).unwrap();
+    let path_of = |url: &str| {
+        url.split_once("://")
+            .unwrap()
+            .1
+            .split_once('/')
+            .map(|(_, p)| format!("/{p}"))
+            .unwrap()
+    };
     let op_path = path_of(&op);
     e.emu.shutdown().await;
     assert!(state.exists());
@@ -36,13 +51,25 @@ async fn the_cloud_survives_a_restart() {
     let s = e.send("GET", &op_path, None).await;
     assert_eq!(s.status, 200, "the pending operation survived");
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(e.send("GET", &op_path, None).await.body["status"], "Succeeded");
-    assert_eq!(e.send("GET", &w, None).await.body["properties"]["provisioningState"], "Succeeded");
+    assert_eq!(
+        e.send("GET", &op_path, None).await.body["status"],
+        "Succeeded"
+    );
+    assert_eq!(
+        e.send("GET", &w, None).await.body["properties"]["provisioningState"],
+        "Succeeded"
+    );
 
     // A token issued before a restart is still accepted in strict mode (the key persists).
-    let token = e.emu.issue_token("t", "c", "https://management.azure.com/.default");
+    let token = e
+        .emu
+        .issue_token("t", "c", "https://management.azure.com/.default");
     e.emu.shutdown().await;
-    let e = start(EmulatorConfig { strict_auth: true, ..config() }).await;
+    let e = start(EmulatorConfig {
+        strict_auth: true,
+        ..config()
+    })
+    .await;
     let r = e
         .client
         .get(format!("{}{kv}", e.base))

@@ -9,7 +9,10 @@ use crate::faults::FaultSpec;
 use crate::store::Cloud;
 
 fn bad(message: String) -> Response {
-    respond::json(400, &json!({"error": {"code": "InvalidFaultSpec", "message": message}}))
+    respond::json(
+        400,
+        &json!({"error": {"code": "InvalidFaultSpec", "message": message}}),
+    )
 }
 
 pub fn handle(app: &App, rest: &str, req: &Req) -> Response {
@@ -65,7 +68,10 @@ pub fn handle(app: &App, rest: &str, req: &Req) -> Response {
         }
         ("GET", "stats") => {
             let s = lock(&app.stats).clone();
-            respond::json(200, &json!({"by_method": s, "total": s.values().sum::<u64>()}))
+            respond::json(
+                200,
+                &json!({"by_method": s, "total": s.values().sum::<u64>()}),
+            )
         }
         ("DELETE", "stats") => {
             lock(&app.stats).clear();

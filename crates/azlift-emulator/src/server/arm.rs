@@ -23,10 +23,27 @@ pub const GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
 /// Resource-group api-versions accepted besides the ones the provider lists: the stable
 /// versions of Microsoft.Resources that the official SDKs send.
 const GROUP_VERSIONS: &[&str] = &[
-    "2025-04-01", "2025-03-01", "2024-11-01", "2024-07-01", "2024-03-01", "2023-07-01",
-    "2022-09-01", "2021-04-01", "2021-01-01", "2020-10-01", "2020-06-01", "2019-10-01",
-    "2019-08-01", "2019-07-01", "2019-05-10", "2019-05-01", "2019-03-01", "2018-05-01",
-    "2018-02-01", "2017-05-10", "2016-09-01",
+    "2025-04-01",
+    "2025-03-01",
+    "2024-11-01",
+    "2024-07-01",
+    "2024-03-01",
+    "2023-07-01",
+    "2022-09-01",
+    "2021-04-01",
+    "2021-01-01",
+    "2020-10-01",
+    "2020-06-01",
+    "2019-10-01",
+    "2019-08-01",
+    "2019-07-01",
+    "2019-05-10",
+    "2019-05-01",
+    "2019-03-01",
+    "2018-05-01",
+    "2018-02-01",
+    "2017-05-10",
+    "2016-09-01",
 ];
 
 /// Types whose names are unique across all subscriptions (DNS names).
@@ -42,7 +59,10 @@ fn method_not_allowed(req: &Req) -> Response {
     err(ArmError::new(
         405,
         "MethodNotAllowed",
-        format!("The requested resource does not support http method '{}'.", req.method),
+        format!(
+            "The requested resource does not support http method '{}'.",
+            req.method
+        ),
     ))
 }
 
@@ -97,11 +117,15 @@ fn invalid_content(detail: impl std::fmt::Display) -> ArmError {
 fn well_formed_version(v: &str) -> bool {
     let b = v.as_bytes();
     b.len() >= 10
-        && b[..10]
-            .iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
-        && (b.len() == 10 || (b[10] == b'-' && b.len() > 11 && b[11..].iter().all(u8::is_ascii_alphanumeric)))
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        && (b.len() == 10
+            || (b[10] == b'-' && b.len() > 11 && b[11..].iter().all(u8::is_ascii_alphanumeric)))
 }
 
 fn no_registered_provider(arm_type: &str, v: &str, supported: &[&str], location: &str) -> ArmError {
@@ -142,7 +166,9 @@ fn envelope(id: &str, name: &str, arm_type: &str, body: Value) -> Value {
 impl App {
     /// What GET shows of a stored record.
     pub fn provider_view(&self, r: &Record) -> Value {
-        if r.arm_type.eq_ignore_ascii_case(GROUP_TYPE) || self.provider.type_info(&r.arm_type).is_none() {
+        if r.arm_type.eq_ignore_ascii_case(GROUP_TYPE)
+            || self.provider.type_info(&r.arm_type).is_none()
+        {
             r.body.clone()
         } else {
             self.provider.get_view(&r.arm_type, &r.body)
@@ -174,18 +200,27 @@ pub async fn handle(app: &Arc<App>, route: &Route, req: &Req) -> Response {
     if !well_formed_version(&v) {
         return err(ArmError::bad_request(
             "InvalidApiVersionParameter",
-            format!("The api-version '{v}' is invalid. The supported versions are '{}'.", GROUP_VERSIONS.join(",")),
+            format!(
+                "The api-version '{v}' is invalid. The supported versions are '{}'.",
+                GROUP_VERSIONS.join(",")
+            ),
         ));
     }
     let outcome: Outcome = match route {
-        Route::Subscription { sub } => Ok((respond::json(200, &json!({
-            "id": format!("/subscriptions/{sub}"),
-            "subscriptionId": sub,
-            "displayName": "azlift emulator",
-            "state": "Enabled",
-            "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"},
-            "authorizationSource": "RoleBased",
-        })), Duration::ZERO)),
+        Route::Subscription { sub } => Ok((
+            respond::json(
+                200,
+                &json!({
+                    "id": format!("/subscriptions/{sub}"),
+                    "subscriptionId": sub,
+                    "displayName": "azlift emulator",
+                    "state": "Enabled",
+                    "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"},
+                    "authorizationSource": "RoleBased",
+                }),
+            ),
+            Duration::ZERO,
+        )),
         Route::ResourceGroups { sub } if req.method == "GET" => list_groups(app, sub),
         Route::ResourceGroup { sub, rg } => match req.method.as_str() {
             "PUT" | "PATCH" => put_group(app, sub, rg, req, &v),
@@ -193,18 +228,26 @@ pub async fn handle(app: &Arc<App>, route: &Route, req: &Req) -> Response {
             "DELETE" => delete_group(app, sub, rg, &v),
             _ => return method_not_allowed(req),
         },
-        Route::GroupResources { sub, rg } if req.method == "GET" => list_group_resources(app, sub, rg),
+        Route::GroupResources { sub, rg } if req.method == "GET" => {
+            list_group_resources(app, sub, rg)
+        }
         Route::TypeCollection { sub, rg, arm_type } if req.method == "GET" => {
             list_type(app, sub, rg.as_deref(), arm_type)
         }
         Route::Resource(p) => resource(app, p, req, &v),
-        Route::DeletedApimService { sub, location, name } => match req.method.as_str() {
+        Route::DeletedApimService {
+            sub,
+            location,
+            name,
+        } => match req.method.as_str() {
             "GET" => get_deleted_apim(app, sub, location, name),
             "DELETE" => purge_apim(app, sub, location, name, &v),
             _ => return method_not_allowed(req),
         },
         Route::DeletedApimServices { sub } if req.method == "GET" => list_deleted_apim(app, sub),
-        Route::DeletedWorkspaces { sub, rg } if req.method == "GET" => list_deleted_workspaces(app, sub, rg.as_deref()),
+        Route::DeletedWorkspaces { sub, rg } if req.method == "GET" => {
+            list_deleted_workspaces(app, sub, rg.as_deref())
+        }
         Route::ResourceGroups { .. }
         | Route::GroupResources { .. }
         | Route::TypeCollection { .. }
@@ -212,7 +255,10 @@ pub async fn handle(app: &Arc<App>, route: &Route, req: &Req) -> Response {
         | Route::DeletedWorkspaces { .. } => return method_not_allowed(req),
         _ => Err(ArmError::not_found(
             "NotFound",
-            format!("No HTTP resource was found that matches the request URI '{}'.", req.path),
+            format!(
+                "No HTTP resource was found that matches the request URI '{}'.",
+                req.path
+            ),
         )),
     };
     match outcome {
@@ -229,7 +275,10 @@ fn done(r: Response) -> Outcome {
 }
 
 /// Lock, settle due operations, run `f`, and persist when anything changed.
-fn with_cloud<T>(app: &App, f: impl FnOnce(&mut Cloud, u64) -> Result<(T, bool), ArmError>) -> Result<T, ArmError> {
+fn with_cloud<T>(
+    app: &App,
+    f: impl FnOnce(&mut Cloud, u64) -> Result<(T, bool), ArmError>,
+) -> Result<T, ArmError> {
     let mut cloud = app.cloud();
     let settled = app.settle(&mut cloud);
     let now = app.clock.now_ms();
@@ -241,7 +290,12 @@ fn with_cloud<T>(app: &App, f: impl FnOnce(&mut Cloud, u64) -> Result<(T, bool),
     result.map(|(t, _)| t)
 }
 
-fn group_record<'a>(cloud: &'a Cloud, sub: &str, rg: &str, now: u64) -> Result<&'a Record, ArmError> {
+fn group_record<'a>(
+    cloud: &'a Cloud,
+    sub: &str,
+    rg: &str,
+    now: u64,
+) -> Result<&'a Record, ArmError> {
     cloud
         .get(&ids::key(&group_id(sub, rg)))
         .filter(|r| visible(r, now))
@@ -254,7 +308,9 @@ fn valid_group_name(rg: &str) -> bool {
     !rg.is_empty()
         && rg.chars().count() <= 90
         && !rg.ends_with('.')
-        && rg.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')'))
+        && rg
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')'))
 }
 
 fn parse_object(req: &Req) -> Result<Value, ArmError> {
@@ -272,12 +328,16 @@ fn put_group(app: &App, sub: &str, rg: &str, req: &Req, v: &str) -> Outcome {
     if !valid_group_name(rg) {
         return Err(ArmError::bad_request(
             "InvalidResourceGroupName",
-            format!("Resource group name '{rg}' is invalid. It can contain alphanumeric characters, periods, underscores, hyphens and parentheses, up to 90 characters, and cannot end in a period."),
+            format!(
+                "Resource group name '{rg}' is invalid. It can contain alphanumeric characters, periods, underscores, hyphens and parentheses, up to 90 characters, and cannot end in a period."
+            ),
         ));
     }
     let body = parse_object(req)?;
     let patch = req.method == "PATCH";
-    let delay = app.visibility_delay.or_else(|| app.faults.visibility_delay());
+    let delay = app
+        .visibility_delay
+        .or_else(|| app.faults.visibility_delay());
     let secs = app
         .provider
         .type_info(GROUP_TYPE)
@@ -290,25 +350,51 @@ fn put_group(app: &App, sub: &str, rg: &str, req: &Req, v: &str) -> Outcome {
             if e.operation.is_some() {
                 return Err(ArmError::conflict(
                     "ResourceGroupBeingDeleted",
-                    format!("The resource group '{rg}' is in deprovisioning state and cannot perform this operation."),
+                    format!(
+                        "The resource group '{rg}' is in deprovisioning state and cannot perform this operation."
+                    ),
                 ));
             }
         } else if patch {
             return Err(rg_not_found(rg));
         }
+        if !patch && app.provider.type_info(GROUP_TYPE).is_some() {
+            let id = group_id(sub, rg);
+            let preq = PutRequest {
+                id: &id,
+                subscription: sub,
+                resource_group: rg,
+                arm_type: GROUP_TYPE,
+                name: rg,
+                api_version: v,
+                body: &body,
+            };
+            app.provider.validate_put(&preq, &CloudWorld(cloud))?;
+        }
         let location = match (body.get("location").and_then(Value::as_str), &existing) {
             (Some(l), Some(e)) => {
-                let old = e.body.get("location").and_then(Value::as_str).unwrap_or_default();
+                let old = e
+                    .body
+                    .get("location")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if normalize_location(l) != old {
                     return Err(ArmError::conflict(
                         "InvalidResourceGroupLocation",
-                        format!("Invalid resource group location '{l}'. The Resource group already exists in location '{old}'."),
+                        format!(
+                            "Invalid resource group location '{l}'. The Resource group already exists in location '{old}'."
+                        ),
                     ));
                 }
                 old.to_string()
             }
             (Some(l), None) => normalize_location(l),
-            (None, Some(e)) if patch => e.body.get("location").and_then(Value::as_str).unwrap_or_default().to_string(),
+            (None, Some(e)) if patch => e
+                .body
+                .get("location")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             (None, _) => {
                 return Err(ArmError::bad_request(
                     "LocationRequired",
@@ -317,7 +403,14 @@ fn put_group(app: &App, sub: &str, rg: &str, req: &Req, v: &str) -> Outcome {
             }
         };
         let (id, name) = match &existing {
-            Some(e) => (e.id.clone(), e.body.get("name").and_then(Value::as_str).unwrap_or(rg).to_string()),
+            Some(e) => (
+                e.id.clone(),
+                e.body
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(rg)
+                    .to_string(),
+            ),
             None => (group_id(sub, rg), rg.to_string()),
         };
         let mut stored = json!({ "location": location });
@@ -356,7 +449,12 @@ fn put_group(app: &App, sub: &str, rg: &str, req: &Req, v: &str) -> Outcome {
 
 fn get_group(app: &App, sub: &str, rg: &str, req: &Req) -> Outcome {
     let found = with_cloud(app, |cloud, now| {
-        Ok((group_record(cloud, sub, rg, now).ok().map(|r| r.body.clone()), false))
+        Ok((
+            group_record(cloud, sub, rg, now)
+                .ok()
+                .map(|r| r.body.clone()),
+            false,
+        ))
     })?;
     match (found, req.method.as_str()) {
         (Some(_), "HEAD") => done(respond::empty(204)),
@@ -368,15 +466,29 @@ fn get_group(app: &App, sub: &str, rg: &str, req: &Req) -> Outcome {
 
 fn delete_group(app: &App, sub: &str, rg: &str, v: &str) -> Outcome {
     let provider = app.provider.clone();
-    let factor_secs = |t: &str| provider.type_info(t).map(|i| i.realistic_delete_secs).unwrap_or(0.0);
+    let factor_secs = |t: &str| {
+        provider
+            .type_info(t)
+            .map(|i| i.realistic_delete_secs)
+            .unwrap_or(0.0)
+    };
     let (op, location, left) = with_cloud(app, |cloud, now| {
         let key = ids::key(&group_id(sub, rg));
         let Some(group) = cloud.get(&key).cloned() else {
             return Err(rg_not_found(rg));
         };
-        let location = group.body.get("location").and_then(Value::as_str).unwrap_or_default().to_string();
+        let location = group
+            .body
+            .get("location")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if let Some(op) = &group.operation {
-            let left = cloud.operations.get(op).map(|o| o.deadline_ms.saturating_sub(now)).unwrap_or(0);
+            let left = cloud
+                .operations
+                .get(op)
+                .map(|o| o.deadline_ms.saturating_sub(now))
+                .unwrap_or(0);
             return Ok(((op.clone(), location, left), false));
         }
         let slowest = cloud
@@ -398,7 +510,10 @@ fn delete_group(app: &App, sub: &str, rg: &str, v: &str) -> Outcome {
 }
 
 fn list_groups(app: &App, sub: &str) -> Outcome {
-    let prefix = format!("/subscriptions/{}/resourcegroups/", sub.to_ascii_lowercase());
+    let prefix = format!(
+        "/subscriptions/{}/resourcegroups/",
+        sub.to_ascii_lowercase()
+    );
     let value = with_cloud(app, |cloud, now| {
         let v: Vec<Value> = cloud
             .resources
@@ -461,7 +576,13 @@ fn list_type(app: &App, sub: &str, rg: Option<&str>, arm_type: &str) -> Outcome 
 
 fn resource(app: &App, p: &ResourcePath, req: &Req, v: &str) -> Outcome {
     if p.names.is_empty() {
-        return Err(ArmError::not_found("NotFound", format!("No HTTP resource was found that matches the request URI '{}'.", req.path)));
+        return Err(ArmError::not_found(
+            "NotFound",
+            format!(
+                "No HTTP resource was found that matches the request URI '{}'.",
+                req.path
+            ),
+        ));
     }
     let arm_type = p.arm_type();
     let info = app.provider.type_info(&arm_type);
@@ -470,7 +591,11 @@ fn resource(app: &App, p: &ResourcePath, req: &Req, v: &str) -> Outcome {
     {
         let loc = serde_json::from_slice::<Value>(&req.body)
             .ok()
-            .and_then(|b| b.get("location").and_then(Value::as_str).map(str::to_string))
+            .and_then(|b| {
+                b.get("location")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .unwrap_or_default();
         return Err(no_registered_provider(i.arm_type, v, &i.api_versions, &loc));
     }
@@ -501,7 +626,13 @@ fn resource_key(p: &ResourcePath) -> String {
 }
 
 /// The group must exist; a nested resource's parent too (visible ones, when `visible_only`).
-fn check_parents(cloud: &Cloud, p: &ResourcePath, key: &str, now: u64, visible_only: bool) -> Result<(), ArmError> {
+fn check_parents(
+    cloud: &Cloud,
+    p: &ResourcePath,
+    key: &str,
+    now: u64,
+    visible_only: bool,
+) -> Result<(), ArmError> {
     let g = cloud
         .get(&ids::key(&group_id(&p.subscription, &p.resource_group)))
         .filter(|r| !visible_only || visible(r, now));
@@ -510,7 +641,10 @@ fn check_parents(cloud: &Cloud, p: &ResourcePath, key: &str, now: u64, visible_o
     }
     if p.is_nested() {
         let parent = ResourcePath::parent_of(key).unwrap_or_default();
-        if !cloud.get(&parent).is_some_and(|r| !visible_only || visible(r, now)) {
+        if !cloud
+            .get(&parent)
+            .is_some_and(|r| !visible_only || visible(r, now))
+        {
             return Err(parent_not_found(p));
         }
     }
@@ -521,7 +655,13 @@ fn get_resource(app: &App, p: &ResourcePath, req: &Req) -> Outcome {
     let key = resource_key(p);
     let found = with_cloud(app, |cloud, now| {
         check_parents(cloud, p, &key, now, true)?;
-        Ok((cloud.get(&key).filter(|r| visible(r, now)).map(|r| app.provider_view(r)), false))
+        Ok((
+            cloud
+                .get(&key)
+                .filter(|r| visible(r, now))
+                .map(|r| app.provider_view(r)),
+            false,
+        ))
     });
     match (found, req.method.as_str()) {
         (Ok(Some(_)), "HEAD") => done(respond::empty(204)),
@@ -566,10 +706,19 @@ fn merge_patch(target: &mut Value, patch: &Value) {
 }
 
 /// PUT (`Ok(body)`) or PATCH (`Err(patch)`, merged onto the stored body).
-fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeInfo>, body: Result<Value, Value>) -> Outcome {
+fn put_inner(
+    app: &App,
+    p: &ResourcePath,
+    req: &Req,
+    v: &str,
+    info: Option<TypeInfo>,
+    body: Result<Value, Value>,
+) -> Outcome {
     let key = resource_key(p);
     let request_type = p.arm_type();
-    let delay = app.visibility_delay.or_else(|| app.faults.visibility_delay());
+    let delay = app
+        .visibility_delay
+        .or_else(|| app.faults.visibility_delay());
     let (status, view, lro, wait) = with_cloud(app, |cloud, now| {
         check_parents(cloud, p, &key, now, true)?;
         let group = cloud
@@ -579,7 +728,10 @@ fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeI
         if group.operation.is_some() {
             return Err(ArmError::conflict(
                 "ResourceGroupBeingDeleted",
-                format!("The resource group '{}' is in deprovisioning state and cannot perform this operation.", p.resource_group),
+                format!(
+                    "The resource group '{}' is in deprovisioning state and cannot perform this operation.",
+                    p.resource_group
+                ),
             ));
         }
         let existing = cloud.get(&key).cloned();
@@ -588,7 +740,10 @@ fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeI
         {
             return Err(ArmError::conflict(
                 "AnotherOperationInProgress",
-                format!("Operation '{}' on resource '{}' is not allowed because another operation is in progress on it. Retry after the current operation completes.", req.method, e.id),
+                format!(
+                    "Operation '{}' on resource '{}' is not allowed because another operation is in progress on it. Retry after the current operation completes.",
+                    req.method, e.id
+                ),
             ));
         }
         let body = match body {
@@ -607,8 +762,16 @@ fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeI
             (None, Some(e)) => e.arm_type.clone(),
             (None, None) => request_type.clone(),
         };
-        let rg_name = group.body.get("name").and_then(Value::as_str).unwrap_or(&p.resource_group).to_string();
-        let id = existing.as_ref().map(|e| e.id.clone()).unwrap_or_else(|| p.id_with_type(&rg_name, &canonical_type));
+        let rg_name = group
+            .body
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(&p.resource_group)
+            .to_string();
+        let id = existing
+            .as_ref()
+            .map(|e| e.id.clone())
+            .unwrap_or_else(|| p.id_with_type(&rg_name, &canonical_type));
         let name = id.rsplit('/').next().unwrap_or_default().to_string();
 
         // Soft-deleted names and global names.
@@ -616,11 +779,16 @@ fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeI
         if existing.is_none() && info.is_some() {
             let sk = soft_key(&canonical_type, &id, &name);
             if let Some(sd) = cloud.soft_deleted.get(&sk).cloned() {
-                let restore = body.pointer("/properties/restore").and_then(Value::as_bool) == Some(true);
-                if canonical_type.eq_ignore_ascii_case("Microsoft.ApiManagement/service") && !restore {
+                let restore =
+                    body.pointer("/properties/restore").and_then(Value::as_bool) == Some(true);
+                if canonical_type.eq_ignore_ascii_case("Microsoft.ApiManagement/service")
+                    && !restore
+                {
                     return Err(ArmError::conflict(
                         "ServiceAlreadyExistsInSoftDeletedState",
-                        format!("Api service {name} was soft-deleted. In order to create the new service with the same name, you have to either undelete the service or purge it. See https://aka.ms/apimsoftdelete."),
+                        format!(
+                            "Api service {name} was soft-deleted. In order to create the new service with the same name, you have to either undelete the service or purge it. See https://aka.ms/apimsoftdelete."
+                        ),
                     ));
                 }
                 // Workspaces (and APIM with `restore: true`) come back, keeping what the
@@ -628,15 +796,23 @@ fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeI
                 previous = Some(sd.body.clone());
                 cloud.soft_deleted.remove(&sk);
             }
-            if GLOBALLY_UNIQUE.iter().any(|t| t.eq_ignore_ascii_case(&canonical_type)) {
+            if GLOBALLY_UNIQUE
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&canonical_type))
+            {
                 let taken = cloud.resources.values().any(|r| {
                     r.arm_type.eq_ignore_ascii_case(&canonical_type)
-                        && r.id.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                        && r.id
+                            .rsplit('/')
+                            .next()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
                 });
                 if taken {
                     return Err(ArmError::conflict(
                         "ServiceAlreadyExists",
-                        format!("The name '{name}' is already in use; the service name must be globally unique."),
+                        format!(
+                            "The name '{name}' is already in use; the service name must be globally unique."
+                        ),
                     ));
                 }
             }
@@ -674,25 +850,55 @@ fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeI
         let status = if create { 201 } else { 200 };
         match &info {
             Some(i) if i.long_running_put => {
-                let ms = app.realistic(app.provider.create_secs(i.arm_type, &stored)).as_millis() as u64;
+                let ms = app
+                    .realistic(app.provider.create_secs(i.arm_type, &stored))
+                    .as_millis() as u64;
                 let failure = app.faults.fail_lro(&req.method, &canonical_type).then(|| {
                     json!({
                         "code": "ProvisioningFailed",
                         "message": format!("The operation on '{id}' failed (injected by the emulator's fail-lro fault)."),
                     })
                 });
-                let kind = if create { OpKind::Create } else { OpKind::Update };
+                let kind = if create {
+                    OpKind::Create
+                } else {
+                    OpKind::Update
+                };
                 let op = ops::begin(cloud, kind, &key, &canonical_type, now, ms, failure);
                 set_state(&mut stored, transitional_state(&canonical_type, create));
-                let location = stored.get("location").and_then(Value::as_str).unwrap_or_default().to_string();
-                let record = Record { id, arm_type: canonical_type.clone(), api_version: v.to_string(), body: stored, visible_at_ms: visible_at, operation: Some(op.clone()) };
+                let location = stored
+                    .get("location")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let record = Record {
+                    id,
+                    arm_type: canonical_type.clone(),
+                    api_version: v.to_string(),
+                    body: stored,
+                    visible_at_ms: visible_at,
+                    operation: Some(op.clone()),
+                };
                 let view = app.provider_view(&record);
                 cloud.resources.insert(key.clone(), record);
-                Ok(((status, view, Some((op, location, ms)), Duration::ZERO), true))
+                Ok((
+                    (status, view, Some((op, location, ms)), Duration::ZERO),
+                    true,
+                ))
             }
             _ => {
-                let wait = info.as_ref().map(|i| app.realistic(app.provider.create_secs(i.arm_type, &stored))).unwrap_or_default();
-                let record = Record { id, arm_type: canonical_type, api_version: v.to_string(), body: stored, visible_at_ms: visible_at, operation: None };
+                let wait = info
+                    .as_ref()
+                    .map(|i| app.realistic(app.provider.create_secs(i.arm_type, &stored)))
+                    .unwrap_or_default();
+                let record = Record {
+                    id,
+                    arm_type: canonical_type,
+                    api_version: v.to_string(),
+                    body: stored,
+                    visible_at_ms: visible_at,
+                    operation: None,
+                };
                 let view = app.provider_view(&record);
                 cloud.resources.insert(key.clone(), record);
                 Ok(((status, view, None, wait), true))
@@ -709,7 +915,10 @@ fn put_inner(app: &App, p: &ResourcePath, req: &Req, v: &str, info: Option<TypeI
 
 fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo>) -> Outcome {
     let key = resource_key(p);
-    let force = req.query.get("force").is_some_and(|f| f.eq_ignore_ascii_case("true"));
+    let force = req
+        .query
+        .get("force")
+        .is_some_and(|f| f.eq_ignore_ascii_case("true"));
     let provider = app.provider.clone();
     let v = req.api_version().unwrap_or_default().to_string();
     let outcome = with_cloud(app, |cloud, now| {
@@ -720,7 +929,10 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
         if rec.operation.is_some() {
             return Err(ArmError::conflict(
                 "AnotherOperationInProgress",
-                format!("Operation 'DELETE' on resource '{}' is not allowed because another operation is in progress on it. Retry after the current operation completes.", rec.id),
+                format!(
+                    "Operation 'DELETE' on resource '{}' is not allowed because another operation is in progress on it. Retry after the current operation completes.",
+                    rec.id
+                ),
             ));
         }
         let soft = info.is_some() && provider.soft_delete(&rec.arm_type) && !force;
@@ -728,18 +940,30 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
             provider.check_delete(&rec.id, &rec.arm_type, &CloudWorld(cloud))?;
             if provider.long_running_delete(i.arm_type) {
                 let ms = app.realistic(i.realistic_delete_secs).as_millis() as u64;
-                let kind = if soft { OpKind::Delete } else { OpKind::ForceDelete };
+                let kind = if soft {
+                    OpKind::Delete
+                } else {
+                    OpKind::ForceDelete
+                };
                 let op = ops::begin(cloud, kind, &key, &rec.arm_type, now, ms, None);
                 if let Some(r) = cloud.resources.get_mut(&key) {
                     r.operation = Some(op.clone());
                     set_state(&mut r.body, "Deleting");
                 }
-                let location = rec.body.get("location").and_then(Value::as_str).unwrap_or_default().to_string();
+                let location = rec
+                    .body
+                    .get("location")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 return Ok((Some((Some((op, location, ms)), Duration::ZERO)), true));
             }
         }
         ops::remove_tree(cloud, provider.as_ref(), &key, soft, now);
-        let wait = info.as_ref().map(|i| app.realistic(i.realistic_delete_secs)).unwrap_or_default();
+        let wait = info
+            .as_ref()
+            .map(|i| app.realistic(i.realistic_delete_secs))
+            .unwrap_or_default();
         Ok((Some((None, wait)), true))
     })?;
     match outcome {
@@ -764,7 +988,10 @@ fn post_action(app: &App, p: &ResourcePath, action: &str) -> Outcome {
     if app.provider.type_info(&rec.arm_type).is_none() {
         return Err(ArmError::not_found(
             "ActionNotFound",
-            format!("The action '{action}' is not supported on resource type '{}'.", rec.arm_type),
+            format!(
+                "The action '{action}' is not supported on resource type '{}'.",
+                rec.arm_type
+            ),
         ));
     }
     let out = app.provider.action(&rec.arm_type, action, &rec.body)?;
@@ -782,7 +1009,11 @@ fn list_children(app: &App, p: &ResourcePath, child: &str) -> Outcome {
         let depth = key.split('/').count() + 2;
         let v: Vec<Value> = cloud
             .records_under(&key)
-            .filter(|r| visible(r, now) && r.arm_type.eq_ignore_ascii_case(&child_type) && r.id.split('/').count() == depth)
+            .filter(|r| {
+                visible(r, now)
+                    && r.arm_type.eq_ignore_ascii_case(&child_type)
+                    && r.id.split('/').count() == depth
+            })
             .map(|r| app.provider_view(r))
             .collect();
         Ok((v, false))
@@ -810,12 +1041,20 @@ fn in_subscription(id: &str, sub: &str) -> bool {
     ids::key(id).starts_with(&format!("/subscriptions/{}/", sub.to_ascii_lowercase()))
 }
 
-fn find_deleted_apim(cloud: &Cloud, sub: &str, location: &str, name: &str) -> Option<(String, crate::store::SoftDeleted)> {
+fn find_deleted_apim(
+    cloud: &Cloud,
+    sub: &str,
+    location: &str,
+    name: &str,
+) -> Option<(String, crate::store::SoftDeleted)> {
     let sk = soft_key("Microsoft.ApiManagement/service", "", name);
     cloud
         .soft_deleted
         .get(&sk)
-        .filter(|sd| in_subscription(&sd.id, sub) && ops::op_location(&sd.location) == ops::op_location(location))
+        .filter(|sd| {
+            in_subscription(&sd.id, sub)
+                && ops::op_location(&sd.location) == ops::op_location(location)
+        })
         .map(|sd| (sk, sd.clone()))
 }
 
@@ -827,7 +1066,9 @@ fn deleted_not_found(name: &str) -> ArmError {
 }
 
 fn get_deleted_apim(app: &App, sub: &str, location: &str, name: &str) -> Outcome {
-    let sd = with_cloud(app, |cloud, _| Ok((find_deleted_apim(cloud, sub, location, name), false)))?;
+    let sd = with_cloud(app, |cloud, _| {
+        Ok((find_deleted_apim(cloud, sub, location, name), false))
+    })?;
     match sd {
         Some((_, sd)) => done(respond::json(200, &deleted_apim_json(sub, &sd))),
         None => Err(deleted_not_found(name)),
@@ -840,12 +1081,24 @@ fn purge_apim(app: &App, sub: &str, location: &str, name: &str, v: &str) -> Outc
         let Some((sk, sd)) = find_deleted_apim(cloud, sub, location, name) else {
             return Err(deleted_not_found(name));
         };
-        if let Some(op) = cloud.operations.values().find(|o| o.kind == OpKind::Purge && o.target == sk && o.status == crate::store::OpStatus::InProgress) {
+        if let Some(op) = cloud.operations.values().find(|o| {
+            o.kind == OpKind::Purge
+                && o.target == sk
+                && o.status == crate::store::OpStatus::InProgress
+        }) {
             let left = op.deadline_ms.saturating_sub(now);
             return Ok(((op.id.clone(), deleted_apim_json(sub, &sd), left), false));
         }
         let ms = app.realistic(secs).as_millis() as u64;
-        let op = ops::begin(cloud, OpKind::Purge, &sk, "Microsoft.ApiManagement/deletedservices", now, ms, None);
+        let op = ops::begin(
+            cloud,
+            OpKind::Purge,
+            &sk,
+            "Microsoft.ApiManagement/deletedservices",
+            now,
+            ms,
+            None,
+        );
         Ok(((op, deleted_apim_json(sub, &sd), ms), true))
     })?;
     let urls = ops::urls(app, sub, Some("Microsoft.ApiManagement"), location, &op, v);
@@ -859,7 +1112,11 @@ fn list_deleted_apim(app: &App, sub: &str) -> Outcome {
         let v: Vec<Value> = cloud
             .soft_deleted
             .values()
-            .filter(|sd| sd.arm_type.eq_ignore_ascii_case("Microsoft.ApiManagement/service") && in_subscription(&sd.id, sub))
+            .filter(|sd| {
+                sd.arm_type
+                    .eq_ignore_ascii_case("Microsoft.ApiManagement/service")
+                    && in_subscription(&sd.id, sub)
+            })
             .map(|sd| deleted_apim_json(sub, sd))
             .collect();
         Ok((v, false))
@@ -876,7 +1133,11 @@ fn list_deleted_workspaces(app: &App, sub: &str, rg: Option<&str>) -> Outcome {
         let v: Vec<Value> = cloud
             .soft_deleted
             .values()
-            .filter(|sd| sd.arm_type.eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces") && ids::key(&sd.id).starts_with(&prefix))
+            .filter(|sd| {
+                sd.arm_type
+                    .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
+                    && ids::key(&sd.id).starts_with(&prefix)
+            })
             .map(|sd| app.provider.get_view(&sd.arm_type, &sd.body))
             .collect();
         Ok((v, false))

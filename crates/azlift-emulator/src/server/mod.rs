@@ -293,7 +293,8 @@ pub async fn start_with_provider(
     if cloud.token_key.is_empty() {
         cloud.token_key = hex::encode(rand::random::<[u8; 32]>());
     }
-    let token_key = hex::decode(&cloud.token_key).unwrap_or_else(|_| cloud.token_key.clone().into_bytes());
+    let token_key =
+        hex::decode(&cloud.token_key).unwrap_or_else(|_| cloud.token_key.clone().into_bytes());
 
     let (events, _) = broadcast::channel(1024);
     let app = Arc::new(App {
@@ -460,7 +461,11 @@ async fn dispatch(State(app): State<Arc<App>>, request: Request) -> Response {
         }
         _ => (arm_pipeline(&app, &route, &req).await, true),
     };
-    let status = if response.extensions().get::<respond::DropConnection>().is_some() {
+    let status = if response
+        .extensions()
+        .get::<respond::DropConnection>()
+        .is_some()
+    {
         0
     } else {
         response.status().as_u16()
@@ -523,7 +528,9 @@ async fn arm_pipeline(app: &Arc<App>, route: &Route, req: &Req) -> Response {
             let mut r = respond::error(&ArmError::new(
                 429,
                 "TooManyRequests",
-                format!("The request is being throttled (injected by the emulator). Retry after {secs} seconds."),
+                format!(
+                    "The request is being throttled (injected by the emulator). Retry after {secs} seconds."
+                ),
             ));
             respond::header(&mut r, "retry-after", secs.to_string());
             r
@@ -539,7 +546,11 @@ async fn arm_pipeline(app: &Arc<App>, route: &Route, req: &Req) -> Response {
                 "ServiceUnavailable",
                 "The service is temporarily unavailable (injected by the emulator).",
             ));
-            respond::header(&mut r, "retry-after", app.faults.retry_after_secs().to_string());
+            respond::header(
+                &mut r,
+                "retry-after",
+                app.faults.retry_after_secs().to_string(),
+            );
             r
         }
         Some(FaultKind::Conflict) => respond::error(&ArmError::conflict(
@@ -564,7 +575,11 @@ fn finish_headers(mut r: Response, req: &Req) -> Response {
         .unwrap_or_else(|| request_id.clone());
     respond::header(&mut r, "x-ms-request-id", &request_id);
     respond::header(&mut r, "x-ms-correlation-request-id", correlation);
-    respond::header(&mut r, "x-ms-routing-request-id", format!("LOCAL:{request_id}"));
+    respond::header(
+        &mut r,
+        "x-ms-routing-request-id",
+        format!("LOCAL:{request_id}"),
+    );
     if let Some(id) = req.header("x-ms-client-request-id") {
         respond::header(&mut r, "x-ms-client-request-id", id);
     }

@@ -41,7 +41,9 @@ pub fn check_bearer(app: &App, req: &Req) -> Result<(), Box<Response>> {
         ));
     };
     let token = match h.split_once(' ') {
-        Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => t.trim(),
+        Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => {
+            t.trim()
+        }
         _ => {
             return Err(unauthorized(
                 app,
@@ -119,10 +121,7 @@ pub fn handle(app: &App, route: &Route, req: &Req) -> Response {
             )
         }
         Route::InstanceDiscovery => {
-            let host = app
-                .base_url
-                .trim_start_matches("https://")
-                .to_string();
+            let host = app.base_url.trim_start_matches("https://").to_string();
             let tenant = req
                 .query
                 .get("authorization_endpoint")
@@ -138,7 +137,12 @@ pub fn handle(app: &App, route: &Route, req: &Req) -> Response {
                 }),
             )
         }
-        _ => aad_error(405, "invalid_request", 900561, "The endpoint only accepts POST requests."),
+        _ => aad_error(
+            405,
+            "invalid_request",
+            900561,
+            "The endpoint only accepts POST requests.",
+        ),
     }
 }
 
@@ -203,17 +207,30 @@ fn token(app: &App, tenant: &str, req: &Req) -> Response {
             if app.strict_auth {
                 let endpoint = format!("{}/{tenant}/oauth2/v2.0/token", app.base_url);
                 let Some(claims) = auth::payload(assertion) else {
-                    return aad_error(401, "invalid_client", 50027, "Invalid JWT token. The token is malformed.");
+                    return aad_error(
+                        401,
+                        "invalid_client",
+                        50027,
+                        "Invalid JWT token. The token is malformed.",
+                    );
                 };
                 if auth::check_times(&claims, wall_ms() / 1000).is_err() {
-                    return aad_error(401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
+                    return aad_error(
+                        401,
+                        "invalid_client",
+                        700024,
+                        "Client assertion is not within its valid time range.",
+                    );
                 }
                 if !auth::assertion_audience_ok(&claims, &endpoint) {
                     return aad_error(
                         401,
                         "invalid_client",
                         700212,
-                        &format!("No matching federated identity record found for presented assertion audience '{}'.", claims.get("aud").map(Value::to_string).unwrap_or_default()),
+                        &format!(
+                            "No matching federated identity record found for presented assertion audience '{}'.",
+                            claims.get("aud").map(Value::to_string).unwrap_or_default()
+                        ),
                     );
                 }
             }

@@ -23,7 +23,10 @@ const KEEP_FINISHED_MS: u64 = 3600 * 1000;
 /// names are global; other types are reserved by id.
 pub fn soft_key(arm_type: &str, id: &str, name: &str) -> String {
     if arm_type.eq_ignore_ascii_case("Microsoft.ApiManagement/service") {
-        format!("microsoft.apimanagement/service|{}", name.to_ascii_lowercase())
+        format!(
+            "microsoft.apimanagement/service|{}",
+            name.to_ascii_lowercase()
+        )
     } else {
         format!("{}|{}", arm_type.to_ascii_lowercase(), ids::key(id))
     }
@@ -87,7 +90,13 @@ fn finish(cloud: &mut Cloud, provider: &dyn Provider, op_id: &str) {
                         set_state(&mut r.body, "Succeeded");
                     }
                 } else {
-                    remove_tree(cloud, provider, &op.target, op.kind == OpKind::Delete, op.deadline_ms);
+                    remove_tree(
+                        cloud,
+                        provider,
+                        &op.target,
+                        op.kind == OpKind::Delete,
+                        op.deadline_ms,
+                    );
                 }
             }
         }
@@ -111,7 +120,12 @@ pub fn remove_tree(cloud: &mut Cloud, provider: &dyn Provider, key: &str, soft: 
         let Some(r) = cloud.resources.remove(&k) else {
             continue;
         };
-        if soft && !r.arm_type.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") && provider.soft_delete(&r.arm_type) {
+        if soft
+            && !r
+                .arm_type
+                .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
+            && provider.soft_delete(&r.arm_type)
+        {
             let name = r.id.rsplit('/').next().unwrap_or_default().to_string();
             let location = r
                 .body
@@ -165,13 +179,21 @@ pub fn begin(
 /// `Retry-After` seconds: time left rounded up, at most 15, 0 when done.
 pub fn retry_after(deadline: u64, now: u64) -> u64 {
     let left = deadline.saturating_sub(now);
-    if left == 0 { 0 } else { left.div_ceil(1000).clamp(1, 15) }
+    if left == 0 {
+        0
+    } else {
+        left.div_ceil(1000).clamp(1, 15)
+    }
 }
 
 /// Lower-case location without spaces, as ARM puts it in operation URLs.
 pub fn op_location(location: &str) -> String {
     let l: String = location.chars().filter(|c| !c.is_whitespace()).collect();
-    if l.is_empty() { "global".into() } else { l.to_ascii_lowercase() }
+    if l.is_empty() {
+        "global".into()
+    } else {
+        l.to_ascii_lowercase()
+    }
 }
 
 /// The polling URLs of an operation.
@@ -180,7 +202,14 @@ pub struct OpUrls {
     pub result: String,
 }
 
-pub fn urls(app: &App, sub: &str, namespace: Option<&str>, location: &str, op: &str, api_version: &str) -> OpUrls {
+pub fn urls(
+    app: &App,
+    sub: &str,
+    namespace: Option<&str>,
+    location: &str,
+    op: &str,
+    api_version: &str,
+) -> OpUrls {
     let base = match namespace {
         Some(ns) => format!(
             "{}/subscriptions/{sub}/providers/{ns}/locations/{}",
@@ -196,7 +225,13 @@ pub fn urls(app: &App, sub: &str, namespace: Option<&str>, location: &str, op: &
 }
 
 /// Headers telling a client how to poll.
-pub fn poll_headers(r: &mut Response, urls: &OpUrls, retry_secs: u64, left_ms: u64, async_op: bool) {
+pub fn poll_headers(
+    r: &mut Response,
+    urls: &OpUrls,
+    retry_secs: u64,
+    left_ms: u64,
+    async_op: bool,
+) {
     if async_op {
         respond::header(r, "azure-asyncoperation", &urls.status);
     }
@@ -242,7 +277,11 @@ pub fn status(app: &App, id: &str) -> Response {
     }
     let mut r = respond::json(200, &body);
     if op.status == OpStatus::InProgress {
-        respond::header(&mut r, "retry-after", retry_after(op.deadline_ms, now).to_string());
+        respond::header(
+            &mut r,
+            "retry-after",
+            retry_after(op.deadline_ms, now).to_string(),
+        );
         respond::header(
             &mut r,
             "x-ms-emulator-retry-after-ms",
@@ -280,7 +319,11 @@ pub fn result(app: &App, id: &str, req: &Req) -> Response {
                     .unwrap_or_default()
             );
             respond::header(&mut r, "location", url);
-            respond::header(&mut r, "retry-after", retry_after(op.deadline_ms, now).to_string());
+            respond::header(
+                &mut r,
+                "retry-after",
+                retry_after(op.deadline_ms, now).to_string(),
+            );
             respond::header(
                 &mut r,
                 "x-ms-emulator-retry-after-ms",
@@ -289,7 +332,9 @@ pub fn result(app: &App, id: &str, req: &Req) -> Response {
             r
         }
         OpStatus::Failed => {
-            let f = op.failure.unwrap_or_else(|| json!({"code": "Failed", "message": "The operation failed."}));
+            let f = op
+                .failure
+                .unwrap_or_else(|| json!({"code": "Failed", "message": "The operation failed."}));
             respond::json(400, &json!({ "error": f }))
         }
         OpStatus::Succeeded => match op.kind {

@@ -46,7 +46,12 @@ impl Provider for TestProvider {
         }
         self.inner.validate_put(req, world)
     }
-    fn complete(&self, req: &PutRequest<'_>, previous: Option<&Value>, world: &dyn World) -> Result<Value, ArmError> {
+    fn complete(
+        &self,
+        req: &PutRequest<'_>,
+        previous: Option<&Value>,
+        world: &dyn World,
+    ) -> Result<Value, ArmError> {
         if is_widget(req.arm_type) {
             let mut v = req.body.clone();
             v["properties"]["provisioningState"] = "Succeeded".into();
@@ -107,7 +112,11 @@ pub async fn start(config: EmulatorConfig) -> Emu {
     let emu = start_with_provider(config, provider).await.unwrap();
     let client = client_for(&emu);
     let base = emu.https_url();
-    let token = emu.issue_token("tenant1", "client1", "https://management.azure.com/.default");
+    let token = emu.issue_token(
+        "tenant1",
+        "client1",
+        "https://management.azure.com/.default",
+    );
     Emu {
         emu,
         client,
@@ -143,7 +152,12 @@ impl Emu {
         self.try_send(method, url, body).await.unwrap()
     }
 
-    pub async fn try_send(&self, method: &str, url: &str, body: Option<Value>) -> reqwest::Result<Resp> {
+    pub async fn try_send(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<Value>,
+    ) -> reqwest::Result<Resp> {
         let full = if url.starts_with("https://") {
             url.to_string()
         } else {
