@@ -65,7 +65,7 @@ class StaticCredential:
 
 def _binary() -> Path:
     env = os.environ.get("AZLIFT_BIN")
-    path = Path(env) if env else REPO / "target" / "debug" / "azlift"
+    path = Path(env).resolve() if env else REPO / "target" / "debug" / "azlift"
     if not path.exists():
         pytest.exit(
             f"azlift binary not found at {path}: run `cargo build --bin azlift` first "
