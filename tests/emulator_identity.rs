@@ -8,7 +8,9 @@ use std::sync::Arc;
 use azlift::emulator::{EmulatorConfig, start};
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{Secret, TokenCredential};
-use azure_core::http::{ClientOptions, Transport};
+use azure_core::http::policies::Policy;
+use azure_core::http::policies::auth::BearerTokenAuthorizationPolicy;
+use azure_core::http::{ClientOptions, Context, Method, Pipeline, Request, Transport, Url};
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 
 #[tokio::test]
@@ -64,6 +66,30 @@ async fn client_secret_credential_gets_a_token_the_strict_emulator_accepts() {
         .await
         .unwrap();
     assert_eq!(forged.status().as_u16(), 401);
+
+    // The SDK's own pipeline with its bearer-token policy (HTTPS only) works against it too.
+    let credential: Arc<dyn TokenCredential> = credential;
+    let auth: Arc<dyn Policy> = Arc::new(BearerTokenAuthorizationPolicy::new(
+        credential,
+        ["https://management.azure.com/.default"],
+    ));
+    let pipeline = Pipeline::new(
+        Some("azlift-test"),
+        Some("0"),
+        ClientOptions {
+            transport: Some(Transport::new(Arc::new(http.clone()))),
+            ..Default::default()
+        },
+        Vec::new(),
+        vec![auth],
+        None,
+    );
+    let mut request = Request::new(Url::parse(&url).unwrap(), Method::Get);
+    let response = pipeline
+        .send(&Context::new(), &mut request, None)
+        .await
+        .unwrap();
+    assert_eq!(u16::from(response.status()), 200);
 
     let log = emu.request_log();
     assert!(
