@@ -65,7 +65,7 @@ class StaticCredential:
 
 def _binary() -> Path:
     env = os.environ.get("AZLIFT_BIN")
-    path = Path(env) if env else REPO / "target" / "debug" / "azlift"
+    path = Path(env).resolve() if env else REPO / "target" / "debug" / "azlift"
     if not path.exists():
         pytest.exit(
             f"azlift binary not found at {path}: run `cargo build --bin azlift` first "
@@ -145,7 +145,7 @@ class EmulatorProcess:
         url = (self.info.get("url") or self.info.get("https_url") or "").rstrip("/")
         if not url.startswith("https://"):
             self._fail(f"no https url in the emulator's first stdout line: {line!r}")
-        ca = self.info.get("ca") or self.info.get("cert") or self.info.get("ca_pem") or str(self.ca_out)
+        ca = self.info.get("ca_certificate") or self.info.get("ca") or str(self.ca_out)
         _drain(self.proc.stdout, self.stdout_path)
         self._wait_ready(url, ca)
         return Emulator(url=url, ca=str(ca), state=self.state, workdir=self.workdir)
