@@ -133,6 +133,75 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
             })
             .collect();
         let mut failed_deletes: Vec<ResourceAddress> = Vec::new();
+        // Deleting a resource group deletes everything in it: never do that to replace one
+        // that holds resources this project does not declare.
+        let ours: std::collections::HashSet<String> =
+            desired.iter().map(|d| d.id.to_ascii_lowercase()).collect();
+        let mut replaced = replaced;
+        let mut refused: Vec<(ResourceAddress, CloudError)> = Vec::new();
+        for o in &replaced {
+            if !o
+                .arm_type
+                .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
+            {
+                continue;
+            }
+            let listed = self
+                .cloud
+                .get(&format!("{}/resources", o.id), &o.api_version)
+                .await;
+            let foreign: Vec<String> = match &listed {
+                Ok(Some(list)) => list
+                    .get("value")
+                    .and_then(Value::as_array)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(|r| r.get("id").and_then(Value::as_str))
+                            .filter(|id| !ours.contains(&id.to_ascii_lowercase()))
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            if let Some(first) = foreign.first() {
+                let err = CloudError::new(
+                    "ResourceGroupHoldsForeignResources",
+                    format!(
+                        "replacing `{}` would delete {} resource(s) this project does not declare (first: {first}); move or delete them first",
+                        o.address,
+                        foreign.len()
+                    ),
+                );
+                self.reporter.failed(&o.address, &err);
+                refused.push((o.address.clone(), err));
+            }
+        }
+        if !refused.is_empty() {
+            let refused_addresses: Vec<ResourceAddress> =
+                refused.iter().map(|(a, _)| a.clone()).collect();
+            // Nothing inside a refused group is deleted either.
+            let prefixes: Vec<String> = replaced
+                .iter()
+                .filter(|o| refused_addresses.contains(&o.address))
+                .map(|o| format!("{}/", o.id.to_ascii_lowercase()))
+                .collect();
+            replaced.retain(|o| {
+                let inside = prefixes
+                    .iter()
+                    .any(|p| o.id.to_ascii_lowercase().starts_with(p));
+                if inside || refused_addresses.contains(&o.address) {
+                    failed_deletes.push(o.address.clone());
+                    false
+                } else {
+                    true
+                }
+            });
+            for (address, err) in refused {
+                report.outcomes.insert(address, Outcome::Failed(err));
+            }
+        }
         if !replaced.is_empty() {
             let refs: Vec<&Orphan> = replaced.iter().collect();
             let outcomes = self.delete_walk(&refs, &changes, cancel.clone()).await;

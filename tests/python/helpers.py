@@ -47,17 +47,3 @@ def is_uuid(s: str | None) -> bool:
 def same_id(a: str | None, b: str | None) -> bool:
     """ARM ids compare case-insensitively."""
     return a is not None and b is not None and a.lower() == b.lower()
-
-
-# Known emulator gaps: each test marked with one fails today because the emulator is wrong,
-# not the test. strict=True: once the emulator is fixed the test XPASSes, which fails the
-# run, and the mark must be removed.
-GAP_CREATE_201 = pytest.mark.xfail(
-    strict=True,
-    raises=HttpResponseError,
-    reason=(
-        "emulator: PUT creating Microsoft.Insights/components (2020-02-02) or "
-        "Microsoft.Insights/metricAlerts (2018-03-01) answers 201; their REST definitions list "
-        "only 200, so the official clients raise 'Operation returned an invalid status Created'"
-    ),
-)

@@ -78,9 +78,8 @@ def test_service_create_read_update(apim_client, resource_group, service):
 
 
 def _component(arm_session, emulator, resource_group) -> ApplicationInsightsComponent:
-    """An App Insights component for the logger to point at. Created with a raw PUT (not
-    azure-mgmt-applicationinsights) so these APIM tests do not depend on the component
-    create's status code; see GAP_CREATE_201 in helpers.py."""
+    """An App Insights component for the logger to point at, created with a raw PUT so these
+    APIM tests stand on their own."""
     rid = f"/subscriptions/{emulator.subscription}/resourceGroups/{resource_group}/providers/Microsoft.Insights/components/{unique('appi-apim-')}"
     r = arm_session.put(
         emulator.url + rid,

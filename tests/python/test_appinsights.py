@@ -10,7 +10,7 @@ from azure.mgmt.applicationinsights.v2020_02_02.models import ApplicationInsight
 from azure.mgmt.loganalytics.models import Workspace, WorkspaceSku
 
 from conftest import LOCATION, unique
-from helpers import GAP_CREATE_201, assert_arm_error, is_uuid, same_id
+from helpers import assert_arm_error, is_uuid, same_id
 
 
 @pytest.fixture
@@ -20,7 +20,6 @@ def workspace(loganalytics_client, resource_group):
     ).result()
 
 
-@GAP_CREATE_201
 def test_component_lifecycle(appinsights_client, resource_group, workspace, arm_session, emulator):
     ai = appinsights_client.components
     name = unique("appi-")
@@ -71,7 +70,6 @@ def test_component_lifecycle(appinsights_client, resource_group, workspace, arm_
     assert_arm_error(e.value, 404, "ResourceNotFound")
 
 
-@GAP_CREATE_201
 def test_update_by_put_keeps_keys(appinsights_client, resource_group, workspace):
     ai = appinsights_client.components
     name = unique("appi-put-")

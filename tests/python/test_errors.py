@@ -12,7 +12,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.applicationinsights.v2020_02_02.models import ApplicationInsightsComponent
 
 from conftest import LOCATION, unique
-from helpers import GAP_CREATE_201, ARM_CODE, assert_arm_error
+from helpers import ARM_CODE, assert_arm_error
 
 WORKSPACE_API = "2025-07-01"
 
@@ -80,7 +80,6 @@ def _alert_body(scope: str, operator: str = "GreaterThan", window: str = "PT5M")
     }
 
 
-@GAP_CREATE_201
 def test_unknown_enum_value_is_400(monitor_client, resource_group, component):
     # control: the same body with a valid operator is accepted
     ok = monitor_client.metric_alerts.create_or_update(resource_group, unique("alert-ok-"), _body(_alert_body(component.id)))

@@ -17,7 +17,7 @@ from azure.mgmt.monitor.models import (
 )
 
 from conftest import LOCATION, unique
-from helpers import GAP_CREATE_201, assert_arm_error, same_id
+from helpers import assert_arm_error, same_id
 
 SINGLE = "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"
 
@@ -96,7 +96,6 @@ def _alert(scope: str, action_group_id: str, threshold: float, severity: int = 2
     )
 
 
-@GAP_CREATE_201
 def test_metric_alert_lifecycle(monitor_client, resource_group, component, arm_session, emulator):
     group = monitor_client.action_groups.create_or_update(resource_group, unique("ag-alert-"), _action_group())
     alerts = monitor_client.metric_alerts
@@ -142,7 +141,6 @@ def test_metric_alert_lifecycle(monitor_client, resource_group, component, arm_s
     assert_arm_error(e.value, 404, "ResourceNotFound")
 
 
-@GAP_CREATE_201
 def test_action_group_in_use_can_be_deleted(monitor_client, resource_group, component):
     """ARM lets an action group referenced by an alert go; the alert keeps the dangling id."""
     group = monitor_client.action_groups.create_or_update(resource_group, unique("ag-used-"), _action_group())
@@ -154,7 +152,6 @@ def test_action_group_in_use_can_be_deleted(monitor_client, resource_group, comp
     assert same_id(kept.actions[0].action_group_id, group.id)
 
 
-@GAP_CREATE_201
 def test_alert_on_missing_scope_is_rejected(monitor_client, resource_group, component):
     group = monitor_client.action_groups.create_or_update(resource_group, unique("ag-scope-"), _action_group())
     missing = component.id.rsplit("/", 1)[0] + "/" + unique("appi-missing-")
@@ -164,7 +161,6 @@ def test_alert_on_missing_scope_is_rejected(monitor_client, resource_group, comp
     assert_arm_error(e.value, e.value.status_code)
 
 
-@GAP_CREATE_201
 def test_alert_window_and_frequency_rules(monitor_client, resource_group, component):
     group = monitor_client.action_groups.create_or_update(resource_group, unique("ag-win-"), _action_group())
     bad = _alert(component.id, group.id, threshold=1)
