@@ -29,8 +29,10 @@ use azlift::ops::{OpenOptions, Session};
 const PARALLELISM: usize = 10;
 
 fn production() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/production/azlift.toml"))
-        .expect("the production example")
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/production/azlift.toml"),
+    )
+    .expect("the production example")
 }
 
 fn set_knobs(profile: Option<&str>, faults: Option<&str>) {
@@ -116,7 +118,17 @@ fn plan(manifest: &Path) -> (Duration, RequestStats, usize) {
         let planned = session.plan().await.expect("plan");
         let took = t0.elapsed();
         let stats = session.target.client.stats();
-        let changes = planned.plan.changes.iter().filter(|c| !matches!(c.action, azlift::plan::Action::NoOp | azlift::plan::Action::Read)).count();
+        let changes = planned
+            .plan
+            .changes
+            .iter()
+            .filter(|c| {
+                !matches!(
+                    c.action,
+                    azlift::plan::Action::NoOp | azlift::plan::Action::Read
+                )
+            })
+            .count();
         session.close().await.expect("close");
         (took, stats, changes)
     })
@@ -160,15 +172,17 @@ fn critical(factor: f64, runs: usize) {
         );
         ratios.push(ratio);
     }
-    println!("(a) median apply / critical path over {runs} runs: {:.3}", median(&mut ratios));
+    println!(
+        "(a) median apply / critical path over {runs} runs: {:.3}",
+        median(&mut ratios)
+    );
 }
 
 /// A manifest of exactly 1,000 resources: group, workspace, Application Insights, environment,
 /// 3 action groups, 330 apps and 663 alerts.
 fn thousand() -> String {
-    let mut t = String::from(
-        "[project]\nname = \"bench1k\"\nlocation = \"eastus\"\n\n[monitoring]\n",
-    );
+    let mut t =
+        String::from("[project]\nname = \"bench1k\"\nlocation = \"eastus\"\n\n[monitoring]\n");
     for g in 0..3 {
         let _ = writeln!(
             t,
@@ -224,7 +238,10 @@ fn plan1000(keep: Option<PathBuf>, runs: usize) {
         ratios.push(ratio);
     }
     set_knobs(None, None);
-    println!("(b) median plan / ideal over {runs} runs: {:.3}", median(&mut ratios));
+    println!(
+        "(b) median plan / ideal over {runs} runs: {:.3}",
+        median(&mut ratios)
+    );
     println!("(b) project left in {}", dir.display());
 }
 

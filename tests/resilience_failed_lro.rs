@@ -47,7 +47,11 @@ fn failed_environment_skips_apps_finishes_the_rest_and_recovers() {
     {
         assert!(state.contains_key(address), "{address} missing: {state:?}");
     }
-    for must in ["action_group.ops", "alert.high-error-rate", "alert.slow-response"] {
+    for must in [
+        "action_group.ops",
+        "alert.high-error-rate",
+        "alert.slow-response",
+    ] {
         assert!(state.contains_key(must), "{must} missing: {state:?}");
     }
     assert!(

@@ -91,8 +91,8 @@ impl Project {
     /// The state file of the default environment, parsed (panics when invalid JSON).
     pub fn state(&self) -> Value {
         let p = self.path().join(".azlift/default/state.json");
-        let text = std::fs::read_to_string(&p)
-            .unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+        let text =
+            std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("state is not JSON ({e}):\n{text}"))
     }
 
@@ -112,8 +112,8 @@ impl Project {
     /// The emulator's persisted cloud, parsed.
     pub fn cloud(&self) -> Value {
         let p = self.path().join(".azlift/local-cloud.json");
-        let text = std::fs::read_to_string(&p)
-            .unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+        let text =
+            std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
         serde_json::from_str(&text).expect("local-cloud.json is JSON")
     }
 
@@ -135,7 +135,10 @@ impl Project {
         if let Some(ops) = self.cloud()["operations"].as_object() {
             for op in ops.values() {
                 if op["kind"] == "Create" {
-                    let t = op["target"].as_str().unwrap_or_default().to_ascii_lowercase();
+                    let t = op["target"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
                     *out.entry(t).or_insert(0) += 1;
                 }
             }
@@ -196,10 +199,17 @@ pub fn assert_cloud_matches_state(p: &Project, expected: &BTreeMap<String, Strin
     }
     let cloud = p.cloud_ids();
     let unique: BTreeSet<&String> = cloud.iter().collect();
-    assert_eq!(unique.len(), cloud.len(), "{what}: duplicate ids in the cloud");
+    assert_eq!(
+        unique.len(),
+        cloud.len(),
+        "{what}: duplicate ids in the cloud"
+    );
     let wanted: BTreeSet<String> = expected.values().map(|i| i.to_ascii_lowercase()).collect();
     let got: BTreeSet<String> = cloud.into_iter().collect();
-    assert_eq!(got, wanted, "{what}: resources in the emulator vs the manifest's");
+    assert_eq!(
+        got, wanted,
+        "{what}: resources in the emulator vs the manifest's"
+    );
 }
 
 /// Assert that after `down` state manages nothing and the group is empty and gone.
