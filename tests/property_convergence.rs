@@ -45,10 +45,13 @@ struct Alert {
     notify: Vec<usize>,
 }
 
+/// APIM diagnostics: sampling, always_log_errors, log_client_ip, verbosity, correlation, headers.
+type Diagnostics = (u32, bool, bool, &'static str, &'static str, Vec<String>);
+
 #[derive(Debug, Clone)]
 struct Apim {
     sku: &'static str,
-    diagnostics: Option<(u32, bool, bool, &'static str, &'static str, Vec<String>)>,
+    diagnostics: Option<Diagnostics>,
 }
 
 #[derive(Debug, Clone)]

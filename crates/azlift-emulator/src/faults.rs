@@ -479,7 +479,7 @@ impl FaultHandle {
             let fires = match rule.trigger {
                 Trigger::Rate(r) => r > 0.0 && st.rng.random::<f64>() < r,
                 Trigger::Nth(k) => n == k,
-                Trigger::Every(k) => n % k == 0,
+                Trigger::Every(k) => n.is_multiple_of(k),
             };
             if fires && chosen.is_none() {
                 chosen = Some(rule.kind);
@@ -502,7 +502,7 @@ impl FaultHandle {
             fail |= match rule.trigger {
                 Trigger::Rate(r) => r > 0.0 && st.rng.random::<f64>() < r,
                 Trigger::Nth(k) => n == k,
-                Trigger::Every(k) => n % k == 0,
+                Trigger::Every(k) => n.is_multiple_of(k),
             };
         }
         fail
