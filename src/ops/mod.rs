@@ -181,6 +181,28 @@ impl Session {
                     .collect(),
             );
         }
+        // A managed resource that exists and matches but that state does not hold (a run killed
+        // or interrupted while creating it): PUT it again (idempotent) so that state records it,
+        // instead of a no-op that would leave it unmanaged (and orphaned by `down`).
+        let untracked = |c: &crate::plan::Change| {
+            c.action == Action::NoOp
+                && !prior.contains_key(&c.address)
+                && desired.iter().any(|d| d.address == c.address && d.managed)
+        };
+        if plan.changes.iter().any(untracked) {
+            plan = Plan::new(
+                plan.changes
+                    .into_iter()
+                    .map(|mut c| {
+                        if untracked(&c) {
+                            c.action = Action::Update;
+                            c.reason = "exists in Azure but state does not record it (an interrupted run?): azlift records it".to_string();
+                        }
+                        c
+                    })
+                    .collect(),
+            );
+        }
         Ok(Planned {
             plan,
             observation,

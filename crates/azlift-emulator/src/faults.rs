@@ -17,6 +17,7 @@
 //! throttle-reads:100/5 one bucket: capacity/refill per second (turns throttling on)
 //! retry-after:2        Retry-After seconds of injected 429/503 (default 1)
 //! seed:42              seed of the random generator (default 1), so runs are reproducible
+//! latency:20ms         every ARM request waits this long before it is answered (benchmarks)
 //! ```
 //!
 //! Filters follow any rule: `@METHOD` (GET, PUT, PATCH, DELETE, POST, HEAD) and `@Namespace/type`
@@ -148,6 +149,8 @@ pub struct FaultSpec {
     /// `Some`: ARM's throttle is enforced with these limits.
     pub throttle: Option<ThrottleLimits>,
     pub visibility: Option<Visibility>,
+    /// Added to every ARM request before it is answered.
+    pub latency: Option<Duration>,
 }
 
 impl Default for FaultSpec {
@@ -158,6 +161,7 @@ impl Default for FaultSpec {
             retry_after_secs: 1,
             throttle: None,
             visibility: None,
+            latency: None,
         }
     }
 }
@@ -168,7 +172,10 @@ impl FaultSpec {
         Self::default()
     }
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty() && self.throttle.is_none() && self.visibility.is_none()
+        self.rules.is_empty()
+            && self.throttle.is_none()
+            && self.visibility.is_none()
+            && self.latency.is_none()
     }
 }
 
@@ -279,6 +286,9 @@ impl FromStr for FaultSpec {
                         _ => t.deletes = b,
                     }
                 }
+                "latency" => {
+                    spec.latency = Some(parse_duration(need("a duration, e.g. 20ms")?)?);
+                }
                 "visibility" => {
                     let a = need("a duration, e.g. 500ms")?;
                     let (d, rate) = match a.split_once(':') {
@@ -367,6 +377,9 @@ impl fmt::Display for FaultSpec {
             ] {
                 items.push(format!("throttle-{n}:{}/{}", b.capacity, b.refill_per_sec));
             }
+        }
+        if let Some(l) = self.latency {
+            items.push(format!("latency:{}ms", l.as_millis()));
         }
         if self.retry_after_secs != 1 {
             items.push(format!("retry-after:{}", self.retry_after_secs));
@@ -510,6 +523,11 @@ impl FaultHandle {
         self.lock().spec.throttle
     }
 
+    /// The latency added to every ARM request, if any.
+    pub fn latency(&self) -> Option<Duration> {
+        self.lock().spec.latency
+    }
+
     pub fn retry_after_secs(&self) -> u64 {
         self.lock().spec.retry_after_secs
     }
@@ -533,6 +551,9 @@ mod tests {
         );
         assert_eq!(s.rules[4].trigger, Trigger::Nth(7));
         assert_eq!(s.visibility.unwrap().delay, Duration::from_millis(500));
+        let l: FaultSpec = "latency:20ms".parse().unwrap();
+        assert_eq!(l.latency, Some(Duration::from_millis(20)));
+        assert_eq!(l.to_string().parse::<FaultSpec>().unwrap(), l);
         let again: FaultSpec = s.to_string().parse().unwrap();
         assert_eq!(again, s);
     }

@@ -495,6 +495,9 @@ fn route_type(route: &Route) -> Option<String> {
 }
 
 async fn arm_pipeline(app: &Arc<App>, route: &Route, req: &Req) -> Response {
+    if let Some(latency) = app.faults.latency() {
+        tokio::time::sleep(latency).await;
+    }
     if let Err(resp) = oauth::check_bearer(app, req) {
         return *resp;
     }
