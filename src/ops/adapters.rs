@@ -20,14 +20,21 @@ pub struct ArmCloud {
 }
 
 pub(crate) fn cloud_error(e: ArmError) -> CloudError {
+    let code = e
+        .deepest_code()
+        .or_else(|| e.code())
+        .unwrap_or("Error")
+        .to_string();
+    // ArmError's Display already leads with the code; reports add it once themselves.
+    let text = e.to_string();
+    let message = text
+        .strip_prefix(&format!("{code}: "))
+        .map(str::to_string)
+        .unwrap_or(text);
     CloudError {
         status: e.status(),
-        code: e
-            .deepest_code()
-            .or_else(|| e.code())
-            .unwrap_or("Error")
-            .to_string(),
-        message: e.to_string(),
+        code,
+        message,
     }
 }
 
