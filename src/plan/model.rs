@@ -49,8 +49,10 @@ pub struct AttributeChange {
     pub path: String,
     /// `None`: absent before (added). Secrets appear as `(sensitive)`, values not known
     /// yet as `(known after apply)`; never a secret in clear.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old: Option<Value>,
     /// `None`: absent after (removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new: Option<Value>,
     /// This path forces a replace, with the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
