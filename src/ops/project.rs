@@ -44,7 +44,7 @@ impl Project {
         // A secret variable used in a plain field (a custom resource's values, an env var)
         // is masked in plans and hashed in state like any other secret.
         render::mark_secrets(&mut rendered, &loaded.secrets);
-        let graph = DependencyGraph::build(&rendered).map_err(OpsError::Graph)?;
+        let graph = DependencyGraph::from_resources(rendered).map_err(OpsError::Graph)?;
         let desired: Vec<DesiredResource> = graph
             .topological_order()
             .iter()
