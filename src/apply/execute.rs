@@ -146,25 +146,10 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
             {
                 continue;
             }
-            let listed = self
-                .cloud
-                .get(&format!("{}/resources", o.id), &o.api_version)
-                .await;
-            let foreign: Vec<String> = match &listed {
-                Ok(Some(list)) => list
-                    .get("value")
-                    .and_then(Value::as_array)
-                    .map(|items| {
-                        items
-                            .iter()
-                            .filter_map(|r| r.get("id").and_then(Value::as_str))
-                            .filter(|id| !ours.contains(&id.to_ascii_lowercase()))
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            };
+            // An unreadable listing refuses nothing: the delete itself then reports the error.
+            let foreign = foreign_in_group(self.cloud.as_ref(), &o.id, &o.api_version, &ours)
+                .await
+                .unwrap_or_default();
             if let Some(first) = foreign.first() {
                 let err = CloudError::new(
                     "ResourceGroupHoldsForeignResources",
@@ -516,4 +501,30 @@ pub fn purge_id_for(arm_type: &str, id: &str, location: Option<String>) -> Optio
     Some(format!(
         "/subscriptions/{subscription}/providers/Microsoft.ApiManagement/locations/{location}/deletedservices/{name}"
     ))
+}
+
+/// The resources ARM lists in the group `group_id` whose ids (lower case) are not in `ours`.
+/// Only top-level resources are listed, as ARM does.
+pub async fn foreign_in_group<C: Cloud>(
+    cloud: &C,
+    group_id: &str,
+    api_version: &str,
+    ours: &std::collections::HashSet<String>,
+) -> Result<Vec<String>, CloudError> {
+    let listed = cloud
+        .get(&format!("{group_id}/resources"), api_version)
+        .await?;
+    Ok(listed
+        .as_ref()
+        .and_then(|l| l.get("value"))
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|r| r.get("id").and_then(Value::as_str))
+                .filter(|id| !ours.contains(&id.to_ascii_lowercase()))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default())
 }

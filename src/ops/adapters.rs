@@ -38,17 +38,6 @@ pub(crate) fn cloud_error(e: ArmError) -> CloudError {
     }
 }
 
-/// Whether ARM is still working on a resource (`provisioningState` not terminal).
-fn in_flight(body: &Value) -> bool {
-    let state = body
-        .pointer("/properties/provisioningState")
-        .and_then(Value::as_str)
-        .unwrap_or("Succeeded");
-    !["succeeded", "failed", "canceled"]
-        .iter()
-        .any(|t| state.eq_ignore_ascii_case(t))
-}
-
 impl ArmCloud {
     fn ctx(&self, progress: Option<ProgressFn>) -> OpContext {
         let ctx = OpContext::new().with_cancel(self.cancel.clone());
@@ -69,11 +58,15 @@ impl Cloud for ArmCloud {
         // A resource still being created or updated (an earlier run was interrupted, or
         // someone else is at it) is waited for, never planned against half-made.
         match found {
-            Some(body) if in_flight(&body) => self
-                .client
-                .wait_until_settled(id, api_version, &self.ctx(None))
-                .await
-                .map_err(cloud_error),
+            Some(body)
+                if crate::arm::lro::provisioning_state(&body)
+                    .is_some_and(|state| !crate::arm::lro::is_terminal(state)) =>
+            {
+                self.client
+                    .wait_until_settled(id, api_version, &self.ctx(None))
+                    .await
+                    .map_err(cloud_error)
+            }
             other => Ok(other),
         }
     }

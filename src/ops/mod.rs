@@ -350,29 +350,18 @@ impl Session {
             .info()
             .map(|k| k.api_version)
             .unwrap_or("2025-04-01");
-        let listed = self
-            .target
-            .client
-            .get(&format!("{group_id}/resources"), api)
-            .await
-            .map_err(OpsError::Arm)?;
-        let known: BTreeSet<String> = doc
+        let known: std::collections::HashSet<String> = doc
             .resources
             .values()
             .map(|e| e.id.to_ascii_lowercase())
             .collect();
-        let ids = listed
-            .as_ref()
-            .and_then(|l| l.get("value"))
-            .and_then(serde_json::Value::as_array)
-            .map(|v| {
-                v.iter()
-                    .filter_map(|r| r.get("id").and_then(serde_json::Value::as_str))
-                    .map(str::to_ascii_lowercase)
-                    .collect::<Vec<_>>()
+        crate::apply::execute::foreign_in_group(self.cloud().as_ref(), group_id, api, &known)
+            .await
+            .map(|ids| ids.into_iter().map(|id| id.to_ascii_lowercase()).collect())
+            .map_err(|e| OpsError::Observe {
+                code: e.code,
+                message: e.message,
             })
-            .unwrap_or_default();
-        Ok(ids.into_iter().filter(|id| !known.contains(id)).collect())
     }
 
     /// When azlift created the resource group and nothing foreign lives in it, delete it in one
@@ -485,10 +474,17 @@ impl Session {
         else {
             return Ok(());
         };
-        let id = format!(
-            "/subscriptions/{}/providers/Microsoft.ApiManagement/locations/{}/deletedservices/{}",
-            self.target.subscription_id, model.project.location, name
+        let service_id = format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ApiManagement/service/{name}",
+            self.target.subscription_id, model.project.resource_group
         );
+        let Some(id) = crate::apply::execute::purge_id_for(
+            "Microsoft.ApiManagement/service",
+            &service_id,
+            Some(model.project.location.clone()),
+        ) else {
+            return Ok(());
+        };
         let api = crate::kinds::ResourceKind::ApimService
             .info()
             .map(|k| k.api_version)

@@ -49,9 +49,20 @@ impl ResolvedValues {
     /// The desired body with every resolved pending value filled in; `None` if some pending
     /// value is still unknown.
     pub fn complete_body(&self, d: &DesiredResource) -> Option<Value> {
+        let (body, complete) = self.fill(d);
+        complete.then_some(body)
+    }
+
+    /// The desired body with every resolved pending value filled in (unresolved stay
+    /// `null`), and whether every one was resolved.
+    pub fn fill(&self, d: &DesiredResource) -> (Value, bool) {
         let mut body = d.body.clone();
+        let mut complete = true;
         for p in &d.pending {
-            let v = self.values.get(&p.pointer)?;
+            let Some(v) = self.values.get(&p.pointer) else {
+                complete = false;
+                continue;
+            };
             let v = match (&p.format, v) {
                 (Some(fmt), Value::String(s)) => Value::String(fmt.replace("{}", s)),
                 _ => v.clone(),
@@ -60,7 +71,7 @@ impl ResolvedValues {
                 *slot = v;
             }
         }
-        Some(body)
+        (body, complete)
     }
 }
 
@@ -99,7 +110,7 @@ pub fn diff_resource(
         return change;
     };
 
-    let body = fill_resolved(d, resolved);
+    let body = resolved.fill(d).0;
     let mut w = Walker {
         d,
         resolved,
@@ -142,23 +153,6 @@ pub fn diff_resource(
     }
     change.attributes = attributes;
     change
-}
-
-/// The desired body with resolved pending values filled in (unresolved stay `null`).
-fn fill_resolved(d: &DesiredResource, resolved: &ResolvedValues) -> Value {
-    let mut body = d.body.clone();
-    for p in &d.pending {
-        if let Some(v) = resolved.values.get(&p.pointer) {
-            let v = match (&p.format, v) {
-                (Some(fmt), Value::String(s)) => Value::String(fmt.replace("{}", s)),
-                _ => v.clone(),
-            };
-            if let Some(slot) = body.pointer_mut(&p.pointer) {
-                *slot = v;
-            }
-        }
-    }
-    body
 }
 
 /// `null`, `""`, `[]` or `{}`: ARM's ways of saying "not set".
