@@ -10,9 +10,9 @@ use miette::miette;
 use serde_json::{Value, json};
 
 use azlift::resource::SENSITIVE;
-use azlift::state::{StateBackend, StateDocument, outputs::secret_outputs};
+use azlift::state::{StateDocument, outputs::secret_outputs};
 
-use super::state::{backend_for, environment, runtime};
+use super::state::{environment, open, runtime};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]
@@ -36,14 +36,19 @@ pub fn run(args: OutputArgs, global: &GlobalArgs) -> CmdResult {
             "secret outputs are not available in this version"
         ));
     }
-    let backend = backend_for(global)?;
-    let doc = runtime()?.block_on(backend.read())?.ok_or_else(|| {
-        miette!(
-            help = "run `azlift up` first",
-            "no state for environment `{}` at {}",
-            environment(global),
-            backend.state_path().display()
-        )
+    let doc = runtime()?.block_on(async {
+        let opened = open(global).await?;
+        let read = opened.backend.read().await;
+        let location = opened.backend.location();
+        opened.close().await;
+        read?.ok_or_else(|| {
+            miette!(
+                help = "run `azlift up` first",
+                "no state for environment `{}` at {}",
+                environment(global),
+                location
+            )
+        })
     })?;
     let all = collect(&doc);
     let selected: Outputs = match &args.name {
