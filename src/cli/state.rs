@@ -51,6 +51,7 @@ pub enum StateCommand {
     History,
     /// Print (or write) the current state or an earlier version; `--restore` makes that
     /// version current again.
+    #[command(disable_version_flag = true)]
     Pull {
         /// A version id from `azlift state history` (default: the current one).
         #[arg(long = "version", value_name = "ID")]
@@ -342,12 +343,7 @@ async fn history(backend: &dyn StateBackend, global: &GlobalArgs) -> CmdResult {
                     .unwrap_or_else(|| "-".to_string());
                 let serial = v.serial.map_or("-".to_string(), |s| s.to_string());
                 let lineage = v.lineage.map_or("-".to_string(), |l| l.to_string());
-                let id = if v.current {
-                    format!("{} (current)", v.id)
-                } else {
-                    v.id.clone()
-                };
-                println!("{id:<32} {serial:>7}  {time:<20}  {lineage}");
+                println!("{:<32} {serial:>7}  {time:<20}  {lineage}", v.id);
             }
         }
     }

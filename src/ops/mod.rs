@@ -45,7 +45,7 @@ pub enum OpsError {
     #[diagnostic(transparent)]
     Graph(crate::graph::GraphError),
     #[error(transparent)]
-    #[diagnostic(code(azlift::state))]
+    #[diagnostic(transparent)]
     State(StateError),
     #[error("{0}")]
     #[diagnostic(code(azlift::arm))]
