@@ -5,6 +5,7 @@
 mod adapters;
 mod project;
 mod saved;
+mod secrets;
 mod state;
 mod target;
 
@@ -17,6 +18,7 @@ use tokio::sync::watch;
 pub use adapters::{ArmCloud, SessionRecorder, SinkReporter, event_action};
 pub use project::Project;
 pub use saved::{SavedPlan, StalePlan};
+pub use secrets::read_secret_outputs;
 pub use state::{
     OpenedState, StateOptions, open_configured_state, open_migration, open_state, state_settings,
 };
