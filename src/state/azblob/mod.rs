@@ -110,7 +110,7 @@ impl AzBlobBackend {
         let remote = |e: azure_core::Error| StateError::Remote {
             action: "connect to",
             location: loc.display_url(),
-            message: e.to_string(),
+            message: redact_signatures(&e.to_string()),
             help: "check [state] endpoint, container and key (or --state-url)".to_string(),
         };
         let state = BlobClient::new(
@@ -577,7 +577,7 @@ impl StateBackend for AzBlobBackend {
         result.map_err(|e| StateError::Remote {
             action: "release the lock on",
             location: self.lock_location(),
-            message: e.to_string(),
+            message: redact_signatures(&e.to_string()),
             help: "the lease runs out by itself; the next run then reports a stale lock that `azlift state force-unlock` clears".to_string(),
         })
     }
@@ -735,7 +735,9 @@ async fn renew(
                 let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
                 if definite || since.elapsed() + every >= lease {
                     if let Ok(mut l) = lost.lock() {
-                        *l = Some(format!("renewing the lease failed: {e}"));
+                        *l = Some(redact_signatures(&format!(
+                            "renewing the lease failed: {e}"
+                        )));
                     }
                     return;
                 }
@@ -804,9 +806,27 @@ fn remote_error(
     StateError::Remote {
         action,
         location: location.to_string(),
-        message: short_message(e),
+        message: redact_signatures(&short_message(e)),
         help,
     }
+}
+
+/// Replace the value of every `sig=` parameter (a SAS signature, which transport errors may
+/// quote inside a request URL) with `***`.
+fn redact_signatures(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.to_ascii_lowercase().find("sig=") {
+        out.push_str(&rest[..i + 4]);
+        out.push_str("***");
+        let after = &rest[i + 4..];
+        let end = after
+            .find(|c: char| c == '&' || c == ')' || c == '"' || c == '\'' || c.is_whitespace())
+            .unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The storage error in one line: status and error code when there are, else the message.
@@ -818,7 +838,21 @@ fn short_message(e: &azure_core::Error) -> String {
             Some(code) => format!("HTTP {} {code}", u16::from(*status)),
             None => format!("HTTP {}", u16::from(*status)),
         },
-        _ => e.to_string(),
+        _ => {
+            // The SDK's top message ("retry policy expired") hides the cause (a TLS or
+            // connection error): append the chain of sources.
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                let more = s.to_string();
+                if !text.contains(&more) {
+                    text.push_str(": ");
+                    text.push_str(&more);
+                }
+                source = s.source();
+            }
+            text
+        }
     }
 }
 
@@ -855,6 +889,19 @@ mod tests {
                 ("2026-11-29T07:00:03.0000000Z", None),
             ]
         );
+    }
+
+    #[test]
+    fn sas_signatures_are_redacted_from_error_text() {
+        let text =
+            "error sending request for url (http://h/c/k?sv=1&SIG=abc%2B%3D&sp=r): boom, sig=zz";
+        let out = redact_signatures(text);
+        assert_eq!(
+            out,
+            "error sending request for url (http://h/c/k?sv=1&SIG=***&sp=r): boom, sig=***"
+        );
+        assert!(!out.contains("abc"));
+        assert_eq!(redact_signatures("no secret here"), "no secret here");
     }
 
     #[test]
