@@ -11,6 +11,7 @@ mod emulator;
 mod graph;
 mod init;
 mod output;
+mod pipeline;
 mod plan;
 mod render;
 mod session;
@@ -97,6 +98,9 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Run the local ARM-compatible emulator.
     Emulator(emulator::EmulatorArgs),
+    /// CI scaffolding: `pipeline init github|azure-devops`.
+    #[command(subcommand)]
+    Pipeline(pipeline::PipelineCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -110,7 +114,11 @@ pub fn main() -> ExitCode {
     }
     if matches!(
         cli.command,
-        Command::Validate(_) | Command::Render(_) | Command::Graph(_) | Command::Init(_)
+        Command::Validate(_)
+            | Command::Render(_)
+            | Command::Graph(_)
+            | Command::Init(_)
+            | Command::Pipeline(_)
     ) {
         crate::restore_sigpipe();
     }
@@ -126,6 +134,7 @@ pub fn main() -> ExitCode {
         Command::State(c) => state::run(c, &cli.global),
         Command::Verify(a) => verify::run(a, &cli.global),
         Command::Emulator(a) => emulator::run(a, &cli.global),
+        Command::Pipeline(c) => pipeline::run(c, &cli.global),
     };
     match result {
         Ok(code) => code,

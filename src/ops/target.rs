@@ -23,6 +23,7 @@ pub struct Target {
     pub client: ArmClient,
     pub emulator: Option<RunningEmulator>,
     pub subscription_id: String,
+    /// Where ARM is and which credential signs in (for `-v`; never a secret).
     pub describe: String,
 }
 
@@ -66,7 +67,11 @@ impl Target {
         config.poll.min_interval = Duration::from_millis(10);
         config.poll.max_interval = Duration::from_millis(250);
         let client = ArmClient::new(config).map_err(OpsError::Arm)?;
-        let describe = format!("local emulator at {}", emulator.https_url());
+        let describe = format!(
+            "local emulator at {}, credential: {}",
+            emulator.https_url(),
+            client.describe()
+        );
         Ok(Target {
             client,
             emulator: Some(emulator),
@@ -88,7 +93,10 @@ impl Target {
             ..ArmConfig::default()
         };
         let client = ArmClient::new(config).map_err(OpsError::Arm)?;
-        let describe = format!("Azure ({})", client.describe());
+        let describe = format!(
+            "Azure subscription {subscription_id}, credential: {}",
+            client.describe()
+        );
         Ok(Target {
             client,
             emulator: None,
