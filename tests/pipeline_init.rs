@@ -112,7 +112,10 @@ fn check_invocations_exist(platform: &str) -> usize {
     let doc = parse(&generated(platform));
     let calls = invocations(&doc);
     let commands = subcommands(dir.path());
-    assert!(commands.contains("plan") && commands.contains("up"), "{commands:?}");
+    assert!(
+        commands.contains("plan") && commands.contains("up"),
+        "{commands:?}"
+    );
     for words in &calls {
         let cmd = words.first().expect("a command");
         assert!(
@@ -155,17 +158,30 @@ fn github_workflow_plans_on_pull_requests_and_applies_on_main_keylessly() {
     let on = &doc["on"];
     assert!(!on["pull_request"].is_badvalue() && !on["push"].is_badvalue());
     assert_eq!(on["push"]["branches"][0].as_str(), Some("main"));
-    for v in ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"] {
+    for v in [
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+    ] {
         assert_eq!(
             doc["env"][v].as_str(),
             Some(format!("${{{{ vars.{v} }}}}").as_str())
         );
     }
     let plan = &doc["jobs"]["plan"];
-    assert_eq!(plan["if"].as_str(), Some("github.event_name == 'pull_request'"));
+    assert_eq!(
+        plan["if"].as_str(),
+        Some("github.event_name == 'pull_request'")
+    );
     let apply = &doc["jobs"]["apply"];
-    assert_eq!(apply["concurrency"]["group"].as_str(), Some("azlift-apply-prod"));
-    assert_eq!(apply["concurrency"]["cancel-in-progress"].as_bool(), Some(false));
+    assert_eq!(
+        apply["concurrency"]["group"].as_str(),
+        Some("azlift-apply-prod")
+    );
+    assert_eq!(
+        apply["concurrency"]["cancel-in-progress"].as_bool(),
+        Some(false)
+    );
     // An `environment:` would change the OIDC subject away from the federated credential's.
     assert!(apply["environment"].is_badvalue());
     let mut texts = Vec::new();
@@ -186,7 +202,10 @@ fn github_workflow_plans_on_pull_requests_and_applies_on_main_keylessly() {
 fn azure_devops_pipeline_uses_the_service_connection_and_uploads_a_summary() {
     let doc = parse(&generated("azure-devops"));
     assert_eq!(doc["lockBehavior"].as_str(), Some("sequential"));
-    assert_eq!(doc["variables"]["serviceConnection"].as_str(), Some("azlift-prod"));
+    assert_eq!(
+        doc["variables"]["serviceConnection"].as_str(),
+        Some("azlift-prod")
+    );
     let mut texts = Vec::new();
     strings(&doc, &mut texts);
     let all = texts.join("\n");
@@ -210,26 +229,52 @@ fn init_writes_the_file_refuses_to_overwrite_and_prints_the_az_commands() {
         &["pipeline", "init", "github", "--repo", "contoso/shop"],
         dir.path(),
     );
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let stdout = String::from_utf8_lossy(&first.stdout);
     let path = dir.path().join(".github/workflows/azlift.yml");
     let written = std::fs::read_to_string(&path).expect("written");
     parse(&written);
-    assert!(stdout.contains("az ad app federated-credential create"), "{stdout}");
-    assert!(stdout.contains("repo:contoso/shop:ref:refs/heads/main"), "{stdout}");
-    assert!(stdout.contains("repo:contoso/shop:pull_request"), "{stdout}");
+    assert!(
+        stdout.contains("az ad app federated-credential create"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("repo:contoso/shop:ref:refs/heads/main"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("repo:contoso/shop:pull_request"),
+        "{stdout}"
+    );
     assert!(stdout.contains("api://AzureADTokenExchange"), "{stdout}");
     assert!(stdout.contains("az role assignment create"), "{stdout}");
 
     std::fs::write(&path, "# mine\n").expect("write");
-    let again = azlift(&["pipeline", "init", "github", "--repo", "contoso/shop"], dir.path());
+    let again = azlift(
+        &["pipeline", "init", "github", "--repo", "contoso/shop"],
+        dir.path(),
+    );
     assert_eq!(again.status.code(), Some(1));
     let err = String::from_utf8_lossy(&again.stderr);
-    assert!(err.contains("exists already") && err.contains("--force"), "{err}");
+    assert!(
+        err.contains("exists already") && err.contains("--force"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&path).expect("read"), "# mine\n");
 
     let forced = azlift(
-        &["pipeline", "init", "github", "--repo", "contoso/shop", "--force"],
+        &[
+            "pipeline",
+            "init",
+            "github",
+            "--repo",
+            "contoso/shop",
+            "--force",
+        ],
         dir.path(),
     );
     assert!(forced.status.success());
@@ -251,7 +296,12 @@ fn the_repository_comes_from_the_git_remote() {
         eprintln!("git is not installed: skipped");
         return;
     }
-    assert!(git(&["remote", "add", "origin", "git@github.com:fabrikam/infra.git"]));
+    assert!(git(&[
+        "remote",
+        "add",
+        "origin",
+        "git@github.com:fabrikam/infra.git"
+    ]));
     let out = azlift(&["pipeline", "init", "github", "--stdout"], dir.path());
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

@@ -240,9 +240,7 @@ fn assertion_source(kind: CredentialKind) -> Option<&'static str> {
         CredentialKind::GitHubOidc => Some(
             "the GitHub OIDC token (fetched from ACTIONS_ID_TOKEN_REQUEST_URL with ACTIONS_ID_TOKEN_REQUEST_TOKEN)",
         ),
-        CredentialKind::WorkloadIdentity => {
-            Some("the token in AZURE_FEDERATED_TOKEN_FILE")
-        }
+        CredentialKind::WorkloadIdentity => Some("the token in AZURE_FEDERATED_TOKEN_FILE"),
         CredentialKind::AzurePipelines => Some(
             "the Azure Pipelines OIDC token (from SYSTEM_OIDCREQUESTURI with SYSTEM_ACCESSTOKEN)",
         ),
@@ -266,9 +264,7 @@ fn entra_hint(kind: CredentialKind, message: &str) -> Option<String> {
     };
     match code {
         // Expired / not yet valid assertion.
-        700024 => Some(format!(
-            "{source} has expired or is not yet valid: {fix}"
-        )),
+        700024 => Some(format!("{source} has expired or is not yet valid: {fix}")),
         // Audience mismatch.
         700212 => {
             let issuer = if kind == CredentialKind::GitHubOidc {
@@ -286,7 +282,8 @@ fn entra_hint(kind: CredentialKind, message: &str) -> Option<String> {
         )),
         // Unknown application in the tenant.
         700016 => Some(
-            "AZURE_CLIENT_ID names no application in tenant AZURE_TENANT_ID: check both".to_string(),
+            "AZURE_CLIENT_ID names no application in tenant AZURE_TENANT_ID: check both"
+                .to_string(),
         ),
         // Unknown tenant.
         90002 | 900023 => Some("AZURE_TENANT_ID names no tenant: check it".to_string()),
@@ -764,7 +761,10 @@ mod tests {
 
     #[test]
     fn entra_errors_of_federated_credentials_name_the_variable_to_fix() {
-        assert_eq!(aadsts_code("x failed. AADSTS700024: Client assertion"), Some(700024));
+        assert_eq!(
+            aadsts_code("x failed. AADSTS700024: Client assertion"),
+            Some(700024)
+        );
         assert_eq!(aadsts_code("no code here"), None);
         let expired = entra_hint(
             CredentialKind::GitHubOidc,
@@ -772,19 +772,61 @@ mod tests {
         )
         .unwrap();
         assert!(expired.contains("expired"), "{expired}");
-        assert!(expired.contains("ACTIONS_ID_TOKEN_REQUEST_URL"), "{expired}");
+        assert!(
+            expired.contains("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            "{expired}"
+        );
         let audience = entra_hint(
             CredentialKind::WorkloadIdentity,
             "AADSTS700212: No matching federated identity record found for presented assertion audience 'api://x'.",
         )
         .unwrap();
-        assert!(audience.contains("AZURE_FEDERATED_TOKEN_FILE"), "{audience}");
+        assert!(
+            audience.contains("AZURE_FEDERATED_TOKEN_FILE"),
+            "{audience}"
+        );
         assert!(audience.contains(GITHUB_OIDC_AUDIENCE), "{audience}");
         let subject = entra_hint(CredentialKind::GitHubOidc, "AADSTS700213: No matching").unwrap();
-        assert!(subject.contains("repo:OWNER/REPO:pull_request"), "{subject}");
+        assert!(
+            subject.contains("repo:OWNER/REPO:pull_request"),
+            "{subject}"
+        );
         // A client secret's failure keeps the general hint, as does an unknown code.
-        assert_eq!(entra_hint(CredentialKind::ClientSecret, "AADSTS700024: x"), None);
+        assert_eq!(
+            entra_hint(CredentialKind::ClientSecret, "AADSTS700024: x"),
+            None
+        );
         assert_eq!(entra_hint(CredentialKind::GitHubOidc, "AADSTS1: x"), None);
+    }
+
+    #[test]
+    fn azure_pipelines_without_ids_names_the_variables() {
+        // (Building the credential itself reads SYSTEM_OIDCREQUESTURI from the process
+        // environment inside azure_identity, so only the refusal is tested here.)
+        let e = pick(&[
+            ("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "conn"),
+            ("SYSTEM_ACCESSTOKEN", "vss-token-value"),
+            (
+                "SYSTEM_OIDCREQUESTURI",
+                "https://dev.azure.com/o/_apis/oidc",
+            ),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("AZURESUBSCRIPTION_CLIENT_ID"), "{e}");
+        assert!(!e.contains("vss-token-value"), "{e}");
+        // Without SYSTEM_ACCESSTOKEN mapped into the step, the step is skipped.
+        let c = pick(&[
+            ("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "conn"),
+            (
+                "SYSTEM_OIDCREQUESTURI",
+                "https://dev.azure.com/o/_apis/oidc",
+            ),
+            ("AZURESUBSCRIPTION_CLIENT_ID", "cid"),
+            ("AZURESUBSCRIPTION_TENANT_ID", "tid"),
+        ])
+        .unwrap();
+        assert_eq!(c.kind(), CredentialKind::DeveloperTools);
     }
 
     #[test]

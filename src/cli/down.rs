@@ -7,7 +7,9 @@ use clap::Args;
 use azlift::ops::Session;
 use azlift::ui::{UiChoice, confirm, sink_for};
 
-use super::session::{EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_target, runtime};
+use super::session::{
+    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_target, runtime,
+};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use azlift::pipeline::{self, Platform, PipelineOptions};
+use azlift::pipeline::{self, PipelineOptions, Platform};
 
 use super::{CmdResult, GlobalArgs};
 

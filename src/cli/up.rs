@@ -10,7 +10,9 @@ use azlift::ops::{OpsError, SavedPlan, Session};
 use azlift::ui::plan_view::render_plan;
 use azlift::ui::{UiChoice, confirm, sink_for};
 
-use super::session::{EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_target, runtime};
+use super::session::{
+    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_target, runtime,
+};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]

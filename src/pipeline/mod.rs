@@ -92,7 +92,10 @@ impl PipelineOptions {
             ("--branch", Some(self.branch.as_str())),
             ("--manifest", Some(self.manifest.as_str())),
             ("--env", self.env.as_deref()),
-            ("--service-connection", Some(self.service_connection.as_str())),
+            (
+                "--service-connection",
+                Some(self.service_connection.as_str()),
+            ),
         ];
         for (flag, value) in checks {
             if let Some(v) = value
@@ -249,7 +252,10 @@ fn github_setup(opts: &PipelineOptions) -> String {
         s,
         "AZURE_SUBSCRIPTION_ID=$(az account show --query id -o tsv)"
     );
-    let _ = writeln!(s, "AZURE_TENANT_ID=$(az account show --query tenantId -o tsv)");
+    let _ = writeln!(
+        s,
+        "AZURE_TENANT_ID=$(az account show --query tenantId -o tsv)"
+    );
     let _ = writeln!(
         s,
         "AZURE_CLIENT_ID=$(az ad app create --display-name {app_name} --query appId -o tsv)"
@@ -286,7 +292,11 @@ fn github_setup(opts: &PipelineOptions) -> String {
         s,
         "\n# Tell the workflow which identity to use (repository variables, not secrets: none of them is one):"
     );
-    for v in ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"] {
+    for v in [
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+    ] {
         let _ = writeln!(s, "gh variable set {v} --repo {repo} --body \"${v}\"");
     }
     s
@@ -294,7 +304,9 @@ fn github_setup(opts: &PipelineOptions) -> String {
 
 fn azure_devops_setup(opts: &PipelineOptions) -> String {
     let org_project = opts.repo.as_deref().unwrap_or("ORGANIZATION/PROJECT");
-    let (org, project) = org_project.split_once('/').unwrap_or(("ORGANIZATION", "PROJECT"));
+    let (org, project) = org_project
+        .split_once('/')
+        .unwrap_or(("ORGANIZATION", "PROJECT"));
     let conn = &opts.service_connection;
     let mut s = String::new();
     let _ = writeln!(
@@ -305,8 +317,14 @@ fn azure_devops_setup(opts: &PipelineOptions) -> String {
         s,
         "AZURE_SUBSCRIPTION_ID=$(az account show --query id -o tsv)"
     );
-    let _ = writeln!(s, "AZURE_SUBSCRIPTION_NAME=$(az account show --query name -o tsv)");
-    let _ = writeln!(s, "AZURE_TENANT_ID=$(az account show --query tenantId -o tsv)");
+    let _ = writeln!(
+        s,
+        "AZURE_SUBSCRIPTION_NAME=$(az account show --query name -o tsv)"
+    );
+    let _ = writeln!(
+        s,
+        "AZURE_TENANT_ID=$(az account show --query tenantId -o tsv)"
+    );
     let _ = writeln!(
         s,
         "AZURE_CLIENT_ID=$(az ad app create --display-name azlift-{org}-{project} --query appId -o tsv)"
@@ -363,7 +381,11 @@ mod tests {
             "ssh://git@github.com/contoso/shop",
             "https://github.com/contoso/shop/\n",
         ] {
-            assert_eq!(repo_from_remote_url(url, gh).as_deref(), Some("contoso/shop"), "{url}");
+            assert_eq!(
+                repo_from_remote_url(url, gh).as_deref(),
+                Some("contoso/shop"),
+                "{url}"
+            );
         }
         assert_eq!(repo_from_remote_url("https://gitlab.com/a/b.git", gh), None);
         let ado = Platform::AzureDevOps;
@@ -372,7 +394,11 @@ mod tests {
             "git@ssh.dev.azure.com:v3/contoso/Shop/shop",
             "https://contoso.visualstudio.com/Shop/_git/shop",
         ] {
-            assert_eq!(repo_from_remote_url(url, ado).as_deref(), Some("contoso/Shop"), "{url}");
+            assert_eq!(
+                repo_from_remote_url(url, ado).as_deref(),
+                Some("contoso/Shop"),
+                "{url}"
+            );
         }
     }
 
@@ -390,10 +416,20 @@ mod tests {
     #[test]
     fn github_setup_trusts_main_and_pull_requests_with_the_exchange_audience() {
         let s = setup_commands(&opts(Platform::GitHub));
-        assert!(s.contains("\"subject\": \"repo:contoso/shop:ref:refs/heads/main\""), "{s}");
-        assert!(s.contains("\"subject\": \"repo:contoso/shop:pull_request\""), "{s}");
+        assert!(
+            s.contains("\"subject\": \"repo:contoso/shop:ref:refs/heads/main\""),
+            "{s}"
+        );
+        assert!(
+            s.contains("\"subject\": \"repo:contoso/shop:pull_request\""),
+            "{s}"
+        );
         assert!(s.contains(GITHUB_ISSUER));
-        assert_eq!(s.matches("\"audiences\": [\"api://AzureADTokenExchange\"]").count(), 2);
+        assert_eq!(
+            s.matches("\"audiences\": [\"api://AzureADTokenExchange\"]")
+                .count(),
+            2
+        );
         assert!(s.contains("az role assignment create"));
     }
 
@@ -404,7 +440,10 @@ mod tests {
         let p = write(dir.path(), &o, false).unwrap();
         assert!(p.ends_with("azure-pipelines.yml"));
         std::fs::write(&p, "mine").unwrap();
-        assert!(matches!(write(dir.path(), &o, false), Err(PipelineError::Exists { .. })));
+        assert!(matches!(
+            write(dir.path(), &o, false),
+            Err(PipelineError::Exists { .. })
+        ));
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "mine");
         write(dir.path(), &o, true).unwrap();
         assert!(std::fs::read_to_string(&p).unwrap().contains("azlift plan"));

@@ -166,7 +166,9 @@ async fn client_assertions_are_checked_in_strict_mode() {
     assert_eq!(body["error_codes"][0], 700024);
     let text = body["error_description"].as_str().unwrap();
     assert!(
-        text.starts_with("AADSTS700024: Client assertion is not within its valid time range. Current time: "),
+        text.starts_with(
+            "AADSTS700024: Client assertion is not within its valid time range. Current time: "
+        ),
         "{text}"
     );
     assert!(text.contains("expiry time of assertion"), "{text}");
