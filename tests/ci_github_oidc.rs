@@ -211,3 +211,24 @@ async fn github_oidc_token_signs_azlift_plan_in_and_bad_tokens_name_the_variable
     assert!(text.contains("id-token: write"), "{text}");
     assert!(!text.contains("not-the-token"), "{text}");
 }
+
+#[test]
+fn verbose_runs_name_their_target_and_credential() {
+    let project = common::Project::example("minimal");
+    let run = project.run(&["-v", "plan"]);
+    run.ok();
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("target: local emulator at https://127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        first.contains("credential: emulator client secret (--local"),
+        "{first}"
+    );
+    // Without -v nothing is said.
+    let quiet = project.run(&["plan"]);
+    quiet.ok();
+    assert!(!quiet.stderr.contains("target:"), "{}", quiet.stderr);
+}
