@@ -34,6 +34,16 @@ pub const LOCAL_CLIENT_SECRET: &str = "azlift-local-secret";
 /// Audience GitHub's OIDC token must carry for Entra ID workload identity federation.
 pub const GITHUB_OIDC_AUDIENCE: &str = "api://AzureADTokenExchange";
 
+/// The audience a federated token must carry for Entra ID in `cloud`: the sovereign clouds
+/// have their own (custom clouds are taken to use the public one).
+pub fn federation_audience(cloud: &Cloud) -> &'static str {
+    match cloud {
+        Cloud::China => "api://AzureADTokenExchangeChina",
+        Cloud::UsGov => "api://AzureADTokenExchangeUSGov",
+        Cloud::Public | Cloud::Custom { .. } => GITHUB_OIDC_AUDIENCE,
+    }
+}
+
 /// Where the credential comes from.
 #[derive(Clone, Default)]
 pub enum CredentialSource {
@@ -273,7 +283,7 @@ fn entra_hint(kind: CredentialKind, message: &str) -> Option<String> {
                 ""
             };
             Some(format!(
-                "{source} carries the wrong audience: it must be `{GITHUB_OIDC_AUDIENCE}`, like the federated credential's (`az ad app federated-credential list --id $AZURE_CLIENT_ID`){issuer}"
+                "{source} carries the wrong audience: it must be `{GITHUB_OIDC_AUDIENCE}` (in Azure China `api://AzureADTokenExchangeChina`, in Azure US Government `api://AzureADTokenExchangeUSGov`), like the federated credential's (`az ad app federated-credential list --id $AZURE_CLIENT_ID`){issuer}"
             ))
         }
         // Subject / issuer mismatch.
@@ -440,6 +450,7 @@ fn from_environment(
     ) {
         let assertion = GitHubOidcAssertion {
             request_url: url,
+            audience: federation_audience(cloud),
             request_token: Secret::new(token),
             http: http.clone(),
         };
@@ -595,6 +606,7 @@ fn forced(
 /// client assertion. Fetched anew whenever Entra ID needs one (GitHub's tokens are short-lived).
 struct GitHubOidcAssertion {
     request_url: String,
+    audience: &'static str,
     request_token: Secret,
     http: reqwest::Client,
 }
@@ -629,7 +641,7 @@ impl ClientAssertion for GitHubOidcAssertion {
         url.query_pairs_mut()
             .clear()
             .extend_pairs(kept)
-            .append_pair("audience", GITHUB_OIDC_AUDIENCE);
+            .append_pair("audience", self.audience);
         let response = self
             .http
             .get(url)
@@ -827,6 +839,22 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.kind(), CredentialKind::DeveloperTools);
+    }
+
+    #[test]
+    fn sovereign_clouds_have_their_own_federation_audience() {
+        assert_eq!(
+            federation_audience(&Cloud::Public),
+            "api://AzureADTokenExchange"
+        );
+        assert_eq!(
+            federation_audience(&Cloud::China),
+            "api://AzureADTokenExchangeChina"
+        );
+        assert_eq!(
+            federation_audience(&Cloud::UsGov),
+            "api://AzureADTokenExchangeUSGov"
+        );
     }
 
     #[test]
