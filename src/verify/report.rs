@@ -8,11 +8,12 @@ use super::{Report, Status};
 
 /// Wrap a report in the documented JSON envelope (`{"version":1,...}`).
 pub fn to_json(report: &Report) -> serde_json::Value {
-    let mut v = serde_json::to_value(report).unwrap_or_default();
-    if let Some(map) = v.as_object_mut() {
-        map.insert("version".into(), serde_json::Value::from(1));
+    let mut out = serde_json::Map::new();
+    out.insert("version".into(), serde_json::Value::from(1));
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(report) {
+        out.extend(fields);
     }
-    v
+    serde_json::Value::Object(out)
 }
 
 /// The report as text for a terminal.

@@ -31,7 +31,7 @@ pub fn section_line(manifest_text: &str, address: &str) -> Option<usize> {
             let line = line.trim_start();
             let header = line.split('#').next().unwrap_or(line).trim_end();
             let compact: String = header.chars().filter(|c| !c.is_whitespace()).collect();
-            headers.iter().any(|h| compact == *h)
+            headers.contains(&compact)
         })
         .map(|i| i + 1)
 }
