@@ -6,19 +6,15 @@
 
 mod common;
 
-use std::sync::OnceLock;
-
 use common::{Project, Run};
 use serde_json::Value;
 
-/// The production example deployed once with `-e prod`; tests work on copies of it.
-fn deployed() -> &'static Project {
-    static BASE: OnceLock<Project> = OnceLock::new();
-    BASE.get_or_init(|| {
-        let p = Project::example("production");
-        p.run(&["-e", "prod", "up", "--yes"]).ok();
-        p
-    })
+/// The production example in its own folder, deployed with `-e prod` (an `up` against the
+/// embedded emulator takes well under a second).
+fn deployed() -> Project {
+    let p = Project::example("production");
+    p.run(&["-e", "prod", "up", "--yes"]).ok();
+    p
 }
 
 fn verify(p: &Project, extra: &[&str]) -> Run {
@@ -79,16 +75,21 @@ fn assert_valid_sarif(text: &str) -> Value {
 
 #[test]
 fn production_example_passes_every_rule_and_prints_the_summary() {
-    let p = deployed().copy();
-    let run = verify(&p, &[]);
+    let p = deployed();
+    let run = verify(&p, &["-v"]);
     run.ok();
     assert!(run.stdout.contains("Verify passed."), "{}", run.stdout);
+    // One GET per resource state records, nothing written.
+    let requests = run.requests();
+    assert_eq!(requests.writes() + requests.post, 0, "{requests:?}");
+    let recorded = p.state("prod")["resources"].as_object().unwrap().len() as u64;
+    assert_eq!(requests.get, recorded, "{requests:?}");
     insta::assert_snapshot!("production_passes", run.stdout);
 }
 
 #[test]
 fn json_output_has_the_documented_shape() {
-    let p = deployed().copy();
+    let p = deployed();
     let run = verify(&p, &["--output", "json"]);
     run.ok();
     let v: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
@@ -107,7 +108,7 @@ fn json_output_has_the_documented_shape() {
 
 #[test]
 fn sarif_of_a_passing_run_validates() {
-    let p = deployed().copy();
+    let p = deployed();
     let run = verify(&p, &["--format", "sarif"]);
     run.ok();
     let log = assert_valid_sarif(&run.stdout);
@@ -124,7 +125,7 @@ fn v001_an_app_without_a_readiness_probe_fails() {
     // Only a liveness probe. (An app with ingress and no probes at all gets Azure's default
     // TCP probes, which the emulator adds too, so that would pass: verify judges what is
     // deployed.)
-    let p = deployed().copy();
+    let p = deployed();
     p.edit_in(
         "[app.audit-svc]",
         ", readiness = { interval = 10, failures = 3 } }",
@@ -143,7 +144,7 @@ fn v001_an_app_without_a_readiness_probe_fails() {
 fn v002_an_internal_app_deployed_external_fails() {
     // The deployed app drifted from the manifest: it was made external by an earlier `up`,
     // and the manifest now declares it internal without that having been applied.
-    let p = deployed().copy();
+    let p = deployed();
     p.edit_in(
         "[app.audit-svc]",
         "ingress = \"internal\"",
@@ -168,7 +169,7 @@ fn v002_an_internal_app_deployed_external_fails() {
 
 #[test]
 fn v003_scale_to_zero_in_production_fails() {
-    let p = deployed().copy();
+    let p = deployed();
     p.edit_in(
         "[app.frontend]",
         "replicas = { min = 1",
@@ -180,7 +181,7 @@ fn v003_scale_to_zero_in_production_fails() {
 
 #[test]
 fn v004_a_disabled_alert_fails() {
-    let p = deployed().copy();
+    let p = deployed();
     p.edit_in(
         "[alert.slow-response]",
         "notify = [\"ops\"]",
@@ -191,7 +192,7 @@ fn v004_a_disabled_alert_fails() {
 
 #[test]
 fn v004_an_alert_to_an_action_group_without_receivers_fails() {
-    let p = deployed().copy();
+    let p = deployed();
     p.edit("email = { admin = \"${var.alert_email}\" }", "");
     p.run(&["-e", "prod", "up", "--yes"]).ok();
     let run = verify(&p, &[]);
@@ -210,7 +211,7 @@ fn v004_an_alert_to_an_action_group_without_receivers_fails() {
 
 #[test]
 fn v005_a_plain_connection_string_fails_and_is_never_printed() {
-    let p = deployed().copy();
+    let p = deployed();
     let value = "InstrumentationKey=11111111-2222-3333-4444-555555555555;IngestionEndpoint=https://eastus-8.in.applicationinsights.azure.com/";
     p.edit_in("[app.audit-svc]", "telemetry = true", "telemetry = false");
     p.edit_in(
@@ -227,7 +228,7 @@ fn v005_a_plain_connection_string_fails_and_is_never_printed() {
 
 #[test]
 fn v006_legacy_correlation_fails() {
-    let p = deployed().copy();
+    let p = deployed();
     p.edit("correlation = \"W3C\"", "correlation = \"Legacy\"");
     let run = breaks(&p, "AZL-V006", "apim.diagnostic");
     assert!(run.stdout.contains("not W3C"), "{}", run.stdout);
@@ -235,7 +236,7 @@ fn v006_legacy_correlation_fails() {
 
 #[test]
 fn v007_sampling_below_100_warns_and_passes() {
-    let p = deployed().copy();
+    let p = deployed();
     p.edit("sampling = 100", "sampling = 25");
     p.run(&["-e", "prod", "up", "--yes"]).ok();
     let run = verify(&p, &[]);
@@ -257,7 +258,7 @@ fn v007_sampling_below_100_warns_and_passes() {
 
 #[test]
 fn a_silenced_failure_passes_with_the_reason_shown() {
-    let p = deployed().copy();
+    let p = deployed();
     p.edit_in(
         "[app.frontend]",
         "replicas = { min = 1",
@@ -305,7 +306,7 @@ fn a_silenced_failure_passes_with_the_reason_shown() {
 
 #[test]
 fn sarif_of_a_failing_run_validates_and_names_the_rule() {
-    let p = deployed().copy();
+    let p = deployed();
     p.edit("correlation = \"W3C\"", "correlation = \"Legacy\"");
     p.run(&["-e", "prod", "up", "--yes"]).ok();
     let run = verify(&p, &["--format", "sarif"]);

@@ -381,3 +381,59 @@ fn the_human_report_has_the_seed_summary_and_one_line_per_rule() {
     }
     assert!(text.contains("Verify passed."), "{text}");
 }
+
+const SILENCED: &str = r#"
+[project]
+name = "demo"
+location = "eastus"
+
+[app.worker]
+image = "worker:1"
+
+[[verify.silence]]
+rule = "azl-v003"
+resource = "app.worker"
+reason = "  a queue-driven batch worker  "
+"#;
+
+fn parse(text: &str) -> Result<crate::manifest::Loaded, crate::manifest::ManifestErrors> {
+    crate::manifest::parse_str(
+        "azlift.toml",
+        text,
+        std::path::Path::new("."),
+        &crate::manifest::LoadOptions::default(),
+    )
+}
+
+#[test]
+fn the_manifest_reads_silences_with_the_rule_id_in_canonical_case() {
+    let loaded = parse(SILENCED).expect("valid manifest");
+    assert_eq!(
+        loaded.model.silences,
+        vec![Silence {
+            rule: "AZL-V003".into(),
+            resource: "app.worker".into(),
+            reason: "a queue-driven batch worker".into(),
+        }]
+    );
+}
+
+#[test]
+fn a_silence_without_a_reason_or_with_an_empty_one_is_an_error_at_its_place() {
+    let text = SILENCED.replace(
+        "reason = \"  a queue-driven batch worker  \"",
+        "reason = \" \"",
+    );
+    let err = parse(&text).expect_err("empty reason");
+    let d = &err.errors()[0];
+    assert!(d.message().contains("reason` is empty"), "{}", d.message());
+    assert_eq!(d.line, Some(12));
+
+    let text = SILENCED.replace("reason = \"  a queue-driven batch worker  \"\n", "");
+    let err = parse(&text).expect_err("missing reason");
+    assert!(
+        err.errors()[0].message().contains("needs `reason`"),
+        "{}",
+        err.errors()[0].message()
+    );
+}
