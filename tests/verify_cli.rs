@@ -367,3 +367,39 @@ fn verify_before_up_says_to_run_up_first() {
     );
     assert!(flat.contains("run `azlift up` first"), "{flat}");
 }
+
+#[test]
+fn verify_works_without_local_against_a_running_arm_endpoint() {
+    // The path verify takes against Azure: `AZLIFT_ARM_ENDPOINT` and a client secret through
+    // the authority host, here a running `azlift emulator` with strict auth.
+    let emulator = common::StandaloneEmulator::start(&["--strict-auth"]);
+    let p = Project::example("production");
+    p.run_remote(&emulator, &["-e", "prod", "up", "--yes"], &[])
+        .ok();
+    let run = p.run_remote(
+        &emulator,
+        &["-e", "prod", "verify", "--output", "json"],
+        &[],
+    );
+    run.ok();
+    let v: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(v["passed"], true, "{v:#}");
+    assert_eq!(v["counts"]["passed"], 7, "{v:#}");
+
+    p.edit_in(
+        "[app.frontend]",
+        "replicas = { min = 1",
+        "replicas = { min = 0",
+    );
+    p.run_remote(&emulator, &["-e", "prod", "up", "--yes"], &[])
+        .ok();
+    let run = p.run_remote(
+        &emulator,
+        &["-e", "prod", "verify", "--output", "json"],
+        &[],
+    );
+    run.expect_code(1);
+    let v: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(v["findings"][0]["rule"], "AZL-V003", "{v:#}");
+    assert_eq!(v["findings"][0]["resource"], "app.frontend", "{v:#}");
+}
