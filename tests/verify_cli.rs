@@ -403,3 +403,31 @@ fn verify_works_without_local_against_a_running_arm_endpoint() {
     assert_eq!(v["findings"][0]["rule"], "AZL-V003", "{v:#}");
     assert_eq!(v["findings"][0]["resource"], "app.frontend", "{v:#}");
 }
+
+#[test]
+fn a_secret_variable_shown_by_the_summary_is_masked() {
+    let p = Project::example("production");
+    p.edit(
+        "alert_email = { default = \"ops@example.com\", description = \"Where alert emails go\" }",
+        "alert_email = { secret = true, description = \"Where alert emails go\" }",
+    );
+    let env = [("AZLIFT_VAR_alert_email", "pager-7f3a9c@example.com")];
+    p.run_env(&["-e", "prod", "up", "--yes"], &env).ok();
+    for format in [
+        &["verify"][..],
+        &["verify", "--output", "json"],
+        &["verify", "--format", "sarif"],
+    ] {
+        let mut args = vec!["-e", "prod"];
+        args.extend_from_slice(format);
+        let run = p.run_env(&args, &env);
+        run.ok();
+        assert!(!run.all().contains("pager-7f3a9c"), "{}", run.all());
+    }
+    let run = p.run_env(&["-e", "prod", "verify"], &env);
+    assert!(
+        run.stdout.contains("Alerts sent to: (sensitive)"),
+        "{}",
+        run.stdout
+    );
+}

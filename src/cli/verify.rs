@@ -49,22 +49,24 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> CmdResult {
             }
         };
         let report = verify::check(&deployed, &session.project.loaded.model.silences);
-        match format {
-            VerifyFormat::Human => print!("{}", report::render_human(&report)),
-            VerifyFormat::Json => println!(
-                "{}",
-                serde_json::to_string(&report::to_json(&report)).into_diagnostic()?
-            ),
+        let text = match format {
+            VerifyFormat::Human => report::render_human(&report),
+            VerifyFormat::Json => {
+                serde_json::to_string(&report::to_json(&report)).into_diagnostic()? + "\n"
+            }
             VerifyFormat::Sarif => {
-                let text = std::fs::read_to_string(&session.project.manifest).unwrap_or_default();
+                let manifest =
+                    std::fs::read_to_string(&session.project.manifest).unwrap_or_default();
                 let log = sarif::to_sarif(
                     &report,
                     &session.project.manifest.display().to_string(),
-                    &text,
+                    &manifest,
                 );
-                println!("{}", serde_json::to_string_pretty(&log).into_diagnostic()?);
+                serde_json::to_string_pretty(&log).into_diagnostic()? + "\n"
             }
-        }
+        };
+        // Deployed values shown (alert receivers, descriptions) may hold a secret variable.
+        print!("{}", session.redactor.redact(&text));
         report_requests(session.target.client.stats(), global, false);
         session.close().await?;
         Ok(if report.passed {
