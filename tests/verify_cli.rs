@@ -97,8 +97,8 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(v["passed"], true);
     assert_eq!(v["environment"], "prod");
     assert_eq!(v["production"], true);
-    assert_eq!(v["counts"]["rules"], 7);
-    assert_eq!(v["counts"]["passed"], 7);
+    assert_eq!(v["counts"]["rules"], 8);
+    assert_eq!(v["counts"]["passed"], 8);
     let rules = v["rules"].as_array().unwrap();
     assert!(rules.iter().all(|r| r["status"] == "pass"), "{rules:#?}");
     assert_eq!(v["findings"].as_array().unwrap().len(), 0);
@@ -115,7 +115,7 @@ fn sarif_of_a_passing_run_validates() {
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 0);
     assert_eq!(
-        log["runs"][0]["tool"]["driver"]["rules"][0]["id"],
+        log["runs"][0]["tool"]["driver"]["rules"][1]["id"],
         "AZL-V001"
     );
 }
@@ -384,7 +384,7 @@ fn verify_works_without_local_against_a_running_arm_endpoint() {
     run.ok();
     let v: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(v["passed"], true, "{v:#}");
-    assert_eq!(v["counts"]["passed"], 7, "{v:#}");
+    assert_eq!(v["counts"]["passed"], 8, "{v:#}");
 
     p.edit_in(
         "[app.frontend]",
@@ -427,6 +427,32 @@ fn a_secret_variable_shown_by_the_summary_is_masked() {
     let run = p.run_env(&["-e", "prod", "verify"], &env);
     assert!(
         run.stdout.contains("Alerts sent to: (sensitive)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_alert_deleted_behind_azlifts_back_fails_v000() {
+    // Delete the alert from the emulator's persisted cloud, as someone would in the portal.
+    let p = deployed();
+    let mut cloud: Value = serde_json::from_str(&p.cloud_text()).unwrap();
+    let resources = cloud["resources"].as_object_mut().unwrap();
+    let before = resources.len();
+    resources.retain(|id, _| !id.ends_with("/metricalerts/blog08-prod-slow-response"));
+    assert_eq!(
+        resources.len(),
+        before - 1,
+        "the alert was in the cloud file"
+    );
+    std::fs::write(p.cloud_path(), serde_json::to_string(&cloud).unwrap()).unwrap();
+
+    let run = verify(&p, &[]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.lines().any(|l| l.contains("FAIL")
+            && l.contains("AZL-V000")
+            && l.contains("alert.slow-response: state records it, but Azure does not have it")),
         "{}",
         run.stdout
     );

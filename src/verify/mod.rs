@@ -57,6 +57,13 @@ pub struct RuleInfo {
 /// The rules, in the order they are checked and shown.
 pub const RULES: &[RuleInfo] = &[
     RuleInfo {
+        id: "AZL-V000",
+        name: "deployed",
+        title: "every resource state records exists in Azure",
+        help: "A resource deleted behind azlift's back cannot be checked by the other rules (a deleted alert would otherwise pass unnoticed). Run `azlift plan` to see it and `azlift up` to create it again.",
+        level: Level::Error,
+    },
+    RuleInfo {
         id: "AZL-V001",
         name: "probes",
         title: "every app has liveness and readiness probes",

@@ -129,15 +129,6 @@ pub fn render_human(report: &Report) -> String {
     for (id, note) in notes {
         let _ = writeln!(out, "  {id} does not apply: {note}");
     }
-    if !report.missing.is_empty() {
-        out.push('\n');
-        for m in &report.missing {
-            let _ = writeln!(
-                out,
-                "warning: state records {m} but Azure does not have it; run `azlift up`"
-            );
-        }
-    }
     if !report.findings.is_empty() {
         out.push_str("\nFindings:\n");
         for f in &report.findings {

@@ -22,6 +22,7 @@ const CONNECTION_STRING_VARS: &[&str] = &[
 /// Run the rule `id`.
 pub(super) fn run(id: &str, d: &Deployed) -> Check {
     match id {
+        "AZL-V000" => exists(d),
         "AZL-V001" => probes(d),
         "AZL-V002" => internal_ingress(d),
         "AZL-V003" => min_replicas(d),
@@ -53,6 +54,25 @@ fn none_applies(what: &str) -> Check {
     Check {
         not_applicable: Some(what.to_string()),
         ..Check::default()
+    }
+}
+
+/// AZL-V000: every resource state records answers a GET.
+fn exists(d: &Deployed) -> Check {
+    Check {
+        checked: d.resources.len(),
+        findings: d
+            .resources
+            .iter()
+            .filter(|r| r.body.is_none())
+            .map(|r| {
+                (
+                    r.address.clone(),
+                    "state records it, but Azure does not have it (deleted out of band?)".into(),
+                )
+            })
+            .collect(),
+        not_applicable: None,
     }
 }
 

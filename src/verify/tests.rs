@@ -167,7 +167,8 @@ fn rule_ids_are_unique_and_stable() {
     assert_eq!(
         ids,
         [
-            "AZL-V001", "AZL-V002", "AZL-V003", "AZL-V004", "AZL-V005", "AZL-V006", "AZL-V007"
+            "AZL-V000", "AZL-V001", "AZL-V002", "AZL-V003", "AZL-V004", "AZL-V005", "AZL-V006",
+            "AZL-V007"
         ]
     );
 }
