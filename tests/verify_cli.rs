@@ -302,6 +302,11 @@ fn a_silenced_failure_passes_with_the_reason_shown() {
         result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
         "app.frontend"
     );
+    // The manifest lies in the working directory: the URI is relative, as code scanning wants.
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "azlift.toml"
+    );
 }
 
 #[test]

@@ -57,11 +57,14 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> CmdResult {
             VerifyFormat::Sarif => {
                 let manifest =
                     std::fs::read_to_string(&session.project.manifest).unwrap_or_default();
-                let log = sarif::to_sarif(
-                    &report,
-                    &session.project.manifest.display().to_string(),
-                    &manifest,
-                );
+                // Code scanning resolves paths from the repository root: show the manifest
+                // relative to the working directory when it lies inside it.
+                let path = &session.project.manifest;
+                let shown = std::env::current_dir()
+                    .ok()
+                    .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
+                    .unwrap_or_else(|| path.clone());
+                let log = sarif::to_sarif(&report, &shown.display().to_string(), &manifest);
                 serde_json::to_string_pretty(&log).into_diagnostic()? + "\n"
             }
         };

@@ -38,14 +38,27 @@ pub fn section_line(manifest_text: &str, address: &str) -> Option<usize> {
 
 /// The manifest path as a SARIF URI: relative paths with forward slashes stay relative (to the
 /// repository root, as code scanning expects when run from there); absolute ones become
-/// `file://` URIs.
-fn artifact_uri(manifest: &str) -> String {
+/// `file://` URIs. Spaces and other characters URIs do not allow are percent-encoded.
+pub(crate) fn artifact_uri(manifest: &str) -> String {
     let slashed = manifest.replace('\\', "/");
     let trimmed = slashed.trim_start_matches("./");
-    if trimmed.starts_with('/') {
-        format!("file://{trimmed}")
+    let mut encoded = String::with_capacity(trimmed.len());
+    for b in trimmed.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:@!$&'()*+,;=".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let drive = encoded.len() > 2
+        && encoded.as_bytes()[1] == b':'
+        && encoded.as_bytes()[0].is_ascii_alphabetic();
+    if encoded.starts_with('/') {
+        format!("file://{encoded}")
+    } else if drive {
+        format!("file:///{encoded}")
     } else {
-        trimmed.to_string()
+        encoded
     }
 }
 

@@ -337,6 +337,17 @@ fn a_resource_gone_from_azure_is_listed_as_missing() {
 }
 
 #[test]
+fn sarif_uris_are_relative_or_file_uris_and_encoded() {
+    let uri = sarif::artifact_uri;
+    assert_eq!(uri("./infra/azlift.toml"), "infra/azlift.toml");
+    assert_eq!(
+        uri("/srv/my app/azlift.toml"),
+        "file:///srv/my%20app/azlift.toml"
+    );
+    assert_eq!(uri("C:\\work\\azlift.toml"), "file:///C:/work/azlift.toml");
+}
+
+#[test]
 fn sarif_points_at_the_section_line() {
     let text = "[project]\nname = \"p\"\n\n[app.task-api]  # api\nport = 1\n[apim]\n";
     assert_eq!(sarif::section_line(text, "app.task-api"), Some(4));
