@@ -121,20 +121,18 @@ fn sarif_of_a_passing_run_validates() {
 }
 
 #[test]
-fn v001_an_app_without_a_readiness_probe_fails() {
-    // Only a liveness probe. (An app with ingress and no probes at all gets Azure's default
-    // TCP probes, which the emulator adds too, so that would pass: verify judges what is
-    // deployed.)
+fn v001_a_worker_without_probes_fails() {
+    // A worker without ingress and without probes. (An app with ingress gets Azure's default
+    // TCP probe for every probe type it does not declare — the emulator adds them too — so
+    // it always has liveness and readiness: verify judges what is deployed.)
     let p = deployed();
-    p.edit_in(
-        "[app.audit-svc]",
-        ", readiness = { interval = 10, failures = 3 } }",
-        " }",
+    p.append(
+        "[app.worker]\nimage = \"${var.registry}/worker:${var.image_tag}\"\ncpu = 0.25\nmemory = \"0.5Gi\"\ningress = \"none\"\nreplicas = { min = 1, max = 1 }\n",
     );
-    let run = breaks(&p, "AZL-V001", "app.audit-svc");
+    let run = breaks(&p, "AZL-V001", "app.worker");
     assert!(
         run.stdout
-            .contains("container `audit-svc` has no readiness probe"),
+            .contains("container `worker` has no liveness or readiness probe"),
         "{}",
         run.stdout
     );
