@@ -15,6 +15,7 @@ mod apim;
 mod apps;
 mod custom;
 mod project;
+mod verify;
 
 /// Top-level keys of a manifest.
 pub(crate) const ROOT_KEYS: &[&str] = &[
@@ -27,6 +28,7 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "app",
     "apim",
     "resource",
+    "verify",
     "env",
 ];
 
@@ -104,6 +106,8 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         known.extend(["apim.service", "apim.logger", "apim.diagnostic"].map(String::from));
     }
     let custom = custom::resources(table.get("resource"), &known, ctx);
+    known.extend(custom.keys().map(|k| format!("resource.{k}")));
+    let silences = verify::silences(table.get("verify"), &known, ctx);
 
     Model {
         project,
@@ -114,5 +118,6 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         apps,
         apim,
         custom,
+        silences,
     }
 }
