@@ -19,11 +19,13 @@ pub mod kinds;
 pub mod manifest;
 pub mod model;
 pub mod ops;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod resource;
 pub mod state;
 pub mod ui;
+pub mod verify;
 
 /// The emulator lives in its own crate so that it cannot reach into azlift's renderer:
 /// it judges requests from the REST API definitions, the way ARM would.

@@ -55,8 +55,22 @@ pub struct Model {
     pub apim: Option<Apim>,
     /// Keyed by the manifest key (`[resource.vault]`).
     pub custom: BTreeMap<String, CustomResource>,
+    /// `[[verify.silence]]`: verify findings accepted on purpose, each with its reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub silences: Vec<Silence>,
     /// `[state]`: where state lives (local unless configured).
     pub state: crate::state::StateConfig,
+}
+
+/// One `[[verify.silence]]` entry: `azlift verify` still lists the finding, as silenced with
+/// `reason`, but it no longer fails the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Silence {
+    /// A verify rule id (`AZL-V003`).
+    pub rule: String,
+    /// A resource address of the manifest (`app.worker`).
+    pub resource: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -34,6 +34,16 @@ pub const LOCAL_CLIENT_SECRET: &str = "azlift-local-secret";
 /// Audience GitHub's OIDC token must carry for Entra ID workload identity federation.
 pub const GITHUB_OIDC_AUDIENCE: &str = "api://AzureADTokenExchange";
 
+/// The audience a federated token must carry for Entra ID in `cloud`: the sovereign clouds
+/// have their own (custom clouds are taken to use the public one).
+pub fn federation_audience(cloud: &Cloud) -> &'static str {
+    match cloud {
+        Cloud::China => "api://AzureADTokenExchangeChina",
+        Cloud::UsGov => "api://AzureADTokenExchangeUSGov",
+        Cloud::Public | Cloud::Custom { .. } => GITHUB_OIDC_AUDIENCE,
+    }
+}
+
 /// Where the credential comes from.
 #[derive(Clone, Default)]
 pub enum CredentialSource {
@@ -157,10 +167,12 @@ impl Credential {
 
     /// Wraps an azure_core error from the credential into [`ArmError::Auth`].
     pub(crate) fn auth_error(&self, err: &azure_core::Error) -> ArmError {
+        let message = err.to_string();
+        let hint = entra_hint(self.kind, &message).unwrap_or_else(|| self.hint.clone());
         ArmError::Auth {
             credential: self.description.clone(),
-            message: err.to_string(),
-            hint: self.hint.clone(),
+            message,
+            hint,
         }
     }
 
@@ -224,6 +236,70 @@ const HINT_GITHUB: &str = "check AZURE_CLIENT_ID and AZURE_TENANT_ID, that the w
 const HINT_PIPELINES: &str = "check AZURESUBSCRIPTION_SERVICE_CONNECTION_ID, AZURESUBSCRIPTION_CLIENT_ID, AZURESUBSCRIPTION_TENANT_ID, and that SYSTEM_ACCESSTOKEN is mapped into the step's env";
 const HINT_MANAGED: &str = "check IDENTITY_ENDPOINT/IDENTITY_HEADER (or MSI_ENDPOINT) and, for a user-assigned identity, AZURE_CLIENT_ID";
 const HINT_DEVTOOLS: &str = "run `az login` (or `azd auth login`), or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET";
+
+/// The AADSTS code of an Entra ID error message ("... AADSTS700024: Client assertion ...").
+pub fn aadsts_code(message: &str) -> Option<u32> {
+    let rest = &message[message.find("AADSTS")? + "AADSTS".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Where a federated credential's assertion came from, for hints: the variable to fix.
+fn assertion_source(kind: CredentialKind) -> Option<&'static str> {
+    match kind {
+        CredentialKind::GitHubOidc => Some(
+            "the GitHub OIDC token (fetched from ACTIONS_ID_TOKEN_REQUEST_URL with ACTIONS_ID_TOKEN_REQUEST_TOKEN)",
+        ),
+        CredentialKind::WorkloadIdentity => Some("the token in AZURE_FEDERATED_TOKEN_FILE"),
+        CredentialKind::AzurePipelines => Some(
+            "the Azure Pipelines OIDC token (from SYSTEM_OIDCREQUESTURI with SYSTEM_ACCESSTOKEN)",
+        ),
+        _ => None,
+    }
+}
+
+/// A hint for the Entra ID errors federated credentials meet in CI, naming the variable or
+/// setting to fix; `None` keeps the credential's general hint.
+fn entra_hint(kind: CredentialKind, message: &str) -> Option<String> {
+    let code = aadsts_code(message)?;
+    let source = assertion_source(kind)?;
+    let fix = match kind {
+        CredentialKind::GitHubOidc => {
+            "request a fresh one: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are set by the runner for the running job only (do not copy them between jobs), and check the runner's clock"
+        }
+        CredentialKind::WorkloadIdentity => {
+            "point AZURE_FEDERATED_TOKEN_FILE at a token that is renewed (a projected service account token, or one your CI writes at the start of the step), and check the clock"
+        }
+        _ => "run the step again (the token is issued per job) and check the agent's clock",
+    };
+    match code {
+        // Expired / not yet valid assertion.
+        700024 => Some(format!("{source} has expired or is not yet valid: {fix}")),
+        // Audience mismatch.
+        700212 => {
+            let issuer = if kind == CredentialKind::GitHubOidc {
+                "; the token comes from ACTIONS_ID_TOKEN_REQUEST_URL: check that it is GitHub's token service"
+            } else {
+                ""
+            };
+            Some(format!(
+                "{source} carries the wrong audience: it must be `{GITHUB_OIDC_AUDIENCE}` (in Azure China `api://AzureADTokenExchangeChina`, in Azure US Government `api://AzureADTokenExchangeUSGov`), like the federated credential's (`az ad app federated-credential list --id $AZURE_CLIENT_ID`){issuer}"
+            ))
+        }
+        // Subject / issuer mismatch.
+        700213 | 70021 | 7002137 | 7002138 => Some(format!(
+            "no federated credential of the app AZURE_CLIENT_ID matches {source}: compare its issuer, subject (case-sensitive, e.g. `repo:OWNER/REPO:ref:refs/heads/main`, `repo:OWNER/REPO:pull_request`, `repo:OWNER/REPO:environment:NAME`) and audience with the token's; `azlift pipeline init` prints the commands that create them"
+        )),
+        // Unknown application in the tenant.
+        700016 => Some(
+            "AZURE_CLIENT_ID names no application in tenant AZURE_TENANT_ID: check both"
+                .to_string(),
+        ),
+        // Unknown tenant.
+        90002 | 900023 => Some("AZURE_TENANT_ID names no tenant: check it".to_string()),
+        _ => None,
+    }
+}
 
 /// Chooses and builds the credential.
 ///
@@ -374,6 +450,7 @@ fn from_environment(
     ) {
         let assertion = GitHubOidcAssertion {
             request_url: url,
+            audience: federation_audience(cloud),
             request_token: Secret::new(token),
             http: http.clone(),
         };
@@ -529,6 +606,7 @@ fn forced(
 /// client assertion. Fetched anew whenever Entra ID needs one (GitHub's tokens are short-lived).
 struct GitHubOidcAssertion {
     request_url: String,
+    audience: &'static str,
     request_token: Secret,
     http: reqwest::Client,
 }
@@ -553,8 +631,17 @@ impl ClientAssertion for GitHubOidcAssertion {
         let mut url = Url::parse(&self.request_url).map_err(|e| {
             credential_error(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}"))
         })?;
+        // GitHub's URL comes with `api-version`; any `audience` of its own is replaced, since
+        // Entra ID accepts only this one.
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| k != "audience")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         url.query_pairs_mut()
-            .append_pair("audience", GITHUB_OIDC_AUDIENCE);
+            .clear()
+            .extend_pairs(kept)
+            .append_pair("audience", self.audience);
         let response = self
             .http
             .get(url)
@@ -682,6 +769,92 @@ mod tests {
         .unwrap();
         assert_eq!(c.kind(), CredentialKind::DeveloperTools);
         assert!(c.hint().contains("az login"));
+    }
+
+    #[test]
+    fn entra_errors_of_federated_credentials_name_the_variable_to_fix() {
+        assert_eq!(
+            aadsts_code("x failed. AADSTS700024: Client assertion"),
+            Some(700024)
+        );
+        assert_eq!(aadsts_code("no code here"), None);
+        let expired = entra_hint(
+            CredentialKind::GitHubOidc,
+            "ClientAssertionCredential authentication failed. AADSTS700024: Client assertion is not within its valid time range.",
+        )
+        .unwrap();
+        assert!(expired.contains("expired"), "{expired}");
+        assert!(
+            expired.contains("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            "{expired}"
+        );
+        let audience = entra_hint(
+            CredentialKind::WorkloadIdentity,
+            "AADSTS700212: No matching federated identity record found for presented assertion audience 'api://x'.",
+        )
+        .unwrap();
+        assert!(
+            audience.contains("AZURE_FEDERATED_TOKEN_FILE"),
+            "{audience}"
+        );
+        assert!(audience.contains(GITHUB_OIDC_AUDIENCE), "{audience}");
+        let subject = entra_hint(CredentialKind::GitHubOidc, "AADSTS700213: No matching").unwrap();
+        assert!(
+            subject.contains("repo:OWNER/REPO:pull_request"),
+            "{subject}"
+        );
+        // A client secret's failure keeps the general hint, as does an unknown code.
+        assert_eq!(
+            entra_hint(CredentialKind::ClientSecret, "AADSTS700024: x"),
+            None
+        );
+        assert_eq!(entra_hint(CredentialKind::GitHubOidc, "AADSTS1: x"), None);
+    }
+
+    #[test]
+    fn azure_pipelines_without_ids_names_the_variables() {
+        // (Building the credential itself reads SYSTEM_OIDCREQUESTURI from the process
+        // environment inside azure_identity, so only the refusal is tested here.)
+        let e = pick(&[
+            ("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "conn"),
+            ("SYSTEM_ACCESSTOKEN", "vss-token-value"),
+            (
+                "SYSTEM_OIDCREQUESTURI",
+                "https://dev.azure.com/o/_apis/oidc",
+            ),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("AZURESUBSCRIPTION_CLIENT_ID"), "{e}");
+        assert!(!e.contains("vss-token-value"), "{e}");
+        // Without SYSTEM_ACCESSTOKEN mapped into the step, the step is skipped.
+        let c = pick(&[
+            ("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "conn"),
+            (
+                "SYSTEM_OIDCREQUESTURI",
+                "https://dev.azure.com/o/_apis/oidc",
+            ),
+            ("AZURESUBSCRIPTION_CLIENT_ID", "cid"),
+            ("AZURESUBSCRIPTION_TENANT_ID", "tid"),
+        ])
+        .unwrap();
+        assert_eq!(c.kind(), CredentialKind::DeveloperTools);
+    }
+
+    #[test]
+    fn sovereign_clouds_have_their_own_federation_audience() {
+        assert_eq!(
+            federation_audience(&Cloud::Public),
+            "api://AzureADTokenExchange"
+        );
+        assert_eq!(
+            federation_audience(&Cloud::China),
+            "api://AzureADTokenExchangeChina"
+        );
+        assert_eq!(
+            federation_audience(&Cloud::UsGov),
+            "api://AzureADTokenExchangeUSGov"
+        );
     }
 
     #[test]

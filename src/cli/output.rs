@@ -137,6 +137,7 @@ async fn read_secrets(doc: &StateDocument, global: &GlobalArgs) -> miette::Resul
     } else {
         Target::azure(global.subscription.clone(), 1)?
     };
+    super::session::report_target(&target, global);
     let read = read_secret_outputs(&target.client, doc).await;
     target.close().await;
     Ok(read?.into_iter().map(|(k, v)| (k, Some(v))).collect())

@@ -56,6 +56,14 @@ pub fn open_options(global: &GlobalArgs, command: &str) -> miette::Result<OpenOp
     })
 }
 
+/// With `-v`: which ARM target and which credential this run uses, one line on stderr
+/// (`target: Azure subscription ..., credential: GitHub Actions OIDC federation (...)`).
+pub fn report_target(target: &azlift::ops::Target, global: &GlobalArgs) {
+    if global.verbose > 0 {
+        eprintln!("target: {}", target.describe);
+    }
+}
+
 /// With `-v`: the ARM requests this run sent, as the last line on stderr
 /// (`ARM requests: GET n, PUT n, PATCH n, DELETE n, POST n`), or with `--output json` as one
 /// NDJSON event `{"event":"arm_requests",...}` — on stdout for `up`/`down` (their NDJSON

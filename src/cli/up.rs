@@ -10,7 +10,9 @@ use azlift::ops::{OpsError, SavedPlan, Session};
 use azlift::ui::plan_view::render_plan;
 use azlift::ui::{UiChoice, confirm, sink_for};
 
-use super::session::{EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, runtime};
+use super::session::{
+    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_target, runtime,
+};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]
@@ -34,6 +36,7 @@ pub fn run(args: UpArgs, global: &GlobalArgs) -> CmdResult {
     };
     runtime()?.block_on(async move {
         let session = Session::open(&opts, interrupt_signal()).await?;
+        report_target(&session.target, global);
         let result = up(&session, &args, global, choice, saved.as_ref()).await;
         report_requests(session.target.client.stats(), global, true);
         session.close().await?;

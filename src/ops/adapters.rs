@@ -20,10 +20,15 @@ pub struct ArmCloud {
 }
 
 pub(crate) fn cloud_error(e: ArmError) -> CloudError {
+    let fallback = match &e {
+        // No token: say so instead of a bare "Error" (the message names the credential).
+        ArmError::Auth { .. } => "AuthenticationFailed",
+        _ => "Error",
+    };
     let code = e
         .deepest_code()
         .or_else(|| e.code())
-        .unwrap_or("Error")
+        .unwrap_or(fallback)
         .to_string();
     // ArmError's Display already leads with the code; reports add it once themselves.
     let text = e.to_string();

@@ -214,6 +214,28 @@ impl Session {
         })
     }
 
+    /// Every resource state records, read fresh from ARM through the same observe path as
+    /// `plan` (`None`: state records it but ARM no longer has it). Used by `azlift verify`.
+    pub async fn observe_state(
+        &self,
+    ) -> Result<
+        (
+            StateDocument,
+            HashMap<ResourceAddress, Option<crate::resource::ObservedResource>>,
+        ),
+        OpsError,
+    > {
+        let doc = self.state.document().await;
+        let recorded = orphans_of(&doc, |_| true);
+        let observation = observe(self.cloud(), &[], &recorded, self.parallelism)
+            .await
+            .map_err(|e| OpsError::Observe {
+                code: e.code,
+                message: e.message,
+            })?;
+        Ok((doc, observation.observed))
+    }
+
     /// Observe ARM and make the plan.
     pub async fn plan(&self) -> Result<Planned, OpsError> {
         let doc = self.state.document().await;

@@ -23,6 +23,7 @@ pub struct Target {
     pub client: ArmClient,
     pub emulator: Option<RunningEmulator>,
     pub subscription_id: String,
+    /// Where ARM is and which credential signs in (for `-v`; never a secret).
     pub describe: String,
 }
 
@@ -66,7 +67,11 @@ impl Target {
         config.poll.min_interval = Duration::from_millis(10);
         config.poll.max_interval = Duration::from_millis(250);
         let client = ArmClient::new(config).map_err(OpsError::Arm)?;
-        let describe = format!("local emulator at {}", emulator.https_url());
+        let describe = format!(
+            "local emulator at {}, credential: {}",
+            emulator.https_url(),
+            client.describe()
+        );
         Ok(Target {
             client,
             emulator: Some(emulator),
@@ -91,9 +96,15 @@ impl Target {
         let describe = if config_endpoint.as_str().trim_end_matches('/')
             == crate::arm::config::PUBLIC_ENDPOINT
         {
-            format!("Azure ({})", client.describe())
+            format!(
+                "Azure subscription {subscription_id}, credential: {}",
+                client.describe()
+            )
         } else {
-            format!("ARM at {config_endpoint} ({})", client.describe())
+            format!(
+                "ARM at {config_endpoint}, subscription {subscription_id}, credential: {}",
+                client.describe()
+            )
         };
         Ok(Target {
             client,

@@ -185,6 +185,7 @@ pub fn production_model() -> Model {
         apps: apps.into_iter().map(|a| (a.name.clone(), a)).collect(),
         apim: Some(seed_apim(name)),
         custom: BTreeMap::new(),
+        silences: Vec::new(),
         state: Default::default(),
     }
 }
@@ -201,6 +202,7 @@ pub fn minimal_model() -> Model {
         apps: BTreeMap::new(),
         apim: None,
         custom: BTreeMap::new(),
+        silences: Vec::new(),
         state: Default::default(),
     }
 }

@@ -148,11 +148,30 @@ async fn client_assertions_are_checked_in_strict_mode() {
         .await
         .unwrap();
     assert_eq!(wrong_aud.status().as_u16(), 401);
+    // Entra ID's OAuth error body: `invalid_client` with the AADSTS code in the description.
+    let body: serde_json::Value = wrong_aud.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
+    assert_eq!(body["error_codes"][0], 700212);
+    let text = body["error_description"].as_str().unwrap();
+    assert!(
+        text.starts_with("AADSTS700212: No matching federated identity record found for presented assertion audience 'https://elsewhere'."),
+        "{text}"
+    );
     let expired = ask(assertion("api://AzureADTokenExchange", now - 3600))
         .send()
         .await
         .unwrap();
     assert_eq!(expired.status().as_u16(), 401);
+    let body: serde_json::Value = expired.json().await.unwrap();
+    assert_eq!(body["error_codes"][0], 700024);
+    let text = body["error_description"].as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "AADSTS700024: Client assertion is not within its valid time range. Current time: "
+        ),
+        "{text}"
+    );
+    assert!(text.contains("expiry time of assertion"), "{text}");
 }
 
 #[tokio::test]

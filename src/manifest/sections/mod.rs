@@ -16,6 +16,7 @@ mod apps;
 mod custom;
 mod project;
 mod state;
+mod verify;
 
 /// Top-level keys of a manifest.
 pub(crate) const ROOT_KEYS: &[&str] = &[
@@ -28,6 +29,7 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "app",
     "apim",
     "resource",
+    "verify",
     "env",
     "state",
 ];
@@ -106,6 +108,8 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         known.extend(["apim.service", "apim.logger", "apim.diagnostic"].map(String::from));
     }
     let custom = custom::resources(table.get("resource"), &known, ctx);
+    known.extend(custom.keys().map(|k| format!("resource.{k}")));
+    let silences = verify::silences(table.get("verify"), &known, ctx);
     let state = state::state(table.get("state"), ctx);
 
     Model {
@@ -117,6 +121,7 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         apps,
         apim,
         custom,
+        silences,
         state,
     }
 }

@@ -214,12 +214,22 @@ fn token(app: &App, tenant: &str, req: &Req) -> Response {
                         "Invalid JWT token. The token is malformed.",
                     );
                 };
-                if auth::check_times(&claims, wall_ms() / 1000).is_err() {
+                let now_ms = wall_ms();
+                if auth::check_times(&claims, now_ms / 1000).is_err() {
+                    let at = |claim: &str| {
+                        let secs = claims.get(claim).and_then(Value::as_u64).unwrap_or(0);
+                        crate::clock::rfc3339(secs.saturating_mul(1000))
+                    };
                     return aad_error(
                         401,
                         "invalid_client",
                         700024,
-                        "Client assertion is not within its valid time range.",
+                        &format!(
+                            "Client assertion is not within its valid time range. Current time: {}, assertion valid from {}, expiry time of assertion {}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+                            crate::clock::rfc3339(now_ms),
+                            at("nbf"),
+                            at("exp"),
+                        ),
                     );
                 }
                 if !auth::assertion_audience_ok(&claims, &endpoint) {
@@ -228,8 +238,12 @@ fn token(app: &App, tenant: &str, req: &Req) -> Response {
                         "invalid_client",
                         700212,
                         &format!(
-                            "No matching federated identity record found for presented assertion audience '{}'.",
-                            claims.get("aud").map(Value::to_string).unwrap_or_default()
+                            "No matching federated identity record found for presented assertion audience '{}'. Please note that the matching is done using exact and case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation",
+                            match claims.get("aud") {
+                                Some(Value::String(a)) => a.clone(),
+                                Some(other) => other.to_string(),
+                                None => String::new(),
+                            }
                         ),
                     );
                 }
