@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use azure_core::http::Url;
 
-use super::credentials::CredentialSource;
+use super::credentials::{CredentialSource, Env};
+use super::error::ArmError;
 
 /// The ARM endpoint of the public cloud.
 pub const PUBLIC_ENDPOINT: &str = "https://management.azure.com";
@@ -68,6 +69,35 @@ impl Cloud {
     pub fn scope(&self) -> String {
         format!("{}/.default", self.audience())
     }
+}
+
+/// Names the ARM endpoint to use instead of the cloud's (see [`ArmConfig::from_environment`]).
+pub const ENDPOINT_ENV: &str = "AZLIFT_ARM_ENDPOINT";
+/// The token audience for [`ENDPOINT_ENV`].
+pub const AUDIENCE_ENV: &str = "AZLIFT_ARM_AUDIENCE";
+/// A PEM file of extra trusted roots, for ARM, the authority host and state storage.
+pub const CA_CERT_ENV: &str = "AZLIFT_CA_CERT";
+
+fn env_var(env: &dyn Env, key: &str) -> Option<String> {
+    env.var(key).filter(|v| !v.trim().is_empty())
+}
+
+/// The PEM text of `AZLIFT_CA_CERT`, if set: read once, checked to hold a certificate.
+pub fn extra_roots_from_env(env: &dyn Env) -> Result<Option<String>, ArmError> {
+    let Some(path) = env_var(env, CA_CERT_ENV) else {
+        return Ok(None);
+    };
+    let pem = std::fs::read_to_string(&path).map_err(|e| {
+        ArmError::Config(format!(
+            "{CA_CERT_ENV} names {path}, which could not be read ({e}): point it at a PEM certificate file"
+        ))
+    })?;
+    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(ArmError::Config(format!(
+            "{CA_CERT_ENV} names {path}, which holds no PEM certificate"
+        )));
+    }
+    Ok(Some(pem))
 }
 
 fn parse_static(s: &'static str) -> Url {
@@ -255,6 +285,46 @@ impl ArmConfig {
         }
     }
 
+    /// Azure, or any ARM endpoint named by the environment:
+    /// - `AZLIFT_ARM_ENDPOINT`: an ARM base URL (Azure Stack, a sovereign cloud not built in, a
+    ///   running `azlift emulator`). Tokens are then asked of `AZURE_AUTHORITY_HOST` (default:
+    ///   the public authority) for the audience `AZLIFT_ARM_AUDIENCE` (default:
+    ///   `https://management.azure.com`).
+    /// - `AZLIFT_CA_CERT`: a PEM file trusted in addition to the system roots (for a private
+    ///   endpoint or the emulator; the same file is trusted for the state storage endpoint).
+    pub fn from_environment(env: &dyn Env) -> Result<Self, ArmError> {
+        let mut config = match env_var(env, ENDPOINT_ENV) {
+            None => ArmConfig::default(),
+            Some(raw) => {
+                let endpoint = Url::parse(raw.trim()).map_err(|e| {
+                    ArmError::Config(format!(
+                        "{ENDPOINT_ENV} is not a URL ({e}): set it to the ARM base URL, e.g. https://management.azure.com"
+                    ))
+                })?;
+                if endpoint.scheme() != "https" {
+                    return Err(ArmError::Config(format!(
+                        "{ENDPOINT_ENV} must be an https URL: ARM clients send bearer tokens over TLS only"
+                    )));
+                }
+                let authority_host = match env_var(env, "AZURE_AUTHORITY_HOST") {
+                    Some(a) => Url::parse(a.trim()).map_err(|e| {
+                        ArmError::Config(format!("AZURE_AUTHORITY_HOST is not a URL: {e}"))
+                    })?,
+                    None => Cloud::Public.authority_host(),
+                };
+                let audience =
+                    env_var(env, AUDIENCE_ENV).unwrap_or_else(|| PUBLIC_ENDPOINT.to_string());
+                ArmConfig::for_cloud(Cloud::Custom {
+                    resource_manager: endpoint,
+                    authority_host,
+                    audience,
+                })
+            }
+        };
+        config.extra_root_certificate_pem = extra_roots_from_env(env)?;
+        Ok(config)
+    }
+
     /// `--local`: the emulator at `endpoint` (https), trusted through its certificate, with
     /// the emulator's fixed client-secret identity from its own token endpoint.
     pub fn local(endpoint: Url, certificate_pem: impl Into<String>) -> Self {
@@ -283,6 +353,71 @@ mod tests {
             "https://management.azure.com/.default"
         );
         assert_ne!(Cloud::China.scope(), Cloud::UsGov.scope());
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_without_overrides_is_public_azure() {
+        let c = ArmConfig::from_environment(&env(&[])).unwrap();
+        assert_eq!(c.endpoint.as_str(), "https://management.azure.com/");
+        assert_eq!(c.cloud, Cloud::Public);
+        assert!(c.extra_root_certificate_pem.is_none());
+    }
+
+    #[test]
+    fn arm_endpoint_override_makes_a_custom_cloud() {
+        let c = ArmConfig::from_environment(&env(&[
+            (ENDPOINT_ENV, "https://127.0.0.1:8443"),
+            ("AZURE_AUTHORITY_HOST", "https://127.0.0.1:8443/"),
+        ]))
+        .unwrap();
+        assert_eq!(c.endpoint.as_str(), "https://127.0.0.1:8443/");
+        assert_eq!(c.cloud.scope(), "https://management.azure.com/.default");
+        assert_eq!(c.cloud.authority_host().as_str(), "https://127.0.0.1:8443/");
+    }
+
+    #[test]
+    fn bad_overrides_name_the_variable() {
+        let e = ArmConfig::from_environment(&env(&[(ENDPOINT_ENV, "http://127.0.0.1:80")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(ENDPOINT_ENV) && e.contains("https"), "{e}");
+        let e = ArmConfig::from_environment(&env(&[(ENDPOINT_ENV, "not a url")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(ENDPOINT_ENV), "{e}");
+        let e = ArmConfig::from_environment(&env(&[(CA_CERT_ENV, "/nonexistent/ca.pem")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(CA_CERT_ENV) && e.contains("/nonexistent/ca.pem"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn ca_cert_file_must_hold_a_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "hello").unwrap();
+        let p = path.to_string_lossy().to_string();
+        let e = ArmConfig::from_environment(&env(&[(CA_CERT_ENV, &p)]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no PEM certificate"), "{e}");
+        std::fs::write(
+            &path,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let c = ArmConfig::from_environment(&env(&[(CA_CERT_ENV, &p)])).unwrap();
+        assert!(c.extra_root_certificate_pem.is_some());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `azlift output [NAME] [--show-secrets]`: the outputs recorded in state (resource ids,
 //! FQDNs, workspace customer id...). Secret outputs are never in state: they are listed as
-//! `(sensitive)`, and showing them needs a live read from Azure.
+//! `(sensitive)`; `--show-secrets` reads them live from Azure (or the emulator with `--local`).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -9,6 +9,7 @@ use clap::Args;
 use miette::miette;
 use serde_json::{Value, json};
 
+use azlift::ops::{Target, read_secret_outputs};
 use azlift::resource::SENSITIVE;
 use azlift::state::{StateBackend, StateDocument, outputs::secret_outputs};
 
@@ -29,15 +30,9 @@ pub struct OutputArgs {
 type Outputs = BTreeMap<String, Option<Value>>;
 
 pub fn run(args: OutputArgs, global: &GlobalArgs) -> CmdResult {
-    if args.show_secrets {
-        return Err(miette!(
-            code = "azlift::output::secrets",
-            help = "secrets are never kept in state; `--show-secrets` needs a live read from Azure (or the emulator with --local), which `azlift output` does not do yet",
-            "secret outputs are not available in this version"
-        ));
-    }
     let backend = backend_for(global)?;
-    let doc = runtime()?.block_on(backend.read())?.ok_or_else(|| {
+    let rt = runtime()?;
+    let doc = rt.block_on(backend.read())?.ok_or_else(|| {
         miette!(
             help = "run `azlift up` first",
             "no state for environment `{}` at {}",
@@ -45,7 +40,17 @@ pub fn run(args: OutputArgs, global: &GlobalArgs) -> CmdResult {
             backend.state_path().display()
         )
     })?;
-    let all = collect(&doc);
+    let mut all = collect(&doc);
+    let sensitive: std::collections::BTreeSet<String> = all
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| k.clone())
+        .collect();
+    if args.show_secrets {
+        for (name, value) in rt.block_on(read_secrets(&doc, global))? {
+            all.insert(name, value);
+        }
+    }
     let selected: Outputs = match &args.name {
         None => all,
         Some(name) => {
@@ -70,7 +75,10 @@ pub fn run(args: OutputArgs, global: &GlobalArgs) -> CmdResult {
         OutputFormat::Json => {
             let map: serde_json::Map<String, Value> = selected
                 .into_iter()
-                .map(|(k, v)| (k, json!({ "sensitive": v.is_none(), "value": v })))
+                .map(|(k, v)| {
+                    let secret = sensitive.contains(&k);
+                    (k, json!({ "sensitive": secret, "value": v }))
+                })
                 .collect();
             println!("{}", Value::Object(map));
         }
@@ -105,7 +113,7 @@ fn print_one(name: &str, v: Option<&Value>, global: &GlobalArgs) -> CmdResult {
     let Some(v) = v else {
         return Err(miette!(
             code = "azlift::output::secret",
-            help = "secrets are never kept in state; `--show-secrets` (not available yet) would read it from Azure",
+            help = "secrets are never kept in state; add `--show-secrets` to read it from Azure",
             "`{name}` is a secret"
         ));
     };
@@ -114,6 +122,28 @@ fn print_one(name: &str, v: Option<&Value>, global: &GlobalArgs) -> CmdResult {
         _ => println!("{v}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The secret outputs, read live from where the resources are (Azure, or the embedded
+/// emulator with `--local`).
+async fn read_secrets(doc: &StateDocument, global: &GlobalArgs) -> miette::Result<Outputs> {
+    let target = if global.local {
+        Target::local(&project_dir(global), 1).await?
+    } else {
+        Target::azure(global.subscription.clone(), 1)?
+    };
+    let read = read_secret_outputs(&target.client, doc).await;
+    target.close().await;
+    Ok(read?.into_iter().map(|(k, v)| (k, Some(v))).collect())
+}
+
+fn project_dir(global: &GlobalArgs) -> std::path::PathBuf {
+    global
+        .manifest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
 }
 
 fn shown(v: Option<&Value>) -> String {

@@ -5,6 +5,7 @@
 mod adapters;
 mod project;
 mod saved;
+mod secrets;
 mod target;
 
 use std::collections::{BTreeSet, HashMap};
@@ -16,6 +17,7 @@ use tokio::sync::watch;
 pub use adapters::{ArmCloud, SessionRecorder, SinkReporter, event_action};
 pub use project::Project;
 pub use saved::{SavedPlan, StalePlan};
+pub use secrets::read_secret_outputs;
 pub use target::{FAULTS_ENV, LOCAL_SUBSCRIPTION, PROFILE_ENV, Target, local_cloud_file};
 
 use crate::apply::{Engine, Observation, RunReport, observe};

@@ -83,12 +83,18 @@ impl Target {
                     .to_string(),
             )
         })?;
-        let config = ArmConfig {
-            parallelism,
-            ..ArmConfig::default()
-        };
+        let mut config =
+            ArmConfig::from_environment(&crate::arm::ProcessEnv).map_err(OpsError::Arm)?;
+        config.parallelism = parallelism;
+        let config_endpoint = config.endpoint.clone();
         let client = ArmClient::new(config).map_err(OpsError::Arm)?;
-        let describe = format!("Azure ({})", client.describe());
+        let describe = if config_endpoint.as_str().trim_end_matches('/')
+            == crate::arm::config::PUBLIC_ENDPOINT
+        {
+            format!("Azure ({})", client.describe())
+        } else {
+            format!("ARM at {config_endpoint} ({})", client.describe())
+        };
         Ok(Target {
             client,
             emulator: None,

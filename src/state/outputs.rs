@@ -49,13 +49,31 @@ const OUTPUTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// (lowercase ARM type, output name): secret outputs, fetched live only.
-const SECRET_OUTPUTS: &[(&str, &str)] = &[
-    ("microsoft.insights/components", "connection_string"),
-    ("microsoft.insights/components", "instrumentation_key"),
+/// Where a secret output is read from when a user asks for it (`output --show-secrets`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretSource {
+    /// A JSON pointer into the resource's GET body.
+    Get(&'static str),
+    /// A POST action on the resource (`{id}/{action}`) and a pointer into its result.
+    Action(&'static str, &'static str),
+}
+
+/// (lowercase ARM type, output name, source): secret outputs, fetched live only.
+const SECRET_OUTPUTS: &[(&str, &str, SecretSource)] = &[
+    (
+        "microsoft.insights/components",
+        "connection_string",
+        SecretSource::Get("/properties/ConnectionString"),
+    ),
+    (
+        "microsoft.insights/components",
+        "instrumentation_key",
+        SecretSource::Get("/properties/InstrumentationKey"),
+    ),
     (
         "microsoft.operationalinsights/workspaces",
         "primary_shared_key",
+        SecretSource::Action("sharedKeys", "/primarySharedKey"),
     ),
 ];
 
@@ -78,10 +96,18 @@ pub fn extract(arm_type: &str, body: &Value) -> BTreeMap<String, Value> {
 
 /// Names of the secret outputs a resource of `arm_type` has.
 pub fn secret_outputs(arm_type: &str) -> Vec<&'static str> {
+    secret_sources(arm_type)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The secret outputs a resource of `arm_type` has, with where each is read from.
+pub fn secret_sources(arm_type: &str) -> Vec<(&'static str, SecretSource)> {
     let t = arm_type.to_ascii_lowercase();
     SECRET_OUTPUTS
         .iter()
-        .filter(|(ty, _)| *ty == t)
-        .map(|(_, name)| *name)
+        .filter(|(ty, _, _)| *ty == t)
+        .map(|(_, name, source)| (*name, *source))
         .collect()
 }

@@ -211,19 +211,71 @@ impl Project {
 
     /// The same as a plain `std::process::Command` (to spawn several at once).
     pub fn std_command(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("azlift"));
-        cmd.current_dir(self.path());
-        for (k, _) in std::env::vars() {
-            if k == "CI" || k.starts_with("AZLIFT_") || k == "NO_COLOR" {
-                cmd.env_remove(&k);
-            }
-        }
+        let mut cmd = self.bare_command();
         cmd.arg("-f")
             .arg(&self.manifest)
             .arg("--local")
             .arg("--no-color")
             .args(args)
             .envs(env.iter().copied());
+        cmd
+    }
+
+    /// `azlift -f <manifest> --no-color ARGS` against a running emulator (not `--local`),
+    /// with the caller's Azure and azlift variables removed and `emulator`'s set.
+    pub fn remote_command(
+        &self,
+        emulator: &StandaloneEmulator,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> std::process::Command {
+        let mut cmd = self.bare_command();
+        cmd.envs(emulator.env())
+            .arg("-f")
+            .arg(&self.manifest)
+            .arg("--no-color")
+            .args(args)
+            .envs(env.iter().copied());
+        cmd
+    }
+
+    /// [`Project::remote_command`], waited for.
+    pub fn run_remote(
+        &self,
+        emulator: &StandaloneEmulator,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Run {
+        let out = assert_cmd::Command::from_std(self.remote_command(emulator, args, env))
+            .timeout(RUN_TIMEOUT)
+            .output()
+            .expect("azlift ran");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            args: args.join(" "),
+        }
+    }
+
+    /// The binary in the project folder with a clean environment: no `CI`, `NO_COLOR`,
+    /// `AZLIFT_*`, `AZURE_*` or GitHub/Azure Pipelines OIDC variables from the caller.
+    fn bare_command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("azlift"));
+        cmd.current_dir(self.path());
+        for (k, _) in std::env::vars() {
+            if k == "CI"
+                || k == "NO_COLOR"
+                || k.starts_with("AZLIFT_")
+                || k.starts_with("AZURE_")
+                || k.starts_with("ACTIONS_ID_TOKEN_")
+                || k.starts_with("SYSTEM_OIDC")
+                || k == "IDENTITY_ENDPOINT"
+                || k == "MSI_ENDPOINT"
+            {
+                cmd.env_remove(&k);
+            }
+        }
         cmd
     }
 
@@ -481,4 +533,72 @@ pub fn cloud_secrets(cloud_text: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// A running `azlift emulator` process (its own cloud file), killed on drop. Several azlift
+/// processes can share it, as CI runners share Azure.
+pub struct StandaloneEmulator {
+    child: std::process::Child,
+    pub url: String,
+    pub ca_file: PathBuf,
+    _dir: TempDir,
+}
+
+/// The subscription the tests use against a standalone emulator.
+pub const REMOTE_SUBSCRIPTION: &str = "11111111-2222-3333-4444-555555555555";
+
+impl StandaloneEmulator {
+    /// `azlift emulator --output json [extra args]`, waiting for its `listening` line.
+    pub fn start(extra: &[&str]) -> StandaloneEmulator {
+        use std::io::{BufRead, BufReader};
+        let dir = tempfile::Builder::new()
+            .prefix("azlift-emulator-")
+            .tempdir()
+            .unwrap();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("azlift"))
+            .args(["emulator", "--output", "json", "--state"])
+            .arg(dir.path().join("cloud.json"))
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("azlift emulator started");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("the emulator printed its address");
+        let v: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("emulator's first line is not JSON ({e}): {line}"));
+        assert_eq!(v["event"], "listening", "{line}");
+        StandaloneEmulator {
+            child,
+            url: v["url"].as_str().unwrap().trim_end_matches('/').to_string(),
+            ca_file: PathBuf::from(v["ca_certificate"].as_str().unwrap()),
+            _dir: dir,
+        }
+    }
+
+    /// The variables that point azlift at this emulator with a client secret its token
+    /// endpoint accepts.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("AZLIFT_ARM_ENDPOINT".into(), self.url.clone()),
+            ("AZURE_AUTHORITY_HOST".into(), self.url.clone()),
+            (
+                "AZLIFT_CA_CERT".into(),
+                self.ca_file.to_string_lossy().into_owned(),
+            ),
+            ("AZURE_TENANT_ID".into(), "azlift-test-tenant".into()),
+            ("AZURE_CLIENT_ID".into(), "azlift-test-client".into()),
+            ("AZURE_CLIENT_SECRET".into(), "azlift-test-secret".into()),
+            ("AZURE_SUBSCRIPTION_ID".into(), REMOTE_SUBSCRIPTION.into()),
+        ]
+    }
+}
+
+impl Drop for StandaloneEmulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
