@@ -64,6 +64,8 @@ fn options(manifest: &Path, command: &str) -> OpenOptions {
         local: true,
         parallelism: PARALLELISM,
         command: command.to_string(),
+        state_url: None,
+        lock_timeout: Duration::ZERO,
     }
 }
 

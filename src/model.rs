@@ -55,6 +55,8 @@ pub struct Model {
     pub apim: Option<Apim>,
     /// Keyed by the manifest key (`[resource.vault]`).
     pub custom: BTreeMap<String, CustomResource>,
+    /// `[state]`: where state lives (local unless configured).
+    pub state: crate::state::StateConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

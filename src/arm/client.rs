@@ -463,12 +463,44 @@ fn parse_body(bytes: &[u8]) -> Value {
 }
 
 fn build_http(config: &ArmConfig) -> Result<reqwest::Client, ArmError> {
+    http_client(
+        config.extra_root_certificate_pem.as_deref(),
+        config.request_timeout,
+        config.parallelism,
+    )
+}
+
+/// Environment variable naming a PEM file whose certificates are trusted in addition to the
+/// system roots (an emulator's or a proxy's), for ARM, the authority host and state storage.
+pub const CA_CERT_ENV: &str = "AZLIFT_CA_CERT";
+
+/// The PEM text of the file named by `AZLIFT_CA_CERT`, `None` when it is not set.
+pub fn ca_cert_from_env() -> Result<Option<String>, ArmError> {
+    let Some(path) = std::env::var_os(CA_CERT_ENV).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    std::fs::read_to_string(&path).map(Some).map_err(|e| {
+        ArmError::Config(format!(
+            "{CA_CERT_ENV}: cannot read {}: {e}",
+            std::path::Path::new(&path).display()
+        ))
+    })
+}
+
+/// The one way azlift builds a reqwest client for Azure: no redirects, bounded timeouts, and
+/// `extra_root_pem` (one or more PEM certificates) trusted beside the system roots. Shared by
+/// the ARM client and the Azure Blob state backend.
+pub fn http_client(
+    extra_root_pem: Option<&str>,
+    request_timeout: Duration,
+    pool_max_idle_per_host: usize,
+) -> Result<reqwest::Client, ArmError> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(20))
-        .timeout(config.request_timeout)
+        .timeout(request_timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(config.parallelism.max(1));
-    if let Some(pem) = &config.extra_root_certificate_pem {
+        .pool_max_idle_per_host(pool_max_idle_per_host.max(1));
+    if let Some(pem) = extra_root_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
             .map_err(|e| ArmError::Config(format!("extra root certificate: {e}")))?;
         if certs.is_empty() {

@@ -64,6 +64,18 @@ pub struct GlobalArgs {
     /// How many ARM operations run at once.
     #[arg(long, global = true, default_value_t = 10)]
     pub parallelism: usize,
+    /// State in a blob, overriding `[state]`: `https://ACCOUNT.blob.core.windows.net/CONTAINER/KEY`
+    /// (a SAS goes in AZLIFT_STATE_SAS, never in the URL).
+    #[arg(long, global = true, env = "AZLIFT_STATE_URL", value_name = "URL")]
+    pub state_url: Option<String>,
+    /// How long to wait for another run's state lock (`60s`, `2m`); 0 fails at once, naming
+    /// the holder.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "0", value_parser = parse_lock_timeout)]
+    pub lock_timeout: std::time::Duration,
+}
+
+fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, String> {
+    azlift::state::parse_duration(text)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

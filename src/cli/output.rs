@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use azlift::ops::{Target, read_secret_outputs};
 use azlift::resource::SENSITIVE;
-use azlift::state::{StateBackend, StateDocument, outputs::secret_outputs};
+use azlift::state::{StateDocument, outputs::secret_outputs};
 
-use super::state::{backend_for, environment, runtime};
+use super::state::{environment, open, runtime};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]
@@ -30,15 +30,20 @@ pub struct OutputArgs {
 type Outputs = BTreeMap<String, Option<Value>>;
 
 pub fn run(args: OutputArgs, global: &GlobalArgs) -> CmdResult {
-    let backend = backend_for(global)?;
     let rt = runtime()?;
-    let doc = rt.block_on(backend.read())?.ok_or_else(|| {
-        miette!(
-            help = "run `azlift up` first",
-            "no state for environment `{}` at {}",
-            environment(global),
-            backend.state_path().display()
-        )
+    let doc = rt.block_on(async {
+        let opened = open(global).await?;
+        let read = opened.backend.read().await;
+        let location = opened.backend.location();
+        opened.close().await;
+        read?.ok_or_else(|| {
+            miette!(
+                help = "run `azlift up` first",
+                "no state for environment `{}` at {}",
+                environment(global),
+                location
+            )
+        })
     })?;
     let mut all = collect(&doc);
     let sensitive: std::collections::BTreeSet<String> = all

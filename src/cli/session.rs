@@ -51,6 +51,8 @@ pub fn open_options(global: &GlobalArgs, command: &str) -> miette::Result<OpenOp
         local: global.local,
         parallelism: global.parallelism.max(1),
         command: command.to_string(),
+        state_url: global.state_url.clone(),
+        lock_timeout: global.lock_timeout,
     })
 }
 

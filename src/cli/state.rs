@@ -1,19 +1,24 @@
-//! `azlift state list|show|rm|import`: inspect and edit what azlift manages, without touching
-//! Azure. Reads need no lock; `rm` and `import` take it like `up` does.
+//! `azlift state list|show|rm|import|history|pull|push|migrate|force-unlock`: inspect, edit,
+//! recover and move what azlift manages, without touching Azure resources. Reads need no
+//! lock; commands that store state take it like `up` does. The work is in `azlift::state`
+//! and `azlift::ops`; this file parses flags, asks for consent and prints.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 use miette::{IntoDiagnostic, miette};
 
 use azlift::events::Redactor;
 use azlift::kinds::ResourceKind;
+use azlift::ops::{OpenedState, StateOptions};
 use azlift::resource::ResourceAddress;
 use azlift::state::{
-    LocalBackend, LockInfo, StateBackend, StateDocument, StateEntry, StateSession, arm_type_of_id,
+    LockInfo, MigrateOutcome, StateBackend, StateDocument, StateEntry, StateSession, arm_type_of_id,
 };
+use azlift::ui::{Interactivity, confirm};
 
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
@@ -42,22 +47,83 @@ pub enum StateCommand {
         #[arg(long)]
         api_version: Option<String>,
     },
+    /// List the stored versions of the state, newest first.
+    History,
+    /// Print (or write) the current state or an earlier version; `--restore` makes that
+    /// version current again.
+    #[command(disable_version_flag = true)]
+    Pull {
+        /// A version id from `azlift state history` (default: the current one).
+        #[arg(long = "version", value_name = "ID")]
+        version_id: Option<String>,
+        /// Write the document to FILE instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Store that version as the current state (a normal write under the lock).
+        #[arg(long, requires = "version_id")]
+        restore: bool,
+    },
+    /// Store a state document from FILE as the current state (refused when the stored state
+    /// is newer or of another lineage).
+    Push {
+        /// A state document, e.g. written by `azlift state pull --out`.
+        file: PathBuf,
+        /// Push even when the stored serial is as new or newer (never across lineages).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Move state between the local backend and the configured Azure Blob backend, keeping
+    /// its lineage and every resource.
+    Migrate {
+        /// Where to move state to.
+        #[arg(long, value_enum)]
+        to: BackendKind,
+    },
+    /// Break the state lock of a run that did not release it (killed, crashed).
+    ForceUnlock {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// The kinds of state backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendKind {
+    Local,
+    Azblob,
 }
 
 pub fn run(cmd: StateCommand, global: &GlobalArgs) -> CmdResult {
-    let backend = backend_for(global)?;
     let rt = runtime()?;
     rt.block_on(async move {
-        match cmd {
-            StateCommand::List => list(&backend, global).await,
-            StateCommand::Show { address } => show(&backend, global, &address).await,
-            StateCommand::Rm { addresses } => rm(backend, global, addresses).await,
+        if let StateCommand::Migrate { to } = cmd {
+            return migrate(global, to).await;
+        }
+        let opened = open(global).await?;
+        let backend = opened.backend.clone();
+        let result = match cmd {
+            StateCommand::List => list(backend.as_ref(), global).await,
+            StateCommand::Show { address } => show(backend.as_ref(), global, &address).await,
+            StateCommand::Rm { addresses } => rm(backend.clone(), global, addresses).await,
             StateCommand::Import {
                 address,
                 id,
                 api_version,
-            } => import(backend, global, address, id, api_version).await,
-        }
+            } => import(backend.clone(), global, address, id, api_version).await,
+            StateCommand::History => history(backend.as_ref(), global).await,
+            StateCommand::Pull {
+                version_id,
+                out,
+                restore,
+            } => pull(backend.as_ref(), global, version_id, out, restore).await,
+            StateCommand::Push { file, force } => push(backend.as_ref(), global, file, force).await,
+            StateCommand::ForceUnlock { yes } => force_unlock(backend.as_ref(), yes).await,
+            StateCommand::Migrate { .. } => Ok(ExitCode::SUCCESS),
+        };
+        drop(backend);
+        opened.close().await;
+        result
     })
 }
 
@@ -66,12 +132,26 @@ pub(super) fn environment(global: &GlobalArgs) -> String {
     global.env.clone().unwrap_or_else(|| "default".to_string())
 }
 
-/// The local backend of the selected manifest and environment.
-pub(super) fn backend_for(global: &GlobalArgs) -> miette::Result<LocalBackend> {
-    Ok(LocalBackend::for_manifest(
-        &global.manifest,
-        &environment(global),
-    )?)
+fn state_options(global: &GlobalArgs) -> miette::Result<StateOptions> {
+    Ok(StateOptions {
+        manifest: global.manifest.clone(),
+        load: azlift::manifest::LoadOptions::from_flags(global.env.clone(), &global.vars)?,
+        environment: environment(global),
+        state_url: global.state_url.clone(),
+        local: global.local,
+    })
+}
+
+/// The configured backend of the selected manifest and environment.
+pub(super) async fn open(global: &GlobalArgs) -> miette::Result<OpenedState> {
+    let opened = azlift::ops::open_configured_state(&state_options(global)?).await?;
+    if global.verbose > 0 {
+        eprintln!("state: {}", opened.backend.location());
+        if let Some(c) = &opened.credential {
+            eprintln!("state credential: {c}");
+        }
+    }
+    Ok(opened)
 }
 
 /// A small runtime for the state backend's async calls.
@@ -84,7 +164,7 @@ pub(super) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
 
 /// The stored document, or an empty one when there is none yet.
 pub(super) async fn read_or_empty(
-    backend: &LocalBackend,
+    backend: &dyn StateBackend,
     global: &GlobalArgs,
 ) -> miette::Result<StateDocument> {
     Ok(backend
@@ -93,7 +173,7 @@ pub(super) async fn read_or_empty(
         .unwrap_or_else(|| StateDocument::new(environment(global))))
 }
 
-async fn list(backend: &LocalBackend, global: &GlobalArgs) -> CmdResult {
+async fn list(backend: &dyn StateBackend, global: &GlobalArgs) -> CmdResult {
     let doc = read_or_empty(backend, global).await?;
     match global.output {
         OutputFormat::Json => {
@@ -120,7 +200,7 @@ async fn list(backend: &LocalBackend, global: &GlobalArgs) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn show(backend: &LocalBackend, global: &GlobalArgs, address: &str) -> CmdResult {
+async fn show(backend: &dyn StateBackend, global: &GlobalArgs, address: &str) -> CmdResult {
     let doc = read_or_empty(backend, global).await?;
     let entry = find(&doc, address)?;
     match global.output {
@@ -132,7 +212,11 @@ async fn show(backend: &LocalBackend, global: &GlobalArgs, address: &str) -> Cmd
     Ok(ExitCode::SUCCESS)
 }
 
-async fn rm(backend: LocalBackend, global: &GlobalArgs, addresses: Vec<String>) -> CmdResult {
+async fn rm(
+    backend: Arc<dyn StateBackend>,
+    global: &GlobalArgs,
+    addresses: Vec<String>,
+) -> CmdResult {
     let session = open_session(backend, "azlift state rm", global).await?;
     let doc = session.document().await;
     let mut missing = Vec::new();
@@ -158,7 +242,7 @@ async fn rm(backend: LocalBackend, global: &GlobalArgs, addresses: Vec<String>) 
 }
 
 async fn import(
-    backend: LocalBackend,
+    backend: Arc<dyn StateBackend>,
     global: &GlobalArgs,
     address: String,
     id: String,
@@ -220,17 +304,210 @@ async fn import(
 }
 
 async fn open_session(
-    backend: LocalBackend,
+    backend: Arc<dyn StateBackend>,
     command: &str,
     global: &GlobalArgs,
 ) -> miette::Result<StateSession> {
-    Ok(StateSession::open(
-        Arc::new(backend),
+    Ok(StateSession::open_waiting(
+        backend,
         &LockInfo::current(command),
         &environment(global),
         Arc::new(Redactor::new()),
+        global.lock_timeout,
     )
     .await?)
+}
+
+async fn history(backend: &dyn StateBackend, global: &GlobalArgs) -> CmdResult {
+    let versions = backend.history().await?;
+    match global.output {
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string(&versions).into_diagnostic()?);
+        }
+        OutputFormat::Human => {
+            if versions.is_empty() {
+                eprintln!("No state stored at {}.", backend.location());
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{:<32} {:>7}  {:<20}  LINEAGE",
+                "VERSION", "SERIAL", "WRITTEN"
+            );
+            for v in &versions {
+                let time = v
+                    .time
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
+                    .unwrap_or_else(|| "-".to_string());
+                let serial = v.serial.map_or("-".to_string(), |s| s.to_string());
+                let lineage = v.lineage.map_or("-".to_string(), |l| l.to_string());
+                println!("{:<32} {serial:>7}  {time:<20}  {lineage}", v.id);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn pull(
+    backend: &dyn StateBackend,
+    global: &GlobalArgs,
+    version_id: Option<String>,
+    out: Option<PathBuf>,
+    restore: bool,
+) -> CmdResult {
+    if restore {
+        let id = version_id.unwrap_or_default();
+        let doc = azlift::state::restore(
+            backend,
+            &id,
+            &LockInfo::current("azlift state pull --restore"),
+            global.lock_timeout,
+        )
+        .await?;
+        eprintln!(
+            "Restored version {id} as the current state (serial {}, {} resource(s)). Run `azlift plan` to see how Azure differs from it.",
+            doc.serial,
+            doc.resources.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let doc = match &version_id {
+        Some(id) => backend.read_version(id).await?,
+        None => backend.read().await?.ok_or_else(|| {
+            miette!(
+                help = "run `azlift up` first, or check -e and the backend settings",
+                "no state stored at {}",
+                backend.location()
+            )
+        })?,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).into_diagnostic()?;
+    text.push('\n');
+    match out {
+        Some(path) => {
+            std::fs::write(&path, text)
+                .map_err(|e| miette!("cannot write {}: {e}", path.display()))?;
+            eprintln!(
+                "Wrote serial {} ({} resource(s)) to {}.",
+                doc.serial,
+                doc.resources.len(),
+                path.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn push(
+    backend: &dyn StateBackend,
+    global: &GlobalArgs,
+    file: PathBuf,
+    force: bool,
+) -> CmdResult {
+    let text = std::fs::read(&file).map_err(|e| miette!("cannot read {}: {e}", file.display()))?;
+    let doc: StateDocument = serde_json::from_slice(&text).map_err(|e| {
+        miette!(
+            help = "give a state document, e.g. one written by `azlift state pull --out FILE`",
+            "{} is not a state document: {e}",
+            file.display()
+        )
+    })?;
+    if doc.version > azlift::state::FORMAT_VERSION {
+        return Err(miette!(
+            help = "upgrade azlift",
+            "{} has format version {}; this azlift writes up to {}",
+            file.display(),
+            doc.version,
+            azlift::state::FORMAT_VERSION
+        ));
+    }
+    let serial = azlift::state::push(
+        backend,
+        doc,
+        &LockInfo::current("azlift state push"),
+        global.lock_timeout,
+        force,
+    )
+    .await?;
+    eprintln!(
+        "Pushed {} to {} (stored serial {serial}).",
+        file.display(),
+        backend.location()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(global: &GlobalArgs, to: BackendKind) -> CmdResult {
+    let (from, target) =
+        azlift::ops::open_migration(&state_options(global)?, to == BackendKind::Azblob).await?;
+    let outcome = azlift::state::migrate(
+        from.backend.as_ref(),
+        target.backend.as_ref(),
+        &LockInfo::current("azlift state migrate"),
+        global.lock_timeout,
+    )
+    .await;
+    let (from_location, to_location) = (from.backend.location(), target.backend.location());
+    from.close().await;
+    target.close().await;
+    match outcome? {
+        MigrateOutcome::Copied { serial, resources } => eprintln!(
+            "Copied state ({resources} resource(s), serial {serial}) from {from_location} to {to_location}. {from_location} is left as it was; {}",
+            match to {
+                BackendKind::Azblob =>
+                    "from now on azlift uses the blob while [state] (or --state-url) points at it.",
+                BackendKind::Local =>
+                    "remove [state] from the manifest (and --state-url) so azlift uses the local file.",
+            }
+        ),
+        MigrateOutcome::AlreadyThere { serial } => {
+            eprintln!("{to_location} already holds this state (serial {serial}); nothing to do.")
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn force_unlock(backend: &dyn StateBackend, yes: bool) -> CmdResult {
+    let Some(holder) = backend.holder().await? else {
+        eprintln!("{} is not locked; nothing to do.", backend.location());
+        return Ok(ExitCode::SUCCESS);
+    };
+    let state = if holder.active {
+        "holds"
+    } else {
+        "held (and never released)"
+    };
+    eprintln!(
+        "{} {state} the lock on {}.",
+        holder.info,
+        backend.location()
+    );
+    if !yes {
+        if let Some(reason) = Interactivity::detect().refusal() {
+            return Err(miette!(
+                code = "azlift::non_interactive",
+                help = "check that run is really gone, then pass --yes",
+                "refusing to break a lock without --yes in a non-interactive run ({reason})"
+            ));
+        }
+        let question = if holder.active {
+            "Break it? A run that is still going would then lose its lock."
+        } else {
+            "Clear it?"
+        };
+        if !confirm(question)? {
+            eprintln!("Left the lock as it is.");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    match backend.force_unlock().await? {
+        Some(info) => eprintln!("Broke the lock held by {info}."),
+        None => eprintln!("The lock was released meanwhile; nothing to do."),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn find<'d>(doc: &'d StateDocument, address: &str) -> miette::Result<&'d StateEntry> {

@@ -6,6 +6,7 @@ mod adapters;
 mod project;
 mod saved;
 mod secrets;
+mod state;
 mod target;
 
 use std::collections::{BTreeSet, HashMap};
@@ -18,6 +19,9 @@ pub use adapters::{ArmCloud, SessionRecorder, SinkReporter, event_action};
 pub use project::Project;
 pub use saved::{SavedPlan, StalePlan};
 pub use secrets::read_secret_outputs;
+pub use state::{
+    OpenedState, StateOptions, open_configured_state, open_migration, open_state, state_settings,
+};
 pub use target::{FAULTS_ENV, LOCAL_SUBSCRIPTION, PROFILE_ENV, Target, local_cloud_file};
 
 use crate::apply::{Engine, Observation, RunReport, observe};
@@ -25,7 +29,9 @@ use crate::events::{Event, EventSink, PlanCounts, Redactor};
 use crate::manifest::{LoadOptions, ManifestErrors};
 use crate::plan::{self, Action, Orphan, Plan, PlanInputs, Prior};
 use crate::resource::ResourceAddress;
-use crate::state::{LocalBackend, LockInfo, StateBackend, StateDocument, StateError, StateSession};
+use crate::state::{
+    LockInfo, StateBackend, StateDocument, StateError, StateSession, StateSettings, open_backend,
+};
 use crate::ui::DurationModel;
 
 /// Everything that can stop a command, each with what to do about it.
@@ -41,7 +47,7 @@ pub enum OpsError {
     #[diagnostic(transparent)]
     Graph(crate::graph::GraphError),
     #[error(transparent)]
-    #[diagnostic(code(azlift::state))]
+    #[diagnostic(transparent)]
     State(StateError),
     #[error("{0}")]
     #[diagnostic(code(azlift::arm))]
@@ -70,6 +76,10 @@ pub struct OpenOptions {
     pub parallelism: usize,
     /// Shown in the lock (`azlift up`).
     pub command: String,
+    /// `--state-url` (or `AZLIFT_STATE_URL`): a state blob that overrides `[state]`.
+    pub state_url: Option<String>,
+    /// `--lock-timeout`: how long to wait for another run's lock (zero: fail at once).
+    pub lock_timeout: std::time::Duration,
 }
 
 /// A project opened against its target with its state locked for the whole run.
@@ -115,18 +125,77 @@ impl Session {
         let redactor = Arc::new(Redactor::with_secrets(
             project.loaded.secrets.iter().cloned(),
         ));
-        let backend: Arc<dyn StateBackend> = Arc::new(
-            LocalBackend::for_manifest(&opts.manifest, project.environment())
-                .map_err(OpsError::State)?,
-        );
-        let who = LockInfo::current(opts.command.clone());
-        let state = StateSession::open(backend, &who, project.environment(), redactor.clone())
-            .await
-            .map_err(OpsError::State)?;
-        let target = if opts.local {
-            Target::local(&dir, opts.parallelism).await?
+        let choice = StateSettings::from_process(
+            project.loaded.model.state.clone(),
+            opts.state_url.clone(),
+            &project.loaded.model.project.name,
+            project.environment(),
+        )
+        .resolve()
+        .map_err(OpsError::State)?;
+        let connect = || async {
+            if opts.local {
+                Target::local(&dir, opts.parallelism).await
+            } else {
+                Target::azure(opts.subscription.clone(), opts.parallelism)
+            }
+        };
+        // Azure Blob with Entra ID needs the ARM target's credential (locally: the emulator's
+        // token endpoint), so the target comes first; otherwise the lock is taken before any
+        // connection is made.
+        let mut early_target = None;
+        let backend: Arc<dyn StateBackend> = if choice.needs_credential() {
+            let target = connect().await?;
+            let credential = target.client.credential().token_credential();
+            let pem = target.emulator.as_ref().map(|e| e.ca_certificate_pem());
+            let backend = open_backend(
+                &choice,
+                &opts.manifest,
+                project.environment(),
+                Some(credential),
+                pem.as_deref(),
+            );
+            early_target = Some(target);
+            match backend {
+                Ok(b) => b,
+                Err(e) => {
+                    if let Some(t) = early_target {
+                        t.close().await;
+                    }
+                    return Err(OpsError::State(e));
+                }
+            }
         } else {
-            Target::azure(opts.subscription.clone(), opts.parallelism)?
+            open_backend(&choice, &opts.manifest, project.environment(), None, None)
+                .map_err(OpsError::State)?
+        };
+        let who = LockInfo::current(opts.command.clone());
+        let state = match StateSession::open_waiting(
+            backend,
+            &who,
+            project.environment(),
+            redactor.clone(),
+            opts.lock_timeout,
+        )
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                if let Some(t) = early_target {
+                    t.close().await;
+                }
+                return Err(OpsError::State(e));
+            }
+        };
+        let target = match early_target {
+            Some(t) => t,
+            None => match connect().await {
+                Ok(t) => t,
+                Err(e) => {
+                    let _ = state.close().await;
+                    return Err(e);
+                }
+            },
         };
         Ok(Session {
             project,

@@ -185,6 +185,7 @@ pub fn production_model() -> Model {
         apps: apps.into_iter().map(|a| (a.name.clone(), a)).collect(),
         apim: Some(seed_apim(name)),
         custom: BTreeMap::new(),
+        state: Default::default(),
     }
 }
 
@@ -200,6 +201,7 @@ pub fn minimal_model() -> Model {
         apps: BTreeMap::new(),
         apim: None,
         custom: BTreeMap::new(),
+        state: Default::default(),
     }
 }
 

@@ -1,6 +1,6 @@
-//! The storage contract every state backend meets (local file now, Azure Blob later): an
-//! exclusive lock held for a whole run, reads, and writes with optimistic concurrency on the
-//! document's serial and lineage.
+//! The storage contract every state backend meets (local file, Azure Blob): an exclusive
+//! lock held for a whole run, reads, writes with optimistic concurrency on the document's
+//! serial and lineage, and the recovery operations (history, versions, force-unlock).
 
 use std::any::Any;
 use std::fmt;
@@ -85,6 +85,35 @@ impl StateLock {
     pub fn location(&self) -> &str {
         &self.location
     }
+
+    /// For backends: the guard they gave [`StateLock::new`], if it is a `T`.
+    pub fn guard<T: 'static>(&self) -> Option<&T> {
+        self._guard.downcast_ref::<T>()
+    }
+}
+
+/// One stored version of the state, for `azlift state history`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateVersion {
+    /// What `azlift state pull --version` takes: `current`, or the snapshot time of an earlier
+    /// version (Azure Blob), or `backup` (local).
+    pub id: String,
+    pub serial: Option<u64>,
+    pub lineage: Option<uuid::Uuid>,
+    /// When this version was written.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub time: Option<OffsetDateTime>,
+    /// `true` for the version in force.
+    pub current: bool,
+}
+
+/// Who holds (or last held without releasing) a backend's lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockHolder {
+    pub info: LockInfo,
+    /// `true` while the lock is held (a live lease, a locked file); `false` when the holder
+    /// ended without releasing it (a stale lock).
+    pub active: bool,
 }
 
 impl fmt::Debug for StateLock {
@@ -118,4 +147,21 @@ pub trait StateBackend: Send + Sync {
 
     /// Release the lock.
     async fn unlock(&self, lock: StateLock) -> Result<(), StateError>;
+
+    /// Store `doc` as it is, serial included, where nothing is stored yet (`state migrate`).
+    /// Refused with [`StateError::Conflict`] when a document is already stored.
+    async fn create(&self, doc: &StateDocument, lock: &StateLock) -> Result<(), StateError>;
+
+    /// The versions kept, newest first (the current one included when there is one).
+    async fn history(&self) -> Result<Vec<StateVersion>, StateError>;
+
+    /// One version from [`StateBackend::history`], by id.
+    async fn read_version(&self, id: &str) -> Result<StateDocument, StateError>;
+
+    /// Who holds the lock, or held it and never released it; `None` when it is free.
+    async fn holder(&self) -> Result<Option<LockHolder>, StateError>;
+
+    /// Break the lock whoever holds it and clear its holder info (`state force-unlock`).
+    /// Returns the holder it cleared, `None` when there was nothing to break.
+    async fn force_unlock(&self) -> Result<Option<LockInfo>, StateError>;
 }

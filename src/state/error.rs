@@ -7,17 +7,69 @@ use super::backend::LockInfo;
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum StateError {
     #[error("{}", locked_message(.holder))]
-    #[diagnostic(
-        code(azlift::state::locked),
-        help(
-            "wait for that run to finish; a lock held by a process that died is released by the OS, so re-running is always safe (lock file: {})",
-            .path.display()
-        )
-    )]
+    #[diagnostic(code(azlift::state::locked), help("{help} (lock: {location})"))]
     Locked {
         holder: Option<Box<LockInfo>>,
-        path: PathBuf,
+        /// The lock file or lock blob.
+        location: String,
+        /// What to do, which differs by backend.
+        help: String,
     },
+
+    #[error("stale lock held by {holder}: {reason}")]
+    #[diagnostic(
+        code(azlift::state::stale_lock),
+        help(
+            "that run ended without releasing the lock, so state may be missing what it did last (the next plan finds and adopts it). Check that it is not still running, then run `azlift state force-unlock` (lock: {location})"
+        )
+    )]
+    StaleLock {
+        holder: Box<LockInfo>,
+        reason: String,
+        location: String,
+    },
+
+    #[error("the state at {location} changed since this run read it (its ETag no longer matches)")]
+    #[diagnostic(
+        code(azlift::state::changed),
+        help(
+            "something wrote the state blob without holding azlift's lock; azlift refuses to overwrite it. Inspect it with `azlift state history` and `azlift state pull`, then re-run"
+        )
+    )]
+    ConcurrentWrite { location: String },
+
+    #[error("this run lost its lock on {location}: {reason}")]
+    #[diagnostic(
+        code(azlift::state::lock_lost),
+        help(
+            "the lease could not be renewed (was `azlift state force-unlock` run, or was the storage unreachable for a minute?); re-run to continue from the stored state"
+        )
+    )]
+    LockLost { location: String, reason: String },
+
+    #[error("cannot {action} {location}: {message}")]
+    #[diagnostic(code(azlift::state::remote), help("{help}"))]
+    Remote {
+        action: &'static str,
+        location: String,
+        message: String,
+        help: String,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(azlift::state::config), help("{help}"))]
+    Config { message: String, help: String },
+
+    #[error("{message}")]
+    #[diagnostic(code(azlift::state::refused), help("{help}"))]
+    Refused { message: String, help: String },
+
+    #[error("{location} has no version `{id}`")]
+    #[diagnostic(
+        code(azlift::state::no_version),
+        help("`azlift state history` lists the versions there are")
+    )]
+    VersionNotFound { id: String, location: String },
 
     #[error("cannot {action} {}: {source}", .path.display())]
     #[diagnostic(code(azlift::state::io))]
@@ -32,7 +84,7 @@ pub enum StateError {
     #[diagnostic(
         code(azlift::state::corrupt),
         help(
-            "the state as it was before the last run that changed it is kept beside it as state.backup.json"
+            "restore an earlier version: `azlift state history` lists them (the local backend keeps the state before the last run as state.backup.json)"
         )
     )]
     Corrupt {

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::backend::{LockInfo, StateBackend, StateLock};
+use super::backend::{LockHolder, LockInfo, StateBackend, StateLock, StateVersion};
 use super::document::{FORMAT_VERSION, StateDocument};
 use super::error::StateError;
 
@@ -180,7 +180,11 @@ impl StateBackend for LocalBackend {
                 let mut text = String::new();
                 let _ = file.read_to_string(&mut text);
                 let holder = serde_json::from_str::<LockInfo>(&text).ok().map(Box::new);
-                return Err(StateError::Locked { holder, path });
+                return Err(StateError::Locked {
+                    holder,
+                    location: path.display().to_string(),
+                    help: "wait for that run to finish; a lock held by a process that died is released by the OS, so re-running is always safe".to_string(),
+                });
             }
             Err(fs4::TryLockError::Error(e)) => return Err(io("lock", &path, e)),
         }
@@ -255,7 +259,120 @@ impl StateBackend for LocalBackend {
         drop(lock);
         Ok(())
     }
+
+    async fn create(&self, doc: &StateDocument, lock: &StateLock) -> Result<(), StateError> {
+        if lock.location() != self.location() {
+            return Err(StateError::WrongLock {
+                location: self.location(),
+            });
+        }
+        if let Some((_, serial)) = self.stored_identity()? {
+            return Err(StateError::Conflict {
+                expected: 0,
+                found: serial,
+            });
+        }
+        let mut next = doc.clone();
+        next.version = FORMAT_VERSION;
+        let mut bytes = serde_json::to_vec_pretty(&next).map_err(StateError::Serialise)?;
+        bytes.push(b'\n');
+        self.write_atomically(&bytes)?;
+        self.remember(fs::metadata(self.state_path()).ok().as_ref(), &next);
+        Ok(())
+    }
+
+    /// The local backend keeps two versions: `current` (`state.json`) and `backup`
+    /// (`state.backup.json`, the state when the last lock was taken).
+    async fn history(&self) -> Result<Vec<StateVersion>, StateError> {
+        let mut out = Vec::new();
+        for (id, path, current) in [
+            (CURRENT, self.state_path(), true),
+            (BACKUP, self.backup_path(), false),
+        ] {
+            let text = match fs::read(&path) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(io("read", &path, source)),
+            };
+            let doc = parse(&path, &text).ok();
+            let time = fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .map(time::OffsetDateTime::from);
+            out.push(StateVersion {
+                id: id.to_string(),
+                serial: doc.as_ref().map(|d| d.serial),
+                lineage: doc.as_ref().map(|d| d.lineage),
+                time,
+                current,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn read_version(&self, id: &str) -> Result<StateDocument, StateError> {
+        let path = match id {
+            CURRENT => self.state_path(),
+            BACKUP => self.backup_path(),
+            _ => {
+                return Err(StateError::VersionNotFound {
+                    id: id.to_string(),
+                    location: self.location(),
+                });
+            }
+        };
+        match fs::read(&path) {
+            Ok(text) => parse(&path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(StateError::VersionNotFound {
+                    id: id.to_string(),
+                    location: self.location(),
+                })
+            }
+            Err(source) => Err(io("read", &path, source)),
+        }
+    }
+
+    async fn holder(&self) -> Result<Option<LockHolder>, StateError> {
+        let path = self.lock_path();
+        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(io("open", &path, source)),
+        };
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {
+                let _ = fs4::FileExt::unlock(&file);
+                Ok(None)
+            }
+            Err(fs4::TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                Ok(serde_json::from_str::<LockInfo>(&text)
+                    .ok()
+                    .map(|info| LockHolder { info, active: true }))
+            }
+            Err(fs4::TryLockError::Error(e)) => Err(io("lock", &path, e)),
+        }
+    }
+
+    /// The OS releases a local lock when its process ends, so there is never a stale one to
+    /// break; a live holder cannot be broken either (its process still owns the file lock).
+    async fn force_unlock(&self) -> Result<Option<LockInfo>, StateError> {
+        match self.holder().await? {
+            None => Ok(None),
+            Some(h) => Err(StateError::Locked {
+                holder: Some(Box::new(h.info)),
+                location: self.lock_path().display().to_string(),
+                help: "a local lock is held by a running process (the OS releases it when that process ends); stop that process instead".to_string(),
+            }),
+        }
+    }
 }
+
+/// Version ids of the local backend.
+const CURRENT: &str = "current";
+const BACKUP: &str = "backup";
 
 /// The open, locked lock file. Dropping it clears the holder info and releases the lock
 /// (closing the file would release it too; the OS does the same for a dead process).
@@ -268,7 +385,8 @@ impl Drop for HeldFile {
     }
 }
 
-fn parse(path: &Path, text: &[u8]) -> Result<StateDocument, StateError> {
+/// Parse a stored document (`path` names it in errors), refusing newer format versions.
+pub(super) fn parse(path: &Path, text: &[u8]) -> Result<StateDocument, StateError> {
     #[derive(serde::Deserialize)]
     struct Version {
         version: u32,

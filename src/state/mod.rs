@@ -1,25 +1,36 @@
 //! state: what azlift manages, per environment: the state document, its storage behind the
-//! [`StateBackend`] trait (local file today, Azure Blob later), its lock, and the guard that
-//! keeps secrets out of it.
+//! [`StateBackend`] trait (a local file, or a blob in Azure Storage with a lease as its lock),
+//! the choice between them (`[state]`, `--state-url`), the recovery operations (history,
+//! push, migrate) and the guard that keeps secrets out of it.
 //!
 //! The scheduler talks to a [`StateSession`]: it holds the lock for the whole run and writes
 //! the document atomically after every resource.
 
 mod arm_id;
+pub mod azblob;
 mod backend;
+mod config;
 mod document;
 mod error;
 mod guard;
 mod hash;
 mod local;
 pub mod outputs;
+mod recovery;
 mod session;
 
 pub use arm_id::arm_type_of_id;
-pub use backend::{LockInfo, StateBackend, StateLock};
+pub use azblob::AzBlobBackend;
+pub use backend::{LockHolder, LockInfo, StateBackend, StateLock, StateVersion};
+pub use config::{
+    BackendChoice, BlobLocation, STATE_SAS_ENV, STATE_URL_ENV, Sas, StateConfig, StateSettings,
+    check_account, check_container, check_key, default_key, open_backend, parse_duration,
+    parse_state_url,
+};
 pub use document::{FORMAT_VERSION, StateDocument, StateEntry};
 pub use error::StateError;
 pub use guard::{check_document, check_entry};
 pub use hash::{applied_hash, canonical_json, hash_value, write_only_hashes};
 pub use local::LocalBackend;
+pub use recovery::{MigrateOutcome, migrate, push, restore};
 pub use session::{StateSession, lock_waiting};

@@ -15,6 +15,7 @@ mod apim;
 mod apps;
 mod custom;
 mod project;
+mod state;
 
 /// Top-level keys of a manifest.
 pub(crate) const ROOT_KEYS: &[&str] = &[
@@ -28,6 +29,7 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "apim",
     "resource",
     "env",
+    "state",
 ];
 
 /// What the section readers share.
@@ -104,6 +106,7 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         known.extend(["apim.service", "apim.logger", "apim.diagnostic"].map(String::from));
     }
     let custom = custom::resources(table.get("resource"), &known, ctx);
+    let state = state::state(table.get("state"), ctx);
 
     Model {
         project,
@@ -114,5 +117,6 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         apps,
         apim,
         custom,
+        state,
     }
 }
