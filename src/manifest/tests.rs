@@ -235,3 +235,85 @@ fn examples_validate() {
         }
     }
 }
+
+const STATE_BASE: &str = "[project]\nname = \"demo\"\nlocation = \"eastus\"\n";
+
+fn state_errors(state: &str) -> Vec<Diagnostic> {
+    let text = format!("{STATE_BASE}{state}");
+    match parse_str("azlift.toml", &text, Path::new("."), &opts(None)) {
+        Ok(_) => panic!("expected errors for {state}"),
+        Err(e) => e.errors().to_vec(),
+    }
+}
+
+#[test]
+fn state_defaults_to_local_and_reads_azblob_settings() {
+    use crate::state::StateConfig;
+    let l = load_ok(STATE_BASE, &opts(None));
+    assert_eq!(l.model.state, StateConfig::Local);
+    let text = format!(
+        "{STATE_BASE}[state]\nbackend = \"azblob\"\naccount = \"acct1\"\ncontainer = \"tf-state\"\n\n[env.prod.state]\nkey = \"demo/production.json\"\n"
+    );
+    let l = load_ok(&text, &opts(None));
+    assert_eq!(
+        l.model.state,
+        StateConfig::Azblob {
+            account: "acct1".into(),
+            container: "tf-state".into(),
+            key: None,
+            endpoint: None,
+        }
+    );
+    let l = load_ok(&text, &opts(Some("prod")));
+    let StateConfig::Azblob { key, .. } = &l.model.state else {
+        panic!("expected azblob");
+    };
+    assert_eq!(key.as_deref(), Some("demo/production.json"));
+}
+
+#[test]
+fn state_errors_point_at_the_value_with_a_hint() {
+    let errs = state_errors(
+        "[state]\nbackend = \"azblob\"\naccount = \"Bad_Name\"\ncontainer = \"ok-name\"\n",
+    );
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].code, code::INVALID_VALUE);
+    assert_eq!((errs[0].line, errs[0].column), (Some(6), Some(11)));
+    assert!(
+        errs[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("3-24 lower-case")
+    );
+
+    let errs = state_errors("[state]\nbackend = \"s3\"\n");
+    assert_eq!(errs[0].line, Some(5));
+    assert!(
+        errs[0].help.as_deref().unwrap_or("").contains("azblob"),
+        "{errs:#?}"
+    );
+
+    let errs =
+        state_errors("[state]\nbackend = \"azblob\"\naccount = \"acct1\"\ncontainr = \"x\"\n");
+    let codes: Vec<&str> = errs.iter().map(|e| e.code).collect();
+    assert!(codes.contains(&code::UNKNOWN_KEY), "{errs:#?}");
+    assert!(codes.contains(&code::MISSING_KEY), "{errs:#?}");
+    let unknown = errs.iter().find(|e| e.code == code::UNKNOWN_KEY).unwrap();
+    assert!(unknown.help.as_deref().unwrap_or("").contains("container"));
+
+    let errs = state_errors("[state]\nbackend = \"local\"\naccount = \"acct1\"\n");
+    assert_eq!(errs[0].code, code::CONFLICT);
+
+    let errs = state_errors(
+        "[state]\nbackend = \"azblob\"\naccount = \"acct1\"\ncontainer = \"c1x\"\nendpoint = \"https://a.blob.core.windows.net?sig=x\"\n",
+    );
+    assert!(
+        errs[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("AZLIFT_STATE_SAS"),
+        "{errs:#?}"
+    );
+}

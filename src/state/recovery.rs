@@ -83,10 +83,12 @@ pub async fn restore(
     who: &LockInfo,
     wait: Duration,
 ) -> Result<StateDocument, StateError> {
+    // Read first: versions are immutable, except the local backup, which taking the lock
+    // refreshes (it is the version the user saw in `history`).
+    let old = backend.read_version(id).await?;
+    check_document(&old, &Redactor::new())?;
     let lock = lock_waiting(backend, who, wait).await?;
     let result = async {
-        let old = backend.read_version(id).await?;
-        check_document(&old, &Redactor::new())?;
         let mut next = old;
         match backend.read().await? {
             None => {
