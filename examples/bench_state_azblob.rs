@@ -3,12 +3,15 @@
 //! over plain HTTP with a SAS and over HTTPS with an Entra token from the embedded emulator.
 //!
 //! ```text
-//! cargo run --example bench_state_azblob -- [WRITES]     # default 200 timed writes per mode
+//! cargo run --example bench_state_azblob -- [WRITES] [MODES]
 //! ```
+//!
+//! WRITES defaults to 200 timed writes per mode; MODES is `http`, `https` or both in the
+//! order given, comma-separated (default `http,https`).
 //!
 //! Needs `npm install` in tests/azurite. Prints, per mode, the median, 90th percentile and
 //! mean of WRITES timed writes of a 14-resource document (the production example's size),
-//! after 20 untimed warm-up writes, all under one held lease as in a run.
+//! after 50 untimed warm-up writes (Azurite runs on Node, whose JIT needs them), all under one held lease as in a run.
 
 #[path = "../tests/azurite_support/mod.rs"]
 mod azurite_support;
@@ -124,7 +127,7 @@ fn bench(mode: Mode, writes: usize) {
             .await
             .expect("lock");
         let mut doc = document();
-        for _ in 0..20 {
+        for _ in 0..50 {
             backend.write(&mut doc, &lock).await.expect("warm-up write");
         }
         let mut times = Vec::with_capacity(writes);
@@ -158,7 +161,18 @@ fn main() {
         .map(|a| a.parse().expect("WRITES is a number"))
         .unwrap_or(200)
         .max(1);
-    for mode in [Mode::HttpSas, Mode::HttpsOAuth] {
+    let modes = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "http,https".to_string());
+    for name in modes.split(',') {
+        let mode = match name.trim() {
+            "http" => Mode::HttpSas,
+            "https" => Mode::HttpsOAuth,
+            other => {
+                eprintln!("unknown mode `{other}`: use http, https or both (`http,https`)");
+                std::process::exit(2);
+            }
+        };
         bench(mode, writes);
     }
 }
