@@ -5,16 +5,18 @@
 //! signs and refuses a tampered one.
 
 mod azurite_support;
+mod common;
 
-use azurite_support::{Auth, Azurite, Emulator, Mode, Raw};
+use azurite_support::{Auth, Azurite, Mode, Raw, emulator_token};
+use common::StandaloneEmulator;
 
 #[test]
 fn https_oauth_accepts_emulator_storage_tokens_and_refuses_other_audiences() {
-    let emu = Emulator::start();
+    let emu = StandaloneEmulator::start(&["--strict-auth"]);
     let azurite = Azurite::start(Mode::HttpsOAuth);
     assert!(azurite.endpoint().starts_with("https://127.0.0.1:"));
 
-    let storage = emu.token("https://storage.azure.com/.default");
+    let storage = emulator_token(&emu.url, &emu.ca_file, "https://storage.azure.com/.default");
     let raw = Raw::with_auth(&azurite, Auth::Bearer(storage));
     let r = raw.create_container(&azurite, "tfstate");
     assert_eq!(r.status, 201, "{}\n{}", r.text(), azurite.output());
@@ -23,7 +25,11 @@ fn https_oauth_accepts_emulator_storage_tokens_and_refuses_other_audiences() {
     assert_eq!(raw.get_blob(&azurite, "tfstate", "a.json").body, b"{}");
 
     // The same emulator's ARM token: right issuer, wrong audience.
-    let arm = emu.token("https://management.azure.com/.default");
+    let arm = emulator_token(
+        &emu.url,
+        &emu.ca_file,
+        "https://management.azure.com/.default",
+    );
     let wrong = Raw::with_auth(&azurite, Auth::Bearer(arm));
     let r = wrong.get_blob(&azurite, "tfstate", "a.json");
     assert_eq!(r.status, 403, "{}", r.text());

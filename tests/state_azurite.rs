@@ -26,6 +26,8 @@ struct World {
     project: Project,
     /// The CA bundle (emulator + Azurite) given to azlift as `AZLIFT_CA_CERT`.
     ca_bundle: String,
+    /// The SAS given to azlift in SAS mode.
+    sas: String,
 }
 
 impl World {
@@ -52,6 +54,7 @@ impl World {
             raw,
             project,
             ca_bundle,
+            sas: azurite_support::full_sas(),
         }
     }
 
@@ -68,7 +71,7 @@ impl World {
             env.push(("AZLIFT_STATE_URL".into(), self.state_url()));
         }
         if self.mode == Mode::HttpSas {
-            env.push(("AZLIFT_STATE_SAS".into(), azurite_support::full_sas()));
+            env.push(("AZLIFT_STATE_SAS".into(), self.sas.clone()));
         }
         env
     }
@@ -88,7 +91,39 @@ impl World {
     fn run_with(&self, args: &[&str], with_url: bool) -> Run {
         let env = self.state_env(with_url);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        self.project.run_remote(&self.emulator, args, &env)
+        let run = self.project.run_remote(&self.emulator, args, &env);
+        self.assert_no_secrets(&run.all(), &run.args);
+        run
+    }
+
+    /// The SAS signature (as given and decoded) and the client secret: never printed, never
+    /// stored.
+    fn secrets(&self) -> Vec<String> {
+        let mut out = vec![common_secret()];
+        if self.mode == Mode::HttpSas {
+            let sig = self
+                .sas
+                .split('&')
+                .find_map(|p| p.strip_prefix("sig="))
+                .expect("a signature")
+                .to_string();
+            let decoded: String = form_urlencoded::parse(format!("s={sig}").as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .collect();
+            out.extend([self.sas.clone(), sig, decoded]);
+        }
+        out
+    }
+
+    #[track_caller]
+    fn assert_no_secrets(&self, text: &str, what: &str) {
+        for secret in self.secrets() {
+            assert!(
+                !text.contains(&secret),
+                "`{what}` let a secret out {}:\n{text}",
+                self.ctx()
+            );
+        }
     }
 
     /// The state document in Azurite, read behind azlift's back.
@@ -110,6 +145,11 @@ impl World {
         r.status == 200 && r.header("x-ms-lease-state").as_deref() == Some("leased")
     }
 
+    /// ARM requests of `method` the emulator served so far (all azlift processes together).
+    fn emulator_count(&self, method: &str) -> u64 {
+        azurite_support::emulator_requests(&self.emulator.url, &self.emulator.ca_file, method)
+    }
+
     fn ctx(&self) -> String {
         format!(
             "[{} mode, Azurite at {}]",
@@ -126,13 +166,23 @@ fn addresses(doc: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn finish(child: Child, args: &str) -> Run {
-    let out: Output = child.wait_with_output().expect("azlift finished");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        args: args.to_string(),
+/// The client secret `StandaloneEmulator::env` gives azlift.
+fn common_secret() -> String {
+    "azlift-test-secret".to_string()
+}
+
+impl World {
+    /// Wait for a spawned azlift and check it let no secret out.
+    fn finish(&self, child: Child, args: &str) -> Run {
+        let out: Output = child.wait_with_output().expect("azlift finished");
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            args: args.to_string(),
+        };
+        self.assert_no_secrets(&run.all(), args);
+        run
     }
 }
 
@@ -187,8 +237,8 @@ fn concurrent_ups_one_applies_the_other_names_the_holder(mode: Mode) {
     let a = spawn(&w, &args);
     let b = spawn(&w, &args);
     let (pid_a, pid_b) = (a.id(), b.id());
-    let ra = finish(a, "up (a)");
-    let rb = finish(b, "up (b)");
+    let ra = w.finish(a, "up (a)");
+    let rb = w.finish(b, "up (b)");
     let (winner, loser, winner_pid) = match (ra.code, rb.code) {
         (0, 1) => (ra, rb, pid_a),
         (1, 0) => (rb, ra, pid_b),
@@ -225,8 +275,8 @@ fn concurrent_ups_with_lock_timeout_wait_and_find_no_changes(mode: Mode) {
     let args = ["up", "--yes", "--output", "json", "--lock-timeout", "60s"];
     let a = spawn(&w, &args);
     let b = spawn(&w, &args);
-    let ra = finish(a, "up --lock-timeout 60s (a)");
-    let rb = finish(b, "up --lock-timeout 60s (b)");
+    let ra = w.finish(a, "up --lock-timeout 60s (a)");
+    let rb = w.finish(b, "up --lock-timeout 60s (b)");
     ra.ok();
     rb.ok();
     let (winner, waiter) = match (created(&ra), created(&rb)) {
@@ -273,7 +323,7 @@ fn killed_run_leaves_a_stale_lock_that_force_unlock_clears(mode: Mode) {
             break;
         }
         if let Ok(Some(status)) = child.try_wait() {
-            let run = finish(child, "up");
+            let run = w.finish(child, "up");
             panic!(
                 "up ended ({status}) before it could be killed {}\n{}",
                 w.ctx(),
@@ -288,7 +338,7 @@ fn killed_run_leaves_a_stale_lock_that_force_unlock_clears(mode: Mode) {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().expect("SIGKILL");
-    let killed = finish(child, "up (killed)");
+    let killed = w.finish(child, "up (killed)");
     assert_eq!(killed.code, -1, "killed by a signal {}", w.ctx());
     let (before, _) = w.blob().expect("state written before the kill");
     assert!(
@@ -349,7 +399,7 @@ fn a_write_that_lost_the_etag_race_is_refused(mode: Mode) {
         );
         std::thread::sleep(Duration::from_millis(5));
     };
-    let run = finish(child, "up");
+    let run = w.finish(child, "up");
     assert_eq!(run.code, 1, "the run fails {}\n{}", w.ctx(), run.all());
     let text = run.all();
     assert!(
@@ -494,23 +544,3 @@ both_modes!(
     history_lists_versions_and_pull_restores_one,
     migrate_local_to_azblob_and_back_keeps_resources_and_lineage,
 );
-
-impl World {
-    /// Requests of `method` the emulator served (ARM and its token endpoint).
-    fn emulator_count(&self, method: &str) -> u64 {
-        let ca = std::fs::read(&self.emulator.ca_file).unwrap();
-        let client = azurite_support::client_trusting(&[&ca]);
-        let url = format!("{}/_emulator/stats", self.emulator.url);
-        let v: Value = azurite_support::block_on(async move {
-            client
-                .get(url)
-                .send()
-                .await
-                .expect("stats")
-                .json()
-                .await
-                .expect("stats JSON")
-        });
-        v["by_method"][method].as_u64().unwrap_or(0)
-    }
-}

@@ -1,14 +1,14 @@
 //! Test support for the remote-state tests: a real Azurite blob service (from
 //! `tests/azurite/node_modules`) on a free port in a temp folder, in one of two modes —
 //! HTTPS with basic OAuth (bearer tokens from the azlift emulator's token endpoint) or plain
-//! HTTP with an account SAS — plus a standalone `azlift emulator` process to point azlift at,
-//! and a small raw blob client to look at (and tamper with) what azlift stored.
+//! HTTP with an account SAS — plus a small raw blob client to look at (and tamper with) what
+//! azlift stored, and calls to a running emulator's token endpoint and request stats.
 //!
-//! Use it with `mod azurite_support;`. Every process it starts is killed when its handle drops.
+//! Use it with `mod azurite_support;` (the emulator process itself is
+//! `common::StandaloneEmulator`). Azurite is killed when its handle drops.
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -242,131 +242,60 @@ pub fn full_sas() -> String {
     account_sas("rwdlac")
 }
 
-/// A standalone `azlift emulator` process (strict auth: only tokens it issued pass).
-pub struct Emulator {
-    child: Child,
-    pub url: String,
-    pub ca_path: PathBuf,
-    _dir: TempDir,
-}
+/// The tenant and client the support asks the emulator's token endpoint for tokens with
+/// (the emulator accepts any client secret).
+pub const TENANT: &str = "azlift-test-tenant";
+pub const CLIENT_ID: &str = "azlift-test-client";
+pub const CLIENT_SECRET: &str = "azlift-test-secret";
 
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Tenant, client and secret the tests sign in with (the emulator accepts any secret).
-pub const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-pub const CLIENT_ID: &str = "0b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
-pub const CLIENT_SECRET: &str = "test-client-secret-not-real";
-pub const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000001";
-
-impl Emulator {
-    pub fn start() -> Emulator {
-        let dir = tempfile::Builder::new()
-            .prefix("azlift-emu-")
-            .tempdir()
-            .unwrap();
-        let ca_path = dir.path().join("emulator-ca.pem");
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("azlift"))
-            .args([
-                "--output",
-                "json",
-                "emulator",
-                "--strict-auth",
-                "--cert-out",
-            ])
-            .arg(&ca_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("azlift emulator started");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("piped stdout");
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("a line from the emulator");
-        let v: serde_json::Value = match serde_json::from_str(&line) {
-            Ok(v) => v,
-            Err(_) => {
-                let _ = child.kill();
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                panic!("`azlift emulator` printed {line:?}; stderr:\n{err}");
-            }
-        };
-        assert_eq!(v["event"], "listening", "{line}");
-        Emulator {
-            child,
-            url: v["url"]
-                .as_str()
-                .expect("url")
-                .trim_end_matches('/')
-                .to_string(),
-            ca_path: ca_path.clone(),
-            _dir: dir,
-        }
-    }
-
-    /// `GET /_emulator/stats`: requests by method since start (or the last reset).
-    pub fn stats(&self) -> serde_json::Value {
-        let ca = std::fs::read(&self.ca_path).unwrap();
-        let client = client_trusting(&[&ca]);
-        let url = format!("{}/_emulator/stats", self.url);
-        block_on(async move {
-            client
-                .get(url)
-                .send()
-                .await
-                .expect("stats")
-                .json::<serde_json::Value>()
-                .await
-                .expect("stats JSON")
-        })
-    }
-
-    /// Requests of `method` the emulator served (all paths, token endpoint included).
-    pub fn count(&self, method: &str) -> u64 {
-        self.stats()["by_method"][method].as_u64().unwrap_or(0)
-    }
-
-    /// A token from the emulator's token endpoint (client credentials with a secret), as
-    /// azlift's credential chain gets one.
-    pub fn token(&self, scope: &str) -> String {
-        let ca = std::fs::read(&self.ca_path).unwrap();
-        let client = client_trusting(&[&ca]);
-        let url = format!("{}/{TENANT}/oauth2/v2.0/token", self.url);
-        let form = [
+/// A token for `scope` from the token endpoint of the emulator at `url` (whose CA is the PEM
+/// file `ca_file`), by client credentials with a secret, as azlift's credential chain gets one.
+pub fn emulator_token(url: &str, ca_file: &Path, scope: &str) -> String {
+    let ca = std::fs::read(ca_file).expect("the emulator's CA file");
+    let client = client_trusting(&[&ca]);
+    let url = format!("{}/{TENANT}/oauth2/v2.0/token", url.trim_end_matches('/'));
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
             ("grant_type", "client_credentials"),
             ("client_id", CLIENT_ID),
             ("client_secret", CLIENT_SECRET),
             ("scope", scope),
-        ];
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        block_on(async move {
-            let v: serde_json::Value = client
-                .post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await
-                .expect("token request")
-                .json()
-                .await
-                .expect("token JSON");
-            v["access_token"]
-                .as_str()
-                .unwrap_or_else(|| panic!("no access_token in {v}"))
-                .to_string()
-        })
-    }
+        ])
+        .finish();
+    block_on(async move {
+        let v: serde_json::Value = client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("token request")
+            .json()
+            .await
+            .expect("token JSON");
+        v["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access_token in {v}"))
+            .to_string()
+    })
+}
+
+/// `GET /_emulator/stats` of the emulator at `url`: ARM requests served, by method.
+pub fn emulator_requests(url: &str, ca_file: &Path, method: &str) -> u64 {
+    let ca = std::fs::read(ca_file).expect("the emulator's CA file");
+    let client = client_trusting(&[&ca]);
+    let url = format!("{}/_emulator/stats", url.trim_end_matches('/'));
+    let v: serde_json::Value = block_on(async move {
+        client
+            .get(url)
+            .send()
+            .await
+            .expect("stats")
+            .json()
+            .await
+            .expect("stats JSON")
+    });
+    v["by_method"][method].as_u64().unwrap_or(0)
 }
 
 /// Run a future on a fresh current-thread runtime (the tests are synchronous).
