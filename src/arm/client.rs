@@ -470,23 +470,6 @@ fn build_http(config: &ArmConfig) -> Result<reqwest::Client, ArmError> {
     )
 }
 
-/// Environment variable naming a PEM file whose certificates are trusted in addition to the
-/// system roots (an emulator's or a proxy's), for ARM, the authority host and state storage.
-pub const CA_CERT_ENV: &str = "AZLIFT_CA_CERT";
-
-/// The PEM text of the file named by `AZLIFT_CA_CERT`, `None` when it is not set.
-pub fn ca_cert_from_env() -> Result<Option<String>, ArmError> {
-    let Some(path) = std::env::var_os(CA_CERT_ENV).filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    std::fs::read_to_string(&path).map(Some).map_err(|e| {
-        ArmError::Config(format!(
-            "{CA_CERT_ENV}: cannot read {}: {e}",
-            std::path::Path::new(&path).display()
-        ))
-    })
-}
-
 /// The one way azlift builds a reqwest client for Azure: no redirects, bounded timeouts, and
 /// `extra_root_pem` (one or more PEM certificates) trusted beside the system roots. Shared by
 /// the ARM client and the Azure Blob state backend.

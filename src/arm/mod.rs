@@ -39,7 +39,7 @@ mod retry;
 pub mod stats;
 mod throttle;
 
-pub use client::{ArmClient, CA_CERT_ENV, ca_cert_from_env, http_client};
+pub use client::{ArmClient, http_client};
 pub use config::{ArmConfig, Bucket, Cloud, PollPolicy, RetryPolicy, ThrottlePolicy, Timeouts};
 pub use credentials::{Credential, CredentialKind, CredentialSource, Env, ProcessEnv};
 pub use error::{ArmError, ErrorDetail, HttpFailure, OperationFailure, OperationStatus};

@@ -5,10 +5,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::arm::credentials::{self, CredentialSource};
-use crate::arm::{Cloud, ProcessEnv};
+use crate::arm::{ArmClient, ArmConfig, ProcessEnv};
 use crate::manifest::LoadOptions;
 use crate::state::{BackendChoice, StateBackend, StateConfig, StateSettings, open_backend};
 
@@ -91,23 +89,10 @@ pub async fn open_state(
             extra_pem = t.emulator.as_ref().map(|e| e.ca_certificate_pem());
             target = Some(t);
         } else {
-            let http = crate::arm::http_client(
-                crate::arm::ca_cert_from_env()
-                    .map_err(OpsError::Arm)?
-                    .as_deref(),
-                Duration::from_secs(60),
-                2,
-            )
-            .map_err(OpsError::Arm)?;
-            let cloud = Cloud::Public;
-            let cred = credentials::select(
-                &CredentialSource::Environment,
-                &ProcessEnv,
-                &cloud,
-                &cloud.resource_manager(),
-                &http,
-            )
-            .map_err(OpsError::Arm)?;
+            // The same credential chain, authority host and trusted roots as ARM.
+            let config = ArmConfig::from_environment(&ProcessEnv).map_err(OpsError::Arm)?;
+            let client = ArmClient::new(config).map_err(OpsError::Arm)?;
+            let cred = client.credential().clone();
             describe = Some(cred.describe().to_string());
             credential = Some(cred.token_credential());
         }

@@ -278,10 +278,10 @@ pub fn open_backend(
                 message: e.to_string(),
                 help: format!(
                     "{} must name a readable PEM file of CA certificates",
-                    crate::arm::CA_CERT_ENV
+                    crate::arm::config::CA_CERT_ENV
                 ),
             };
-            let mut pem = crate::arm::ca_cert_from_env()
+            let mut pem = crate::arm::config::extra_roots_from_env(&crate::arm::ProcessEnv)
                 .map_err(arm)?
                 .unwrap_or_default();
             if let Some(extra) = extra_root_pem {

@@ -368,19 +368,30 @@ impl LeaseGuard {
 }
 
 impl Drop for LeaseGuard {
-    /// Stop renewing. A lock dropped without `unlock` (an error path) is released in the
-    /// background when a runtime is there to do it; otherwise its lease simply runs out.
+    /// Stop renewing. A lock dropped without `unlock` (an error path) is still released, so
+    /// that the next run does not find a stale lock: at once on a multi-threaded runtime, in
+    /// the background on a single-threaded one; without a runtime its lease runs out.
     fn drop(&mut self) {
         self.renewer.abort();
         if self.released.load(Ordering::SeqCst) {
             return;
         }
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let client = self.client.clone();
-            let lease_id = self.lease_id.clone();
-            handle.spawn(async move {
-                let _ = release(&client, &lease_id).await;
-            });
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let client = self.client.clone();
+        let lease_id = self.lease_id.clone();
+        let work = async move {
+            let _ =
+                tokio::time::timeout(Duration::from_secs(10), release(&client, &lease_id)).await;
+        };
+        match handle.runtime_flavor() {
+            tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(|| handle.block_on(work));
+            }
+            _ => {
+                handle.spawn(work);
+            }
         }
     }
 }
