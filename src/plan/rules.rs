@@ -167,17 +167,78 @@ pub fn owned_when_absent(kind: ResourceKind, pattern: &str) -> bool {
 }
 
 /// Whether `observed`, an element of the array at `pattern` that the desired array `desired`
-/// lacks, is a default ARM adds on its own. Container Apps gives a container that declares
-/// no probes TCP liveness, readiness and startup probes; they are not drift.
+/// lacks, is a default ARM adds on its own. With ingress on, Container Apps gives the main
+/// container a TCP probe of each type (liveness, readiness, startup) it does not declare
+/// (the health-probes documentation's "Default configuration"); those are not drift.
 pub fn server_default(
     kind: ResourceKind,
     pattern: &str,
     desired: &[serde_json::Value],
     observed: &serde_json::Value,
 ) -> bool {
+    let probe_type = |p: &serde_json::Value| {
+        p.get("type")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_ascii_lowercase)
+    };
     kind == ResourceKind::ContainerApp
         && pattern == "properties.template.containers[].probes"
-        && desired.is_empty()
         && observed.get("tcpSocket").is_some()
         && observed.get("httpGet").is_none()
+        && probe_type(observed)
+            .is_some_and(|t| !desired.iter().any(|d| probe_type(d).as_deref() == Some(&t)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const PROBES: &str = "properties.template.containers[].probes";
+
+    #[test]
+    fn a_default_tcp_probe_of_an_undeclared_type_is_not_drift() {
+        let declared = [
+            json!({"type": "Liveness", "httpGet": {"path": "/healthz", "port": 80}}),
+            json!({"type": "Readiness", "httpGet": {"path": "/ready", "port": 80}}),
+        ];
+        let startup = json!({"type": "Startup", "tcpSocket": {"port": 80}});
+        assert!(server_default(
+            ResourceKind::ContainerApp,
+            PROBES,
+            &declared,
+            &startup
+        ));
+        assert!(server_default(
+            ResourceKind::ContainerApp,
+            PROBES,
+            &[],
+            &startup
+        ));
+    }
+
+    #[test]
+    fn a_probe_of_a_declared_type_or_an_http_probe_is_drift() {
+        let declared = [json!({"type": "startup", "httpGet": {"path": "/", "port": 80}})];
+        let tcp_startup = json!({"type": "Startup", "tcpSocket": {"port": 80}});
+        assert!(!server_default(
+            ResourceKind::ContainerApp,
+            PROBES,
+            &declared,
+            &tcp_startup
+        ));
+        let http_liveness = json!({"type": "Liveness", "httpGet": {"path": "/", "port": 80}});
+        assert!(!server_default(
+            ResourceKind::ContainerApp,
+            PROBES,
+            &declared,
+            &http_liveness
+        ));
+        assert!(!server_default(
+            ResourceKind::ContainerApp,
+            "properties.template.containers[].env",
+            &[],
+            &tcp_startup
+        ));
+    }
 }

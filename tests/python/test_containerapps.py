@@ -165,7 +165,10 @@ def test_container_app_lifecycle_secrets_probes_scale(containerapps_client, env_
         ("MODE", None, "test"),
     }
     probes = {p.type: p for p in c.probes}
-    assert set(probes) == {"Liveness", "Readiness"}
+    # With ingress on, the service adds a default TCP probe of each type not declared
+    # (here Startup, on the ingress target port).
+    assert set(probes) == {"Liveness", "Readiness", "Startup"}
+    assert probes["Startup"].tcp_socket.port == 8080 and probes["Startup"].http_get is None
     assert (probes["Liveness"].http_get.path, probes["Liveness"].http_get.port) == ("/healthz", 8080)
     assert probes["Liveness"].initial_delay_seconds == 5 and probes["Liveness"].period_seconds == 10
     assert probes["Readiness"].http_get.path == "/ready"

@@ -469,14 +469,31 @@ impl Kind for ContainerApps {
                     set_default(r, "memory", json!("1Gi"));
                     let cpu = r.get("cpu").and_then(Value::as_f64).unwrap_or(0.5);
                     r.insert("ephemeralStorage".into(), json!(format!("{}Gi", cpu * 4.0)));
-                    if list == "containers"
-                        && let Some(port) = target_port
-                        && arr(c.get("probes")).is_empty()
-                    {
-                        c.insert("probes".into(), default_probes(port));
-                    }
                 }
             }
+        }
+        // The service adds, to the main (first) app container, a default TCP probe of each
+        // type the container does not declare, whenever ingress is on.
+        if let Some(port) = target_port
+            && let Some(main) = tpl
+                .get_mut("containers")
+                .and_then(Value::as_array_mut)
+                .and_then(|cs| cs.first_mut())
+                .and_then(Value::as_object_mut)
+        {
+            let mut probes = arr(main.get("probes")).to_vec();
+            for default in default_probes(port) {
+                let kind = default["type"].as_str().unwrap_or_default();
+                let declared = probes.iter().any(|p| {
+                    p.get("type")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+                });
+                if !declared {
+                    probes.push(default);
+                }
+            }
+            main.insert("probes".into(), Value::Array(probes));
         }
         let scale = obj_mut(tpl, "scale");
         set_default(scale, "minReplicas", json!(0));
@@ -576,15 +593,20 @@ impl Kind for ContainerApps {
     }
 }
 
-/// The probes the service adds to a container when ingress is on and none are given
-/// (azure-container-apps#1423): TCP on the target port.
-fn default_probes(port: i64) -> Value {
-    json!([
-        {"type": "Liveness", "failureThreshold": 3, "periodSeconds": 10, "successThreshold": 1,
-         "tcpSocket": {"port": port}, "timeoutSeconds": 5},
-        {"type": "Readiness", "failureThreshold": 48, "periodSeconds": 5, "successThreshold": 1,
-         "tcpSocket": {"port": port}, "timeoutSeconds": 5},
-        {"type": "Startup", "failureThreshold": 240, "initialDelaySeconds": 1, "periodSeconds": 1,
-         "successThreshold": 1, "tcpSocket": {"port": port}, "timeoutSeconds": 3}
-    ])
+/// The probes the service adds when ingress is on, one per type the main container lacks
+/// (azure-container-apps#1423). Values from the "Default configuration" table of the
+/// Container Apps health-probes documentation: Startup TCP on the target port, timeout 3 s,
+/// period 1 s, initial delay 1 s, success 1, failure 240; Readiness TCP, timeout 5 s,
+/// period 5 s, initial delay 3 s, success 1, failure 48; Liveness TCP on the target port (the
+/// table gives nothing more, so nothing more is invented here).
+fn default_probes(port: i64) -> Vec<Value> {
+    vec![
+        json!({"type": "Liveness", "tcpSocket": {"port": port}}),
+        json!({"type": "Readiness", "failureThreshold": 48, "initialDelaySeconds": 3,
+               "periodSeconds": 5, "successThreshold": 1, "tcpSocket": {"port": port},
+               "timeoutSeconds": 5}),
+        json!({"type": "Startup", "failureThreshold": 240, "initialDelaySeconds": 1,
+               "periodSeconds": 1, "successThreshold": 1, "tcpSocket": {"port": port},
+               "timeoutSeconds": 3}),
+    ]
 }

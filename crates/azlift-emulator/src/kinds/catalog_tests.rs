@@ -388,6 +388,33 @@ fn default_probes_are_injected_under_ingress_when_none_are_given() {
     let types: Vec<&str> = probes.iter().map(|p| p["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["Liveness", "Readiness", "Startup"]);
     assert!(probes.iter().all(|p| p["tcpSocket"]["port"] == 8001));
+    assert_eq!(probes[1]["initialDelaySeconds"], 3);
+    assert_eq!(probes[2]["failureThreshold"], 240);
+}
+
+#[test]
+fn default_probes_fill_only_the_types_a_container_lacks() {
+    let s = system();
+    let mut b = app_body(&s.env, true);
+    b["properties"]["template"]["containers"][0]["probes"] = json!([
+        {"type": "Liveness", "httpGet": {"path": "/healthz", "port": 8001}},
+        {"type": "readiness", "httpGet": {"path": "/ready", "port": 8001}}
+    ]);
+    let stored = s
+        .cloud
+        .put(
+            &s.cat,
+            &id("blog", "Microsoft.App/containerApps", "audit"),
+            b,
+        )
+        .unwrap();
+    let probes = stored["properties"]["template"]["containers"][0]["probes"]
+        .as_array()
+        .unwrap();
+    let types: Vec<&str> = probes.iter().map(|p| p["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["Liveness", "readiness", "Startup"]);
+    assert_eq!(probes[0]["httpGet"]["path"], "/healthz");
+    assert_eq!(probes[2]["tcpSocket"]["port"], 8001);
 }
 
 #[test]
