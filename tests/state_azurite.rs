@@ -337,6 +337,7 @@ fn killed_run_leaves_a_stale_lock_that_force_unlock_clears(mode: Mode) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    let killed_pid = child.id();
     child.kill().expect("SIGKILL");
     let killed = w.finish(child, "up (killed)");
     assert_eq!(killed.code, -1, "killed by a signal {}", w.ctx());
@@ -351,6 +352,11 @@ fn killed_run_leaves_a_stale_lock_that_force_unlock_clears(mode: Mode) {
     next.expect_code(1);
     let text = next.flat_stderr();
     assert!(text.contains("stale lock"), "{}\n{text}", w.ctx());
+    assert!(
+        text.contains(&format!("pid {killed_pid}")),
+        "the killed holder is named {}\n{text}",
+        w.ctx()
+    );
     assert!(
         text.contains("force-unlock"),
         "the hint names the fix {}\n{text}",
