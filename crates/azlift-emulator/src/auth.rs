@@ -167,4 +167,24 @@ mod tests {
         );
         assert_eq!(verify(b"k", "abc", 1_000), Err(TokenError::Malformed));
     }
+
+    /// Azurite's `--oauth basic` (blob/authentication/BlobTokenAuthenticator in its source)
+    /// wants `iat`, `nbf` and `exp`, an `iss` starting with `https://sts.windows.net/` and,
+    /// for the blob service, the audience `https://storage.azure.com` (with or without a
+    /// trailing slash): the storage tokens of this endpoint must carry exactly that.
+    #[test]
+    fn storage_tokens_carry_the_claims_azurite_checks() {
+        let c = claims("t1", "app", "https://storage.azure.com/.default", 1_000);
+        assert_eq!(c["aud"], "https://storage.azure.com");
+        assert!(
+            c["iss"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://sts.windows.net/")
+        );
+        for t in ["iat", "nbf", "exp"] {
+            assert!(c[t].is_u64(), "{t} missing");
+        }
+        assert!(c["nbf"].as_u64() <= Some(1_000) && c["exp"].as_u64() > Some(1_000));
+    }
 }

@@ -51,6 +51,11 @@ use super::local::parse;
 /// How long a lease lasts unless renewed. Azure allows 15 to 60 seconds.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
+/// How often, and how far apart, a run that finds the lease taken reads the holder's info
+/// before reporting the lock without it (the holder writes it right after the lease).
+const HOLDER_READS: u32 = 20;
+const HOLDER_READ_PAUSE: Duration = Duration::from_millis(100);
+
 /// The version id of the blob in force.
 const CURRENT: &str = "current";
 
@@ -441,7 +446,18 @@ impl StateBackend for AzBlobBackend {
                 .flatten()
                 .unwrap_or_else(|| who.id.clone()),
             Err(e) if e.http_status() == Some(StatusCode::Conflict) => {
-                let holder = self.lock_properties().await?.and_then(|(h, _)| h);
+                // A holder records its info just after it took the lease: a run that lost a
+                // race by milliseconds can find the lease without it, so look again briefly.
+                let mut holder = None;
+                for attempt in 0..HOLDER_READS {
+                    if attempt > 0 {
+                        tokio::time::sleep(HOLDER_READ_PAUSE).await;
+                    }
+                    holder = self.lock_properties().await?.and_then(|(h, _)| h);
+                    if holder.is_some() {
+                        break;
+                    }
+                }
                 return Err(self.held_by(holder));
             }
             Err(e) => return Err(self.remote("lock", &e)),
