@@ -114,8 +114,8 @@ pub async fn open_state(
     })
 }
 
-/// The backend a state command works on: the configured one.
-pub async fn open_configured_state(opts: &StateOptions) -> Result<OpenedState, OpsError> {
+/// The configured backend choice of `opts` and its environment, not yet opened.
+fn configured_choice(opts: &StateOptions) -> Result<(BackendChoice, String), OpsError> {
     let settings = state_settings(
         &opts.manifest,
         &opts.load,
@@ -123,7 +123,13 @@ pub async fn open_configured_state(opts: &StateOptions) -> Result<OpenedState, O
         opts.state_url.clone(),
     )?;
     let choice = settings.resolve().map_err(OpsError::State)?;
-    open_state(opts, choice, &settings.environment).await
+    Ok((choice, settings.environment))
+}
+
+/// The backend a state command works on: the configured one.
+pub async fn open_configured_state(opts: &StateOptions) -> Result<OpenedState, OpsError> {
+    let (choice, environment) = configured_choice(opts)?;
+    open_state(opts, choice, &environment).await
 }
 
 /// Where `state migrate --to KIND` moves state from and to: the configured Azure Blob
@@ -132,19 +138,12 @@ pub async fn open_migration(
     opts: &StateOptions,
     to_azblob: bool,
 ) -> Result<(OpenedState, OpenedState), OpsError> {
-    let settings = state_settings(
-        &opts.manifest,
-        &opts.load,
-        &opts.environment,
-        opts.state_url.clone(),
-    )?;
-    let remote = settings.resolve().map_err(OpsError::State)?;
+    let (remote, env) = configured_choice(opts)?;
     if remote == BackendChoice::Local {
         return Err(OpsError::Config(
             "state migrate moves state between the local backend and Azure Blob, but no Azure Blob backend is configured: add `[state] backend = \"azblob\"` (with account and container) to the manifest, or pass --state-url".to_string(),
         ));
     }
-    let env = settings.environment.clone();
     let remote = open_state(opts, remote, &env).await?;
     let local = open_state(opts, BackendChoice::Local, &env).await?;
     Ok(if to_azblob {
