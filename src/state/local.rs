@@ -141,6 +141,27 @@ impl LocalBackend {
         }
     }
 
+    /// Refuse a lock taken on another state.
+    fn check_lock(&self, lock: &StateLock) -> Result<(), StateError> {
+        if lock.location() != self.location() {
+            return Err(StateError::WrongLock {
+                location: self.location(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Stamp `doc` with the current format version, replace the state file with it
+    /// atomically and remember what was written (so the next write need not re-read it).
+    fn store(&self, doc: &mut StateDocument) -> Result<(), StateError> {
+        doc.version = FORMAT_VERSION;
+        let mut bytes = serde_json::to_vec_pretty(doc).map_err(StateError::Serialise)?;
+        bytes.push(b'\n');
+        self.write_atomically(&bytes)?;
+        self.remember(fs::metadata(self.state_path()).ok().as_ref(), doc);
+        Ok(())
+    }
+
     fn write_atomically(&self, bytes: &[u8]) -> Result<(), StateError> {
         let path = self.state_path();
         let mut tmp = tempfile::Builder::new()
@@ -212,11 +233,7 @@ impl StateBackend for LocalBackend {
     }
 
     async fn write(&self, doc: &mut StateDocument, lock: &StateLock) -> Result<(), StateError> {
-        if lock.location() != self.location() {
-            return Err(StateError::WrongLock {
-                location: self.location(),
-            });
-        }
+        self.check_lock(lock)?;
         match self.stored_identity()? {
             None if doc.serial != 0 => {
                 return Err(StateError::Conflict {
@@ -241,44 +258,26 @@ impl StateBackend for LocalBackend {
         }
         let mut next = doc.clone();
         next.serial = doc.serial + 1;
-        next.version = FORMAT_VERSION;
-        let mut bytes = serde_json::to_vec_pretty(&next).map_err(StateError::Serialise)?;
-        bytes.push(b'\n');
-        self.write_atomically(&bytes)?;
-        self.remember(fs::metadata(self.state_path()).ok().as_ref(), &next);
+        self.store(&mut next)?;
         *doc = next;
         Ok(())
     }
 
     async fn unlock(&self, lock: StateLock) -> Result<(), StateError> {
-        if lock.location() != self.location() {
-            return Err(StateError::WrongLock {
-                location: self.location(),
-            });
-        }
+        self.check_lock(&lock)?;
         drop(lock);
         Ok(())
     }
 
     async fn create(&self, doc: &StateDocument, lock: &StateLock) -> Result<(), StateError> {
-        if lock.location() != self.location() {
-            return Err(StateError::WrongLock {
-                location: self.location(),
-            });
-        }
+        self.check_lock(lock)?;
         if let Some((_, serial)) = self.stored_identity()? {
             return Err(StateError::Conflict {
                 expected: 0,
                 found: serial,
             });
         }
-        let mut next = doc.clone();
-        next.version = FORMAT_VERSION;
-        let mut bytes = serde_json::to_vec_pretty(&next).map_err(StateError::Serialise)?;
-        bytes.push(b'\n');
-        self.write_atomically(&bytes)?;
-        self.remember(fs::metadata(self.state_path()).ok().as_ref(), &next);
-        Ok(())
+        self.store(&mut doc.clone())
     }
 
     /// The local backend keeps two versions: `current` (`state.json`) and `backup`
