@@ -11,9 +11,9 @@ use tokio::sync::watch;
 use crate::kinds::ResourceKind;
 use crate::plan::{Action, Change, Orphan, Plan, canonical_hash};
 use crate::resource::{DesiredResource, ResourceAddress};
+use crate::state::outputs;
 
 use super::cloud::{Cloud, CloudError, ProgressFn};
-use super::outputs::outputs_of;
 use super::resolve::Known;
 use super::scheduler::{Node, Outcome, walk};
 
@@ -440,7 +440,7 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
             api_version: d.api_version.clone(),
             applied_hash: canonical_hash(&body),
             write_only_hashes,
-            outputs: outputs_of(d.kind, &returned),
+            outputs: outputs::extract(d.kind, &returned),
             depends_on: d.depends_on.iter().cloned().collect(),
             managed: d.managed,
             duration: started.elapsed(),

@@ -6,7 +6,6 @@
 pub mod cloud;
 pub mod execute;
 pub mod observe;
-pub mod outputs;
 pub mod resolve;
 pub mod scheduler;
 

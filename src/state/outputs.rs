@@ -1,53 +1,47 @@
-//! The non-secret outputs azlift keeps in state per ARM type (FQDNs, workspace customer id,
-//! gateway URL), and the names of the secret ones that are never kept.
+//! The outputs of a resource: the non-secret ones azlift keeps in state after apply (ids,
+//! FQDNs, the workspace's customer id, the APIM gateway URL), and the secret ones
+//! (connection strings, keys) that are never kept and only read live on request.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-/// (lowercase ARM type, output name, JSON pointer into the GET body).
-const OUTPUTS: &[(&str, &str, &str)] = &[
-    (
-        "microsoft.app/containerapps",
-        "fqdn",
-        "/properties/configuration/ingress/fqdn",
-    ),
-    (
-        "microsoft.app/containerapps",
-        "latest_revision_fqdn",
-        "/properties/latestRevisionFqdn",
-    ),
-    (
-        "microsoft.app/managedenvironments",
-        "default_domain",
-        "/properties/defaultDomain",
-    ),
-    (
-        "microsoft.app/managedenvironments",
-        "static_ip",
-        "/properties/staticIp",
-    ),
-    (
-        "microsoft.operationalinsights/workspaces",
-        "customer_id",
-        "/properties/customerId",
-    ),
-    (
-        "microsoft.insights/components",
-        "app_id",
-        "/properties/AppId",
-    ),
-    (
-        "microsoft.apimanagement/service",
-        "gateway_url",
-        "/properties/gatewayUrl",
-    ),
-    (
-        "microsoft.apimanagement/service",
-        "developer_portal_url",
-        "/properties/developerPortalUrl",
-    ),
-];
+use crate::kinds::ResourceKind;
+
+/// (output name, JSON pointer into the body ARM returned) of each kind with outputs.
+fn output_pointers(kind: ResourceKind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        ResourceKind::Workspace => &[("customer_id", "/properties/customerId")],
+        ResourceKind::AppInsights => &[("app_id", "/properties/AppId")],
+        ResourceKind::ManagedEnvironment => &[
+            ("default_domain", "/properties/defaultDomain"),
+            ("static_ip", "/properties/staticIp"),
+        ],
+        ResourceKind::ContainerApp => &[
+            ("fqdn", "/properties/configuration/ingress/fqdn"),
+            ("external", "/properties/configuration/ingress/external"),
+            ("latest_revision", "/properties/latestRevisionName"),
+        ],
+        ResourceKind::ApimService => &[("gateway_url", "/properties/gatewayUrl")],
+        _ => &[],
+    }
+}
+
+/// The non-secret outputs recorded in state for a resource of `kind` once it is applied,
+/// from the body ARM returned: its `id`, and each value of the kind's table that is present
+/// and not null.
+pub fn extract(kind: ResourceKind, body: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    if let Some(id) = body.get("id") {
+        out.insert("id".to_string(), id.clone());
+    }
+    for (name, pointer) in output_pointers(kind) {
+        if let Some(v) = body.pointer(pointer).filter(|v| !v.is_null()) {
+            out.insert((*name).to_string(), v.clone());
+        }
+    }
+    out
+}
 
 /// Where a secret output is read from when a user asks for it (`output --show-secrets`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,23 +70,6 @@ const SECRET_OUTPUTS: &[(&str, &str, SecretSource)] = &[
         SecretSource::Action("sharedKeys", "/primarySharedKey"),
     ),
 ];
-
-/// The non-secret outputs of a resource of `arm_type` from its GET body (strings and
-/// numbers that are present and not empty).
-pub fn extract(arm_type: &str, body: &Value) -> BTreeMap<String, Value> {
-    let t = arm_type.to_ascii_lowercase();
-    OUTPUTS
-        .iter()
-        .filter(|(ty, _, _)| *ty == t)
-        .filter_map(|(_, name, pointer)| match body.pointer(pointer) {
-            Some(Value::String(s)) if !s.is_empty() => {
-                Some((name.to_string(), Value::String(s.clone())))
-            }
-            Some(v @ Value::Number(_)) => Some((name.to_string(), v.clone())),
-            _ => None,
-        })
-        .collect()
-}
 
 /// Names of the secret outputs a resource of `arm_type` has.
 pub fn secret_outputs(arm_type: &str) -> Vec<&'static str> {
