@@ -1,50 +1,22 @@
 //! `azlift state list|show|rm|import` and `azlift output` against a state file on disk,
 //! including a run that finds the state locked by another process.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+mod state_support;
+
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use assert_cmd::Command;
 use azlift::events::Redactor;
-use azlift::resource::ResourceAddress;
-use azlift::state::{LocalBackend, LockInfo, StateBackend, StateEntry, StateSession};
+use azlift::state::{LockInfo, StateBackend, StateSession};
 use predicates::prelude::*;
 use serde_json::json;
-
-const SUB: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-blog";
-
-fn entry(
-    address: &str,
-    arm_type: &str,
-    name: &str,
-    outputs: BTreeMap<String, serde_json::Value>,
-) -> StateEntry {
-    StateEntry {
-        address: ResourceAddress::new(address),
-        id: format!("{SUB}/providers/{arm_type}/{name}"),
-        arm_type: arm_type.into(),
-        api_version: "2026-07-01".into(),
-        applied_hash: "ab".repeat(32),
-        write_only_hashes: BTreeMap::new(),
-        outputs,
-        depends_on: BTreeSet::new(),
-        managed: true,
-        last_duration_secs: Some(31.0),
-        updated_at: time::macros::datetime!(2026-11-25 12:00:00 UTC),
-    }
-}
+use state_support::{SUB, azlift, block_on, entry_of, local_backend, state_json};
 
 /// A project folder with a state holding an app, a workspace and App Insights.
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let backend =
-            LocalBackend::for_manifest(&dir.path().join("azlift.toml"), "default").unwrap();
+    block_on(async {
+        let backend = local_backend(dir.path(), "default");
         let s = StateSession::open(
             Arc::new(backend),
             &LockInfo::current("test"),
@@ -53,7 +25,7 @@ fn project() -> tempfile::TempDir {
         )
         .await
         .unwrap();
-        s.record(entry(
+        s.record(entry_of(
             "app.task-api",
             "Microsoft.App/containerApps",
             "task-api",
@@ -64,7 +36,7 @@ fn project() -> tempfile::TempDir {
         ))
         .await
         .unwrap();
-        s.record(entry(
+        s.record(entry_of(
             "monitoring.workspace",
             "Microsoft.OperationalInsights/workspaces",
             "blog-logs",
@@ -75,7 +47,7 @@ fn project() -> tempfile::TempDir {
         ))
         .await
         .unwrap();
-        s.record(entry(
+        s.record(entry_of(
             "monitoring.app_insights",
             "Microsoft.Insights/components",
             "blog-ai",
@@ -86,18 +58,6 @@ fn project() -> tempfile::TempDir {
         s.close().await.unwrap();
     });
     dir
-}
-
-fn azlift(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("azlift").unwrap();
-    c.current_dir(dir)
-        .env_remove("AZLIFT_ENV")
-        .env("NO_COLOR", "1");
-    c
-}
-
-fn state_json(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join(".azlift/default/state.json")).unwrap()).unwrap()
 }
 
 #[test]
@@ -264,14 +224,8 @@ fn outputs_come_from_state_and_secrets_stay_masked() {
 #[test]
 fn a_command_that_needs_the_lock_fails_at_once_naming_the_holder() {
     let dir = project();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let backend = LocalBackend::for_manifest(&dir.path().join("azlift.toml"), "default").unwrap();
-    let lock = rt
-        .block_on(backend.lock(&LockInfo::current("azlift up")))
-        .unwrap();
+    let backend = local_backend(dir.path(), "default");
+    let lock = block_on(backend.lock(&LockInfo::current("azlift up"))).unwrap();
     let started = std::time::Instant::now();
     azlift(dir.path())
         .args(["state", "rm", "app.task-api"])

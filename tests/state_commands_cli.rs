@@ -2,61 +2,21 @@
 //! `state pull`/`push`, `state force-unlock`, `state migrate` without a remote backend, and
 //! the errors of `--state-url`, `AZLIFT_STATE_SAS` and `--lock-timeout`.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+mod state_support;
 
-use assert_cmd::Command;
-use azlift::resource::ResourceAddress;
-use azlift::state::{LocalBackend, LockInfo, StateBackend, StateDocument, StateEntry};
 use predicates::prelude::*;
-
-fn entry(address: &str) -> StateEntry {
-    StateEntry {
-        address: ResourceAddress::new(address),
-        id: format!(
-            "/subscriptions/s/resourceGroups/g/providers/Microsoft.App/containerApps/{address}"
-        ),
-        arm_type: "Microsoft.App/containerApps".into(),
-        api_version: "2026-07-01".into(),
-        applied_hash: "ab".repeat(32),
-        write_only_hashes: BTreeMap::new(),
-        outputs: BTreeMap::new(),
-        depends_on: Default::default(),
-        managed: true,
-        last_duration_secs: None,
-        updated_at: time::macros::datetime!(2026-11-25 12:00:00 UTC),
-    }
-}
+use state_support::{azlift, block_on, local_backend, store};
 
 /// A folder without a manifest whose default state was written twice (two locks, so
 /// `state.backup.json` holds serial 1).
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let b = LocalBackend::for_manifest(&dir.path().join("azlift.toml"), "default").unwrap();
-        let mut doc = StateDocument::new("default");
-        for a in ["app.a", "app.b"] {
-            let lock = b.lock(&LockInfo::current("test")).await.unwrap();
-            doc.resources.insert(ResourceAddress::new(a), entry(a));
-            b.write(&mut doc, &lock).await.unwrap();
-            b.unlock(lock).await.unwrap();
-        }
+    let b = local_backend(dir.path(), "default");
+    block_on(async {
+        store(&b, "default", &["app.a"]).await;
+        store(&b, "default", &["app.b"]).await;
     });
     dir
-}
-
-fn azlift(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("azlift").unwrap();
-    c.current_dir(dir)
-        .env_remove("AZLIFT_ENV")
-        .env_remove("AZLIFT_STATE_URL")
-        .env_remove("AZLIFT_STATE_SAS")
-        .env("NO_COLOR", "1");
-    c
 }
 
 #[test]

@@ -3,55 +3,24 @@
 //! between two local folders; the Azure Blob backend runs the same code against Azurite in
 //! the Azurite suite).
 
-use std::collections::BTreeMap;
+mod state_support;
+
 use std::time::Duration;
 
 use azlift::resource::ResourceAddress;
 use azlift::state::{
-    LocalBackend, LockInfo, MigrateOutcome, StateBackend, StateDocument, StateEntry, StateError,
-    migrate, push, restore,
+    LocalBackend, LockInfo, MigrateOutcome, StateBackend, StateDocument, StateError, migrate,
+    push, restore,
 };
-
-fn entry(address: &str) -> StateEntry {
-    StateEntry {
-        address: ResourceAddress::new(address),
-        id: format!(
-            "/subscriptions/s/resourceGroups/g/providers/Microsoft.App/containerApps/{address}"
-        ),
-        arm_type: "Microsoft.App/containerApps".into(),
-        api_version: "2026-07-01".into(),
-        applied_hash: String::new(),
-        write_only_hashes: BTreeMap::new(),
-        outputs: BTreeMap::new(),
-        depends_on: Default::default(),
-        managed: true,
-        last_duration_secs: None,
-        updated_at: time::macros::datetime!(2026-11-25 12:00:00 UTC),
-    }
-}
+use state_support::{entry, local_backend, who};
 
 fn backend(dir: &tempfile::TempDir) -> LocalBackend {
-    LocalBackend::for_manifest(&dir.path().join("azlift.toml"), "dev").unwrap()
-}
-
-fn who() -> LockInfo {
-    LockInfo::current("azlift test")
+    local_backend(dir.path(), "dev")
 }
 
 /// Store `addresses` in `b` through normal locked writes, one write per address.
 async fn store(b: &LocalBackend, addresses: &[&str]) -> StateDocument {
-    let lock = b.lock(&who()).await.unwrap();
-    let mut doc = b
-        .read()
-        .await
-        .unwrap()
-        .unwrap_or_else(|| StateDocument::new("dev"));
-    for a in addresses {
-        doc.resources.insert(ResourceAddress::new(*a), entry(a));
-        b.write(&mut doc, &lock).await.unwrap();
-    }
-    b.unlock(lock).await.unwrap();
-    doc
+    state_support::store(b, "dev", addresses).await
 }
 
 #[tokio::test]
