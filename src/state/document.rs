@@ -2,16 +2,13 @@
 //! that let a writer (and a saved plan) detect that the world moved on.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::resource::{DesiredResource, Pointer, ResourceAddress};
-
-use super::hash::{applied_hash, write_only_hashes};
+use crate::resource::{Pointer, ResourceAddress};
 
 /// The format version this azlift writes (and the highest it reads).
 pub const FORMAT_VERSION: u32 = 1;
@@ -58,9 +55,8 @@ pub struct StateEntry {
     #[serde(rename = "type")]
     pub arm_type: String,
     pub api_version: String,
-    /// SHA-256 of the canonical desired body as last applied, secrets and write-only values
-    /// included only through their hashes (see [`applied_hash`]). Empty when unknown (an
-    /// imported resource).
+    /// SHA-256 of the canonical JSON of the body as last sent (`plan::canonical_hash`), so
+    /// plan can tell drift from a manifest change. Empty when unknown (an imported resource).
     pub applied_hash: String,
     /// SHA-256 of each write-only value as last sent, by JSON pointer.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -77,47 +73,6 @@ pub struct StateEntry {
     pub last_duration_secs: Option<f64>,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
-}
-
-impl StateEntry {
-    /// The entry to record once `desired` has been applied with `sent_body` (the body as
-    /// PUT, with pending values resolved), given the outputs read back and how long it took.
-    pub fn from_applied(
-        desired: &DesiredResource,
-        sent_body: &Value,
-        outputs: BTreeMap<String, Value>,
-        elapsed: Option<Duration>,
-    ) -> Self {
-        StateEntry {
-            address: desired.address.clone(),
-            id: desired.id.clone(),
-            arm_type: desired.arm_type.clone(),
-            api_version: desired.api_version.clone(),
-            applied_hash: Self::desired_hash(desired),
-            write_only_hashes: write_only_hashes(sent_body, &desired.write_only),
-            outputs,
-            depends_on: desired.depends_on.clone(),
-            managed: desired.managed,
-            last_duration_secs: elapsed.map(|d| (d.as_millis() as f64) / 1000.0),
-            updated_at: now(),
-        }
-    }
-
-    /// The hash of `desired` as rendered: its body with values known only after apply left
-    /// as `null`, and secret and write-only values replaced by their hashes. Equal to a
-    /// recorded `applied_hash` exactly when the manifest asks for what was last applied, so
-    /// plan can compute it without resolving anything.
-    pub fn desired_hash(desired: &DesiredResource) -> String {
-        let mut body = desired.body.clone();
-        for p in &desired.pending {
-            if let Some(slot) = body.pointer_mut(&p.pointer) {
-                *slot = Value::Null;
-            }
-        }
-        let mut hidden: Vec<Pointer> = desired.sensitive.clone();
-        hidden.extend(desired.write_only.iter().cloned());
-        applied_hash(&body, &hidden)
-    }
 }
 
 /// Now, in UTC, to the second.

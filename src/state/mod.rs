@@ -13,7 +13,6 @@ mod config;
 mod document;
 mod error;
 mod guard;
-mod hash;
 mod local;
 pub mod outputs;
 mod recovery;
@@ -30,7 +29,6 @@ pub use config::{
 pub use document::{FORMAT_VERSION, StateDocument, StateEntry};
 pub use error::StateError;
 pub use guard::{check_document, check_entry};
-pub use hash::{applied_hash, canonical_json, hash_value, write_only_hashes};
 pub use local::LocalBackend;
 pub use recovery::{MigrateOutcome, migrate, push, restore};
 pub use session::{StateSession, lock_waiting};
