@@ -11,8 +11,7 @@ use std::time::Duration;
 use azlift::events::Redactor;
 use azlift::resource::ResourceAddress;
 use azlift::state::{
-    LocalBackend, LockInfo, StateBackend, StateDocument, StateError, StateSession,
-    check_document,
+    LocalBackend, LockInfo, StateBackend, StateDocument, StateError, StateSession, check_document,
 };
 use serde_json::json;
 use state_support::{entry, local_backend};

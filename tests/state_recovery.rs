@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use azlift::resource::ResourceAddress;
 use azlift::state::{
-    LocalBackend, LockInfo, MigrateOutcome, StateBackend, StateDocument, StateError, migrate,
-    push, restore,
+    LocalBackend, LockInfo, MigrateOutcome, StateBackend, StateDocument, StateError, migrate, push,
+    restore,
 };
 use state_support::{entry, local_backend, who};
 
