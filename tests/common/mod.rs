@@ -47,6 +47,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// Run `cmd` (the command line `args`) to its end, at most [`RUN_TIMEOUT`].
+    fn wait(mut cmd: assert_cmd::Command, args: &[&str]) -> Run {
+        let out = cmd.timeout(RUN_TIMEOUT).output().expect("azlift ran");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            args: args.join(" "),
+        }
+    }
+
     /// Panic with everything printed unless the exit code is `code`.
     #[track_caller]
     pub fn expect_code(&self, code: i32) -> &Self {
@@ -187,17 +198,7 @@ impl Project {
     /// `azlift -f <manifest> --local --no-color ARGS`, with a clean environment (no `CI`,
     /// no `AZLIFT_*` from the caller) plus `env`, waited for.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let out = self
-            .command(args, env)
-            .timeout(RUN_TIMEOUT)
-            .output()
-            .expect("azlift ran");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            args: args.join(" "),
-        }
+        Run::wait(self.command(args, env), args)
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
@@ -211,13 +212,19 @@ impl Project {
 
     /// The same as a plain `std::process::Command` (to spawn several at once).
     pub fn std_command(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Command {
+        let mut cmd = self.manifest_command(true, args);
+        cmd.envs(env.iter().copied());
+        cmd
+    }
+
+    /// `azlift -f <manifest> [--local] --no-color ARGS` with a clean environment.
+    fn manifest_command(&self, local: bool, args: &[&str]) -> std::process::Command {
         let mut cmd = self.bare_command();
-        cmd.arg("-f")
-            .arg(&self.manifest)
-            .arg("--local")
-            .arg("--no-color")
-            .args(args)
-            .envs(env.iter().copied());
+        cmd.arg("-f").arg(&self.manifest);
+        if local {
+            cmd.arg("--local");
+        }
+        cmd.arg("--no-color").args(args);
         cmd
     }
 
@@ -229,13 +236,8 @@ impl Project {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> std::process::Command {
-        let mut cmd = self.bare_command();
-        cmd.envs(emulator.env())
-            .arg("-f")
-            .arg(&self.manifest)
-            .arg("--no-color")
-            .args(args)
-            .envs(env.iter().copied());
+        let mut cmd = self.manifest_command(false, args);
+        cmd.envs(emulator.env()).envs(env.iter().copied());
         cmd
     }
 
@@ -246,16 +248,10 @@ impl Project {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Run {
-        let out = assert_cmd::Command::from_std(self.remote_command(emulator, args, env))
-            .timeout(RUN_TIMEOUT)
-            .output()
-            .expect("azlift ran");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            args: args.join(" "),
-        }
+        Run::wait(
+            assert_cmd::Command::from_std(self.remote_command(emulator, args, env)),
+            args,
+        )
     }
 
     /// The binary in the project folder with a clean environment: no `CI`, `NO_COLOR`,
