@@ -23,11 +23,26 @@ fn verify(p: &Project, extra: &[&str]) -> Run {
     p.run(&args)
 }
 
+/// `up` the edited copy, then verify it.
+fn up_and_verify(p: &Project) -> Run {
+    p.run(&["-e", "prod", "up", "--yes"]).ok();
+    verify(p, &[])
+}
+
+/// Whether one line of the human report starts with `level` (`FAIL`, `warn`) and names
+/// `rule` and each of `parts` (`<resource>: <what>`, `<resource>:`...).
+fn reports(run: &Run, level: &str, rule: &str, parts: &[&str]) -> bool {
+    run.stdout.lines().any(|l| {
+        l.trim_start().starts_with(level)
+            && l.contains(rule)
+            && parts.iter().all(|part| l.contains(part))
+    })
+}
+
 /// `up` the edited copy, then expect verify to fail with `rule` on `resource`.
 #[track_caller]
 fn breaks(p: &Project, rule: &str, resource: &str) -> Run {
-    p.run(&["-e", "prod", "up", "--yes"]).ok();
-    let run = verify(p, &[]);
+    let run = up_and_verify(p);
     run.expect_code(1);
     let line = run
         .stdout
@@ -157,9 +172,12 @@ fn v002_an_internal_app_deployed_external_fails() {
     let run = verify(&p, &[]);
     run.expect_code(1);
     assert!(
-        run.stdout.lines().any(|l| l.contains("FAIL")
-            && l.contains("AZL-V002")
-            && l.contains("app.audit-svc: ingress is external")),
+        reports(
+            &run,
+            "FAIL",
+            "AZL-V002",
+            &["app.audit-svc: ingress is external"]
+        ),
         "{}",
         run.stdout
     );
@@ -192,15 +210,16 @@ fn v004_a_disabled_alert_fails() {
 fn v004_an_alert_to_an_action_group_without_receivers_fails() {
     let p = deployed();
     p.edit("email = { admin = \"${var.alert_email}\" }", "");
-    p.run(&["-e", "prod", "up", "--yes"]).ok();
-    let run = verify(&p, &[]);
+    let run = up_and_verify(&p);
     run.expect_code(1);
     for alert in ["alert.high-error-rate", "alert.slow-response"] {
         assert!(
-            run.stdout.lines().any(|l| l.contains("FAIL")
-                && l.contains("AZL-V004")
-                && l.contains(&format!("{alert}:"))
-                && l.contains("has no receivers")),
+            reports(
+                &run,
+                "FAIL",
+                "AZL-V004",
+                &[&format!("{alert}:"), "has no receivers"]
+            ),
             "{alert}:\n{}",
             run.stdout
         );
@@ -236,15 +255,10 @@ fn v006_legacy_correlation_fails() {
 fn v007_sampling_below_100_warns_and_passes() {
     let p = deployed();
     p.edit("sampling = 100", "sampling = 25");
-    p.run(&["-e", "prod", "up", "--yes"]).ok();
-    let run = verify(&p, &[]);
+    let run = up_and_verify(&p);
     run.ok();
     assert!(
-        run.stdout
-            .lines()
-            .any(|l| l.trim_start().starts_with("warn")
-                && l.contains("AZL-V007")
-                && l.contains("apim.diagnostic:")),
+        reports(&run, "warn", "AZL-V007", &["apim.diagnostic:"]),
         "{}",
         run.stdout
     );
@@ -453,9 +467,12 @@ fn an_alert_deleted_behind_azlifts_back_fails_v000() {
     let run = verify(&p, &[]);
     run.expect_code(1);
     assert!(
-        run.stdout.lines().any(|l| l.contains("FAIL")
-            && l.contains("AZL-V000")
-            && l.contains("alert.slow-response: state records it, but Azure does not have it")),
+        reports(
+            &run,
+            "FAIL",
+            "AZL-V000",
+            &["alert.slow-response: state records it, but Azure does not have it"]
+        ),
         "{}",
         run.stdout
     );
