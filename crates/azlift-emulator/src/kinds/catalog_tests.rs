@@ -366,14 +366,18 @@ fn revision_changes_only_with_the_template() {
     );
 }
 
-#[test]
-fn default_probes_are_injected_under_ingress_when_none_are_given() {
+/// The probes stored for an external app whose main container was sent with `probes`
+/// (`None`: no `probes` key at all).
+fn stored_probes(probes: Option<Value>) -> Vec<Value> {
     let s = system();
     let mut b = app_body(&s.env, true);
-    b["properties"]["template"]["containers"][0]
+    let container = b["properties"]["template"]["containers"][0]
         .as_object_mut()
-        .unwrap()
-        .remove("probes");
+        .unwrap();
+    match probes {
+        Some(p) => container.insert("probes".into(), p),
+        None => container.remove("probes"),
+    };
     let stored = s
         .cloud
         .put(
@@ -382,9 +386,15 @@ fn default_probes_are_injected_under_ingress_when_none_are_given() {
             b,
         )
         .unwrap();
-    let probes = stored["properties"]["template"]["containers"][0]["probes"]
+    stored["properties"]["template"]["containers"][0]["probes"]
         .as_array()
-        .unwrap();
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn default_probes_are_injected_under_ingress_when_none_are_given() {
+    let probes = stored_probes(None);
     let types: Vec<&str> = probes.iter().map(|p| p["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["Liveness", "Readiness", "Startup"]);
     assert!(probes.iter().all(|p| p["tcpSocket"]["port"] == 8001));
@@ -394,23 +404,10 @@ fn default_probes_are_injected_under_ingress_when_none_are_given() {
 
 #[test]
 fn default_probes_fill_only_the_types_a_container_lacks() {
-    let s = system();
-    let mut b = app_body(&s.env, true);
-    b["properties"]["template"]["containers"][0]["probes"] = json!([
+    let probes = stored_probes(Some(json!([
         {"type": "Liveness", "httpGet": {"path": "/healthz", "port": 8001}},
         {"type": "readiness", "httpGet": {"path": "/ready", "port": 8001}}
-    ]);
-    let stored = s
-        .cloud
-        .put(
-            &s.cat,
-            &id("blog", "Microsoft.App/containerApps", "audit"),
-            b,
-        )
-        .unwrap();
-    let probes = stored["properties"]["template"]["containers"][0]["probes"]
-        .as_array()
-        .unwrap();
+    ])));
     let types: Vec<&str> = probes.iter().map(|p| p["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["Liveness", "readiness", "Startup"]);
     assert_eq!(probes[0]["httpGet"]["path"], "/healthz");
