@@ -10,7 +10,7 @@ use azlift::events::Redactor;
 use azlift::state::{LockInfo, StateBackend, StateSession};
 use predicates::prelude::*;
 use serde_json::json;
-use state_support::{SUB, azlift, block_on, entry_of, local_backend, state_json};
+use state_support::{SUB, assert_lists, azlift, block_on, entry_of, local_backend, state_json};
 
 /// A project folder with a state holding an app, a workspace and App Insights.
 fn project() -> tempfile::TempDir {
@@ -63,11 +63,10 @@ fn project() -> tempfile::TempDir {
 #[test]
 fn list_and_show() {
     let dir = project();
-    azlift(dir.path())
-        .args(["state", "list"])
-        .assert()
-        .success()
-        .stdout("app.task-api\nmonitoring.app_insights\nmonitoring.workspace\n");
+    assert_lists(
+        dir.path(),
+        "app.task-api\nmonitoring.app_insights\nmonitoring.workspace\n",
+    );
     azlift(dir.path())
         .args(["state", "show", "app.task-api"])
         .assert()
@@ -98,11 +97,7 @@ fn list_and_show() {
 #[test]
 fn an_empty_or_missing_state_lists_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    azlift(dir.path())
-        .args(["state", "list"])
-        .assert()
-        .success()
-        .stdout("");
+    assert_lists(dir.path(), "");
     azlift(dir.path())
         .arg("output")
         .assert()

@@ -5,7 +5,7 @@
 mod state_support;
 
 use predicates::prelude::*;
-use state_support::{azlift, block_on, local_backend, store};
+use state_support::{assert_lists, azlift, block_on, local_backend, store};
 
 /// A folder without a manifest whose default state was written twice (two locks, so
 /// `state.backup.json` holds serial 1).
@@ -74,11 +74,7 @@ fn pull_then_push_refuses_the_same_serial_and_force_stores_it() {
         .assert()
         .success()
         .stderr(predicate::str::contains("stored serial 3"));
-    azlift(dir.path())
-        .args(["state", "list"])
-        .assert()
-        .success()
-        .stdout("app.a\n");
+    assert_lists(dir.path(), "app.a\n");
 }
 
 #[test]
@@ -89,11 +85,7 @@ fn restore_makes_the_backup_current() {
         .assert()
         .success()
         .stderr(predicate::str::contains("Restored version backup"));
-    azlift(dir.path())
-        .args(["state", "list"])
-        .assert()
-        .success()
-        .stdout("app.a\n");
+    assert_lists(dir.path(), "app.a\n");
 }
 
 #[test]

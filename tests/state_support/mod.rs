@@ -104,6 +104,16 @@ pub fn azlift(dir: &Path) -> Command {
     c
 }
 
+/// Assert that `azlift state list` in `dir` succeeds and prints `expected`.
+#[track_caller]
+pub fn assert_lists(dir: &Path, expected: &str) {
+    azlift(dir)
+        .args(["state", "list"])
+        .assert()
+        .success()
+        .stdout(expected.to_string());
+}
+
 /// The default environment's local state file in `dir`, as JSON.
 pub fn state_json(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join(".azlift/default/state.json")).unwrap()).unwrap()
