@@ -368,3 +368,82 @@ fn the_repository_comes_from_the_git_remote() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("repo:fabrikam/infra:pull_request"), "{err}");
 }
+
+/// State: a pipeline needs remote state. With `[state]` in the manifest the workflow needs
+/// nothing more and the commands only grant the container role; without it the workflow reads
+/// `AZLIFT_STATE_URL` and `pipeline init` says why and prints how to create the storage.
+#[test]
+fn state_comes_from_the_manifest_or_a_ci_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("azlift.toml"),
+        "[project]\nname = \"shop\"\nlocation = \"eastus\"\n\n[state]\nbackend = \"azblob\"\naccount = \"shopstate1\"\ncontainer = \"tfstate\"\n",
+    )
+    .expect("manifest written");
+    let out = azlift(
+        &[
+            "pipeline",
+            "init",
+            "github",
+            "--repo",
+            "contoso/shop",
+            "--stdout",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let workflow = String::from_utf8_lossy(&out.stdout);
+    let setup = String::from_utf8_lossy(&out.stderr);
+    assert!(!workflow.contains("AZLIFT_STATE_URL:"), "{workflow}");
+    assert!(
+        workflow.contains("# State: the manifest's [state] (https://shopstate1.blob.core.windows.net/tfstate/shop/default.json)"),
+        "{workflow}"
+    );
+    assert!(!setup.contains("az storage account create"), "{setup}");
+    assert!(
+        setup.contains("--role \"Storage Blob Data Contributor\" --scope \"$(az storage account show --name shopstate1 --query id -o tsv)/blobServices/default/containers/tfstate\""),
+        "{setup}"
+    );
+    assert!(!setup.contains("note: the manifest keeps state in a local file"));
+
+    std::fs::write(
+        dir.path().join("azlift.toml"),
+        "[project]\nname = \"shop\"\nlocation = \"eastus\"\n",
+    )
+    .expect("manifest written");
+    let out = azlift(
+        &[
+            "pipeline",
+            "init",
+            "github",
+            "--repo",
+            "contoso/shop",
+            "--stdout",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let workflow = String::from_utf8_lossy(&out.stdout);
+    let setup = String::from_utf8_lossy(&out.stderr);
+    assert!(workflow.contains("AZLIFT_STATE_URL: ${{ vars.AZLIFT_STATE_URL }}"));
+    assert!(
+        setup.contains("note: the manifest keeps state in a local file"),
+        "{setup}"
+    );
+    assert!(
+        setup.contains("az storage account create --name azliftcontososhop"),
+        "{setup}"
+    );
+    assert!(
+        setup.contains("gh variable set AZLIFT_STATE_URL --repo contoso/shop --body \"https://azliftcontososhop.blob.core.windows.net/azlift-state/shop/default.json\""),
+        "{setup}"
+    );
+}
