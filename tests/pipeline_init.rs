@@ -216,6 +216,67 @@ fn azure_devops_pipeline_uses_the_service_connection_and_uploads_a_summary() {
     assert_eq!(apply["environment"].as_str(), Some("azlift-prod"));
 }
 
+/// Every step (a hash with `task` or `script`) anywhere in the document.
+fn steps<'a>(y: &'a Yaml, out: &mut Vec<&'a Yaml>) {
+    match y {
+        Yaml::Array(a) => a.iter().for_each(|v| steps(v, out)),
+        Yaml::Hash(h) => {
+            if !y["task"].is_badvalue() || !y["script"].is_badvalue() {
+                out.push(y);
+            }
+            h.values().for_each(|v| steps(v, out));
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn azure_devops_steps_that_run_azlift_get_what_azure_pipelines_credential_reads() {
+    // azlift's Azure Pipelines credential (tested end to end in ci_azure_pipelines_oidc.rs)
+    // reads AZURESUBSCRIPTION_{SERVICE_CONNECTION,CLIENT,TENANT}_ID, which the AzureCLI@2
+    // task sets for its service connection, SYSTEM_OIDCREQUESTURI (predefined) and
+    // SYSTEM_ACCESSTOKEN, which a step sees only when it maps it. Nothing that would win
+    // earlier in the credential order may be set.
+    let doc = parse(&generated("azure-devops"));
+    let mut all = Vec::new();
+    steps(&doc, &mut all);
+    let mut running = 0;
+    for step in all {
+        let script = step["inputs"]["inlineScript"]
+            .as_str()
+            .or(step["script"].as_str())
+            .unwrap_or_default();
+        let runs_azlift = script
+            .lines()
+            .any(|l| l.trim_start().starts_with("azlift "));
+        if !runs_azlift {
+            continue;
+        }
+        running += 1;
+        assert_eq!(step["task"].as_str(), Some("AzureCLI@2"), "{script}");
+        assert_eq!(
+            step["inputs"]["azureSubscription"].as_str(),
+            Some("$(serviceConnection)"),
+            "{script}"
+        );
+        assert_eq!(
+            step["env"]["SYSTEM_ACCESSTOKEN"].as_str(),
+            Some("$(System.AccessToken)"),
+            "{script}"
+        );
+        for earlier in [
+            "AZURE_CLIENT_SECRET",
+            "AZURE_FEDERATED_TOKEN_FILE",
+            "AZLIFT_CREDENTIAL",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+        ] {
+            assert!(step["env"][earlier].is_badvalue(), "{earlier} in env");
+            assert!(!script.contains(earlier), "{earlier} in {script}");
+        }
+    }
+    assert_eq!(running, 2, "the plan step and the apply step run azlift");
+}
+
 #[test]
 fn workflows_match_their_snapshots() {
     insta::assert_snapshot!("github_workflow", generated("github"));
