@@ -12,7 +12,9 @@ use std::sync::Arc;
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::error::ErrorKind;
-use azure_core::http::{ClientMethodOptions, ClientOptions, Transport, Url};
+use azure_core::http::{
+    ClientMethodOptions, ClientOptions, ExponentialRetryOptions, RetryOptions, Transport, Url,
+};
 use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, AzureDeveloperCliCredential,
     AzureDeveloperCliCredentialOptions, AzurePipelinesCredential, AzurePipelinesCredentialOptions,
@@ -228,6 +230,15 @@ fn client_options(http: &reqwest::Client, cloud: CloudConfiguration) -> ClientOp
     ClientOptions {
         transport: Some(Transport::new(Arc::new(http.clone()))),
         cloud: Some(Arc::new(cloud)),
+        // A few quick retries for a token service's hiccup. The SDK's default (8 retries over
+        // up to a minute) makes an unreachable OIDC or token endpoint, usually a wrong
+        // variable, look like a hang before it is reported.
+        retry: RetryOptions::exponential(ExponentialRetryOptions {
+            initial_delay: azure_core::time::Duration::milliseconds(200),
+            max_retries: 3,
+            max_total_elapsed: azure_core::time::Duration::seconds(10),
+            max_delay: azure_core::time::Duration::seconds(4),
+        }),
         ..Default::default()
     }
 }
