@@ -402,6 +402,7 @@ fn hermetic() -> LoadOptions {
         env: None,
         vars: Vec::new(),
         process_env: BTreeMap::new(),
+        lenient_values: false,
     }
 }
 

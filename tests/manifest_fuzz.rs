@@ -20,6 +20,7 @@ fn opts(env: Option<&str>) -> LoadOptions {
         env: env.map(String::from),
         vars: Vec::new(),
         process_env: BTreeMap::new(),
+        lenient_values: false,
     }
 }
 

@@ -216,6 +216,67 @@ fn azure_devops_pipeline_uses_the_service_connection_and_uploads_a_summary() {
     assert_eq!(apply["environment"].as_str(), Some("azlift-prod"));
 }
 
+/// Every step (a hash with `task` or `script`) anywhere in the document.
+fn steps<'a>(y: &'a Yaml, out: &mut Vec<&'a Yaml>) {
+    match y {
+        Yaml::Array(a) => a.iter().for_each(|v| steps(v, out)),
+        Yaml::Hash(h) => {
+            if !y["task"].is_badvalue() || !y["script"].is_badvalue() {
+                out.push(y);
+            }
+            h.values().for_each(|v| steps(v, out));
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn azure_devops_steps_that_run_azlift_get_what_azure_pipelines_credential_reads() {
+    // azlift's Azure Pipelines credential (tested end to end in ci_azure_pipelines_oidc.rs)
+    // reads AZURESUBSCRIPTION_{SERVICE_CONNECTION,CLIENT,TENANT}_ID, which the AzureCLI@2
+    // task sets for its service connection, SYSTEM_OIDCREQUESTURI (predefined) and
+    // SYSTEM_ACCESSTOKEN, which a step sees only when it maps it. Nothing that would win
+    // earlier in the credential order may be set.
+    let doc = parse(&generated("azure-devops"));
+    let mut all = Vec::new();
+    steps(&doc, &mut all);
+    let mut running = 0;
+    for step in all {
+        let script = step["inputs"]["inlineScript"]
+            .as_str()
+            .or(step["script"].as_str())
+            .unwrap_or_default();
+        let runs_azlift = script
+            .lines()
+            .any(|l| l.trim_start().starts_with("azlift "));
+        if !runs_azlift {
+            continue;
+        }
+        running += 1;
+        assert_eq!(step["task"].as_str(), Some("AzureCLI@2"), "{script}");
+        assert_eq!(
+            step["inputs"]["azureSubscription"].as_str(),
+            Some("$(serviceConnection)"),
+            "{script}"
+        );
+        assert_eq!(
+            step["env"]["SYSTEM_ACCESSTOKEN"].as_str(),
+            Some("$(System.AccessToken)"),
+            "{script}"
+        );
+        for earlier in [
+            "AZURE_CLIENT_SECRET",
+            "AZURE_FEDERATED_TOKEN_FILE",
+            "AZLIFT_CREDENTIAL",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+        ] {
+            assert!(step["env"][earlier].is_badvalue(), "{earlier} in env");
+            assert!(!script.contains(earlier), "{earlier} in {script}");
+        }
+    }
+    assert_eq!(running, 2, "the plan step and the apply step run azlift");
+}
+
 #[test]
 fn workflows_match_their_snapshots() {
     insta::assert_snapshot!("github_workflow", generated("github"));
@@ -306,4 +367,83 @@ fn the_repository_comes_from_the_git_remote() {
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("repo:fabrikam/infra:pull_request"), "{err}");
+}
+
+/// State: a pipeline needs remote state. With `[state]` in the manifest the workflow needs
+/// nothing more and the commands only grant the container role; without it the workflow reads
+/// `AZLIFT_STATE_URL` and `pipeline init` says why and prints how to create the storage.
+#[test]
+fn state_comes_from_the_manifest_or_a_ci_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("azlift.toml"),
+        "[project]\nname = \"shop\"\nlocation = \"eastus\"\n\n[state]\nbackend = \"azblob\"\naccount = \"shopstate1\"\ncontainer = \"tfstate\"\n",
+    )
+    .expect("manifest written");
+    let out = azlift(
+        &[
+            "pipeline",
+            "init",
+            "github",
+            "--repo",
+            "contoso/shop",
+            "--stdout",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let workflow = String::from_utf8_lossy(&out.stdout);
+    let setup = String::from_utf8_lossy(&out.stderr);
+    assert!(!workflow.contains("AZLIFT_STATE_URL:"), "{workflow}");
+    assert!(
+        workflow.contains("# State: the manifest's [state] (https://shopstate1.blob.core.windows.net/tfstate/shop/default.json)"),
+        "{workflow}"
+    );
+    assert!(!setup.contains("az storage account create"), "{setup}");
+    assert!(
+        setup.contains("--role \"Storage Blob Data Contributor\" --scope \"$(az storage account show --name shopstate1 --query id -o tsv)/blobServices/default/containers/tfstate\""),
+        "{setup}"
+    );
+    assert!(!setup.contains("note: the manifest keeps state in a local file"));
+
+    std::fs::write(
+        dir.path().join("azlift.toml"),
+        "[project]\nname = \"shop\"\nlocation = \"eastus\"\n",
+    )
+    .expect("manifest written");
+    let out = azlift(
+        &[
+            "pipeline",
+            "init",
+            "github",
+            "--repo",
+            "contoso/shop",
+            "--stdout",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let workflow = String::from_utf8_lossy(&out.stdout);
+    let setup = String::from_utf8_lossy(&out.stderr);
+    assert!(workflow.contains("AZLIFT_STATE_URL: ${{ vars.AZLIFT_STATE_URL }}"));
+    assert!(
+        setup.contains("note: the manifest keeps state in a local file"),
+        "{setup}"
+    );
+    assert!(
+        setup.contains("az storage account create --name azliftcontososhop"),
+        "{setup}"
+    );
+    assert!(
+        setup.contains("gh variable set AZLIFT_STATE_URL --repo contoso/shop --body \"https://azliftcontososhop.blob.core.windows.net/azlift-state/shop/default.json\""),
+        "{setup}"
+    );
 }

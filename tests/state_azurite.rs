@@ -307,7 +307,15 @@ fn concurrent_ups_with_lock_timeout_wait_and_find_no_changes(mode: Mode) {
     let doc = assert_full_state(&w);
     // Each resource written once by the winner; the waiter wrote nothing.
     assert_eq!(doc["serial"], MINIMAL.len() as u64, "{}\n{doc}", w.ctx());
-    w.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    let plan = w.run(&["-v", "plan", "--detailed-exitcode"]);
+    plan.expect_code(0);
+    // `-v` names where state is: the blob's URL, never its SAS.
+    assert!(
+        plan.stderr.contains(&format!("state: {}", w.state_url())),
+        "{}\n{}",
+        w.ctx(),
+        plan.stderr
+    );
 }
 
 /// A run killed with SIGKILL while it holds the lease: the next run reports a stale lock,

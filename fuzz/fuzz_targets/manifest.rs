@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
         env: Some("dev".into()),
         vars: Vec::new(),
         process_env: BTreeMap::new(),
+        lenient_values: false,
     };
     let _ = parse_str("azlift.toml", text, Path::new("examples/custom"), &opts);
 });

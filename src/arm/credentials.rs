@@ -12,7 +12,9 @@ use std::sync::Arc;
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::error::ErrorKind;
-use azure_core::http::{ClientMethodOptions, ClientOptions, Transport, Url};
+use azure_core::http::{
+    ClientMethodOptions, ClientOptions, ExponentialRetryOptions, RetryOptions, Transport, Url,
+};
 use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, AzureDeveloperCliCredential,
     AzureDeveloperCliCredentialOptions, AzurePipelinesCredential, AzurePipelinesCredentialOptions,
@@ -168,7 +170,9 @@ impl Credential {
     /// Wraps an azure_core error from the credential into [`ArmError::Auth`].
     pub(crate) fn auth_error(&self, err: &azure_core::Error) -> ArmError {
         let message = err.to_string();
-        let hint = entra_hint(self.kind, &message).unwrap_or_else(|| self.hint.clone());
+        let hint = entra_hint(self.kind, &message)
+            .or_else(|| pipelines_oidc_hint(self.kind, &message))
+            .unwrap_or_else(|| self.hint.clone());
         ArmError::Auth {
             credential: self.description.clone(),
             message,
@@ -226,6 +230,15 @@ fn client_options(http: &reqwest::Client, cloud: CloudConfiguration) -> ClientOp
     ClientOptions {
         transport: Some(Transport::new(Arc::new(http.clone()))),
         cloud: Some(Arc::new(cloud)),
+        // A few quick retries for a token service's hiccup. The SDK's default (8 retries over
+        // up to a minute) makes an unreachable OIDC or token endpoint, usually a wrong
+        // variable, look like a hang before it is reported.
+        retry: RetryOptions::exponential(ExponentialRetryOptions {
+            initial_delay: azure_core::time::Duration::milliseconds(200),
+            max_retries: 3,
+            max_total_elapsed: azure_core::time::Duration::seconds(10),
+            max_delay: azure_core::time::Duration::seconds(4),
+        }),
         ..Default::default()
     }
 }
@@ -233,7 +246,7 @@ fn client_options(http: &reqwest::Client, cloud: CloudConfiguration) -> ClientOp
 const HINT_SECRET: &str = "check AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (an expired or mistyped secret is the usual cause)";
 const HINT_WORKLOAD: &str = "check AZURE_FEDERATED_TOKEN_FILE (readable, token not expired), AZURE_CLIENT_ID and AZURE_TENANT_ID, and the federated credential's issuer, subject and audience";
 const HINT_GITHUB: &str = "check AZURE_CLIENT_ID and AZURE_TENANT_ID, that the workflow grants `permissions: id-token: write` (which sets ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN), and that the federated credential's subject matches the repository, branch or environment";
-const HINT_PIPELINES: &str = "check AZURESUBSCRIPTION_SERVICE_CONNECTION_ID, AZURESUBSCRIPTION_CLIENT_ID, AZURESUBSCRIPTION_TENANT_ID, and that SYSTEM_ACCESSTOKEN is mapped into the step's env";
+const HINT_PIPELINES: &str = "check AZURESUBSCRIPTION_SERVICE_CONNECTION_ID, AZURESUBSCRIPTION_CLIENT_ID and AZURESUBSCRIPTION_TENANT_ID (set by the AzureCLI@2 task for its service connection), that SYSTEM_OIDCREQUESTURI is reachable, and that the step maps `SYSTEM_ACCESSTOKEN: $(System.AccessToken)` into its env";
 const HINT_MANAGED: &str = "check IDENTITY_ENDPOINT/IDENTITY_HEADER (or MSI_ENDPOINT) and, for a user-assigned identity, AZURE_CLIENT_ID";
 const HINT_DEVTOOLS: &str = "run `az login` (or `azd auth login`), or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET";
 
@@ -270,7 +283,21 @@ fn entra_hint(kind: CredentialKind, message: &str) -> Option<String> {
         CredentialKind::WorkloadIdentity => {
             "point AZURE_FEDERATED_TOKEN_FILE at a token that is renewed (a projected service account token, or one your CI writes at the start of the step), and check the clock"
         }
+        CredentialKind::AzurePipelines => {
+            "the credential asks SYSTEM_OIDCREQUESTURI for a fresh token on every sign-in, so check the agent's clock and that SYSTEM_OIDCREQUESTURI is this job's endpoint (`$(System.OidcRequestUri)`, not a value copied from another run)"
+        }
         _ => "run the step again (the token is issued per job) and check the agent's clock",
+    };
+    // The variables naming the app and tenant, which differ for Azure Pipelines.
+    let (client_var, tenant_var) = if kind == CredentialKind::AzurePipelines {
+        ("AZURESUBSCRIPTION_CLIENT_ID", "AZURESUBSCRIPTION_TENANT_ID")
+    } else {
+        ("AZURE_CLIENT_ID", "AZURE_TENANT_ID")
+    };
+    let subjects = if kind == CredentialKind::AzurePipelines {
+        "issuer `https://vstoken.dev.azure.com/<organization id>`, subject `sc://<organization>/<project>/<service connection name>` (case-sensitive)"
+    } else {
+        "issuer, subject (case-sensitive, e.g. `repo:OWNER/REPO:ref:refs/heads/main`, `repo:OWNER/REPO:pull_request`, `repo:OWNER/REPO:environment:NAME`)"
     };
     match code {
         // Expired / not yet valid assertion.
@@ -283,20 +310,46 @@ fn entra_hint(kind: CredentialKind, message: &str) -> Option<String> {
                 ""
             };
             Some(format!(
-                "{source} carries the wrong audience: it must be `{GITHUB_OIDC_AUDIENCE}` (in Azure China `api://AzureADTokenExchangeChina`, in Azure US Government `api://AzureADTokenExchangeUSGov`), like the federated credential's (`az ad app federated-credential list --id $AZURE_CLIENT_ID`){issuer}"
+                "{source} carries the wrong audience: it must be `{GITHUB_OIDC_AUDIENCE}` (in Azure China `api://AzureADTokenExchangeChina`, in Azure US Government `api://AzureADTokenExchangeUSGov`), like the federated credential's (`az ad app federated-credential list --id ${client_var}`){issuer}"
             ))
         }
         // Subject / issuer mismatch.
         700213 | 70021 | 7002137 | 7002138 => Some(format!(
-            "no federated credential of the app AZURE_CLIENT_ID matches {source}: compare its issuer, subject (case-sensitive, e.g. `repo:OWNER/REPO:ref:refs/heads/main`, `repo:OWNER/REPO:pull_request`, `repo:OWNER/REPO:environment:NAME`) and audience with the token's; `azlift pipeline init` prints the commands that create them"
+            "no federated credential of the app {client_var} matches {source}: compare its {subjects} and audience with the token's; `azlift pipeline init` prints the commands that create them"
         )),
         // Unknown application in the tenant.
-        700016 => Some(
-            "AZURE_CLIENT_ID names no application in tenant AZURE_TENANT_ID: check both"
-                .to_string(),
-        ),
+        700016 => Some(format!(
+            "{client_var} names no application in tenant {tenant_var}: check both"
+        )),
         // Unknown tenant.
-        90002 | 900023 => Some("AZURE_TENANT_ID names no tenant: check it".to_string()),
+        90002 | 900023 => Some(format!("{tenant_var} names no tenant: check it")),
+        _ => None,
+    }
+}
+
+/// A hint for an Azure DevOps OIDC endpoint that refused to issue a token (azure_identity's
+/// "`STATUS` response from the OIDC endpoint"), naming the variable to fix; `None` keeps the
+/// credential's general hint.
+fn pipelines_oidc_hint(kind: CredentialKind, message: &str) -> Option<String> {
+    if kind != CredentialKind::AzurePipelines {
+        return None;
+    }
+    let before = &message[..message.find(" response from the OIDC endpoint")?];
+    let status: u16 = before
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
+    match status {
+        401 => Some(format!(
+            "the OIDC endpoint in SYSTEM_OIDCREQUESTURI refused SYSTEM_ACCESSTOKEN ({status}): map the job's token into the step with `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` (scripts do not see it otherwise; a token from another job or run is refused)"
+        )),
+        403 => Some(format!(
+            "the OIDC endpoint in SYSTEM_OIDCREQUESTURI denied SYSTEM_ACCESSTOKEN the service connection in AZURESUBSCRIPTION_SERVICE_CONNECTION_ID ({status}): authorize this pipeline to use the service connection (Project settings > Service connections > Security)"
+        )),
+        400 | 404 => Some(format!(
+            "the OIDC endpoint in SYSTEM_OIDCREQUESTURI knows no service connection AZURESUBSCRIPTION_SERVICE_CONNECTION_ID ({status}): use the `resourceId` of the service connection's page (the AzureCLI@2 task sets it for its `azureSubscription`), and check that it uses workload identity federation"
+        )),
         _ => None,
     }
 }
@@ -803,6 +856,18 @@ mod tests {
             subject.contains("repo:OWNER/REPO:pull_request"),
             "{subject}"
         );
+        let pipelines = entra_hint(
+            CredentialKind::AzurePipelines,
+            "AADSTS700024: Client assertion is not within its valid time range.",
+        )
+        .unwrap();
+        assert!(pipelines.contains("SYSTEM_OIDCREQUESTURI"), "{pipelines}");
+        let pipelines = entra_hint(CredentialKind::AzurePipelines, "AADSTS700213: x").unwrap();
+        assert!(
+            pipelines.contains("AZURESUBSCRIPTION_CLIENT_ID"),
+            "{pipelines}"
+        );
+        assert!(pipelines.contains("sc://"), "{pipelines}");
         // A client secret's failure keeps the general hint, as does an unknown code.
         assert_eq!(
             entra_hint(CredentialKind::ClientSecret, "AADSTS700024: x"),
@@ -839,6 +904,38 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.kind(), CredentialKind::DeveloperTools);
+    }
+
+    #[test]
+    fn azure_pipelines_oidc_endpoint_refusals_name_the_variable_to_fix() {
+        let msg = |status: u16| {
+            format!(
+                "AzurePipelinesCredential authentication failed. {status} response from the OIDC endpoint. Check service connection ID and pipeline configuration. Headers {{ }}"
+            )
+        };
+        let refused = pipelines_oidc_hint(CredentialKind::AzurePipelines, &msg(401)).unwrap();
+        assert!(refused.contains("SYSTEM_ACCESSTOKEN"), "{refused}");
+        assert!(refused.contains("$(System.AccessToken)"), "{refused}");
+        let unknown = pipelines_oidc_hint(CredentialKind::AzurePipelines, &msg(404)).unwrap();
+        assert!(
+            unknown.contains("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
+            "{unknown}"
+        );
+        let denied = pipelines_oidc_hint(CredentialKind::AzurePipelines, &msg(403)).unwrap();
+        assert!(denied.contains("authorize this pipeline"), "{denied}");
+        // Other statuses, other credentials and other messages keep the general hint.
+        assert_eq!(
+            pipelines_oidc_hint(CredentialKind::AzurePipelines, &msg(500)),
+            None
+        );
+        assert_eq!(
+            pipelines_oidc_hint(CredentialKind::GitHubOidc, &msg(401)),
+            None
+        );
+        assert_eq!(
+            pipelines_oidc_hint(CredentialKind::AzurePipelines, "AADSTS700024: x"),
+            None
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use azlift::ops::Session;
 use azlift::ui::{UiChoice, confirm, sink_for};
 
 use super::session::{
-    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_target, runtime,
+    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_session, runtime,
 };
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
@@ -28,7 +28,7 @@ pub fn run(args: DownArgs, global: &GlobalArgs) -> CmdResult {
     let choice = UiChoice::new(global.output == OutputFormat::Json, global.no_color);
     runtime()?.block_on(async move {
         let session = Session::open(&opts, interrupt_signal()).await?;
-        report_target(&session.target, global);
+        report_session(&session, global);
         let result = down(&session, &args, choice).await;
         report_requests(session.target.client.stats(), global, true);
         session.close().await?;

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use azlift::pipeline::{self, PipelineOptions, Platform};
+use azlift::manifest::LoadOptions;
+use azlift::pipeline::{self, PipelineOptions, PipelineState, Platform};
+use azlift::state::{BackendChoice, StateConfig, default_key};
 
 use super::{CmdResult, GlobalArgs};
 
@@ -66,6 +68,12 @@ fn init(args: InitArgs, global: &GlobalArgs) -> CmdResult {
         .repo
         .clone()
         .or_else(|| pipeline::repo_from_git(&args.dir, platform));
+    let state = pipeline_state(global, repo.as_deref());
+    if let PipelineState::Unset { .. } = state {
+        eprintln!(
+            "note: the manifest keeps state in a local file, which a CI runner discards after every job;\n      the workflow reads AZLIFT_STATE_URL instead: run the state commands below, or add\n      [state] backend = \"azblob\" to the manifest (docs/state.md)"
+        );
+    }
     let opts = PipelineOptions {
         platform,
         repo,
@@ -73,6 +81,7 @@ fn init(args: InitArgs, global: &GlobalArgs) -> CmdResult {
         manifest: global.manifest.to_string_lossy().replace('\\', "/"),
         env: global.env.clone(),
         service_connection: args.service_connection.clone(),
+        state,
     };
     let setup = pipeline::setup_commands(&opts);
     if args.stdout {
@@ -89,4 +98,51 @@ fn init(args: InitArgs, global: &GlobalArgs) -> CmdResult {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the pipeline's runs will keep state: `--state-url` (written into the workflow), the
+/// manifest's `[state]`, or nothing yet (a CI variable). A manifest that cannot be read here
+/// (say, a secret variable only CI has) counts as nothing yet.
+fn pipeline_state(global: &GlobalArgs, repo: Option<&str>) -> PipelineState {
+    if let Some(url) = global.state_url.clone().filter(|u| !u.trim().is_empty()) {
+        return PipelineState::Url { url };
+    }
+    let environment = global.env.clone().unwrap_or_else(|| "default".to_string());
+    let settings = LoadOptions::from_flags(global.env.clone(), &global.vars)
+        .ok()
+        .and_then(|load| {
+            azlift::ops::state_settings(&global.manifest, &load, &environment, None).ok()
+        });
+    match settings {
+        Some(s) if matches!(s.config, StateConfig::Azblob { .. }) => {
+            let without_env = azlift::state::StateSettings {
+                state_url: None,
+                sas: None,
+                ..s
+            };
+            match without_env.resolve() {
+                Ok(BackendChoice::Azblob(loc)) => PipelineState::Manifest {
+                    url: loc.display_url(),
+                },
+                _ => PipelineState::Unset {
+                    suggested_url: pipeline::suggested_state_url(
+                        repo,
+                        &default_key("project", &environment),
+                    ),
+                },
+            }
+        }
+        Some(s) => PipelineState::Unset {
+            suggested_url: pipeline::suggested_state_url(
+                repo,
+                &default_key(&s.project, &s.environment),
+            ),
+        },
+        None => PipelineState::Unset {
+            suggested_url: pipeline::suggested_state_url(
+                repo,
+                &default_key("project", &environment),
+            ),
+        },
+    }
 }

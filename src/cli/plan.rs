@@ -9,7 +9,7 @@ use miette::IntoDiagnostic;
 use azlift::ops::{SavedPlan, Session};
 use azlift::ui::plan_view::render_plan;
 
-use super::session::{interrupt_signal, open_options, report_requests, report_target, runtime};
+use super::session::{interrupt_signal, open_options, report_requests, report_session, runtime};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]
@@ -27,7 +27,7 @@ pub fn run(args: PlanArgs, global: &GlobalArgs) -> CmdResult {
     let color = !global.no_color && std::env::var_os("NO_COLOR").is_none();
     runtime()?.block_on(async move {
         let session = Session::open(&opts, interrupt_signal()).await?;
-        report_target(&session.target, global);
+        report_session(&session, global);
         let planned = session.plan().await;
         let planned = match planned {
             Ok(p) => p,

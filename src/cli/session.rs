@@ -64,6 +64,14 @@ pub fn report_target(target: &azlift::ops::Target, global: &GlobalArgs) {
     }
 }
 
+/// With `-v`: where this run's state is and that it holds its lock, on stderr.
+pub fn report_session(session: &azlift::ops::Session, global: &GlobalArgs) {
+    report_target(&session.target, global);
+    if global.verbose > 0 {
+        eprintln!("state: {} (locked by this run)", session.state.location());
+    }
+}
+
 /// With `-v`: the ARM requests this run sent, as the last line on stderr
 /// (`ARM requests: GET n, PUT n, PATCH n, DELETE n, POST n`), or with `--output json` as one
 /// NDJSON event `{"event":"arm_requests",...}` — on stdout for `up`/`down` (their NDJSON

@@ -11,7 +11,7 @@ use azlift::ui::plan_view::render_plan;
 use azlift::ui::{UiChoice, confirm, sink_for};
 
 use super::session::{
-    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_target, runtime,
+    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_session, runtime,
 };
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
@@ -36,7 +36,7 @@ pub fn run(args: UpArgs, global: &GlobalArgs) -> CmdResult {
     };
     runtime()?.block_on(async move {
         let session = Session::open(&opts, interrupt_signal()).await?;
-        report_target(&session.target, global);
+        report_session(&session, global);
         let result = up(&session, &args, global, choice, saved.as_ref()).await;
         report_requests(session.target.client.stats(), global, true);
         session.close().await?;

@@ -9,7 +9,7 @@ use miette::IntoDiagnostic;
 use azlift::ops::Session;
 use azlift::verify::{self, report, sarif};
 
-use super::session::{interrupt_signal, open_options, report_requests, report_target, runtime};
+use super::session::{interrupt_signal, open_options, report_requests, report_session, runtime};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]
@@ -34,7 +34,7 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> CmdResult {
     let opts = open_options(global, "azlift verify")?;
     runtime()?.block_on(async move {
         let session = Session::open(&opts, interrupt_signal()).await?;
-        report_target(&session.target, global);
+        report_session(&session, global);
         if format == VerifyFormat::Human {
             eprintln!(
                 "Reading what state records from {}...",

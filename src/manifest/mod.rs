@@ -37,6 +37,12 @@ pub struct LoadOptions {
     /// `--var NAME=VALUE`, in order (a later one wins).
     pub vars: Vec<(String, String)>,
     pub process_env: BTreeMap<String, String>,
+    /// For commands that need only `[project]` and `[state]` (`state ...`, `output`,
+    /// `pipeline init`): only those two sections are evaluated, and a variable or `${env.X}`
+    /// without a value is not an error (it is left empty), so a secret only CI sets does not
+    /// stop `state list`. The model's other sections are left empty: never set this for
+    /// commands that render resources.
+    pub lenient_values: bool,
 }
 
 /// A `--var` flag that is not `NAME=VALUE`.
@@ -69,6 +75,7 @@ impl LoadOptions {
             env,
             vars,
             process_env: std::env::vars().collect(),
+            lenient_values: false,
         }
     }
 
@@ -201,6 +208,16 @@ pub fn parse_str(
         }
     }
 
+    if opts.lenient_values {
+        // The caller reads structure only ([project], [state]): values it will never use may
+        // be missing (a secret variable only CI sets); an empty value stands in for them.
+        d.errors.retain(|e| {
+            !matches!(
+                e.code,
+                diagnostic::code::MISSING_VARIABLE | diagnostic::code::MISSING_ENV_VAR
+            )
+        });
+    }
     if d.has_errors() {
         return Err(finish(d));
     }
@@ -331,6 +348,13 @@ fn evaluate(
         &opts.process_env,
         d,
     );
+    if opts.lenient_values {
+        // A structure-only read: just [project] and [state] are evaluated.
+        if let Value::Table(t) = &mut merged.value {
+            t.entries
+                .retain(|e| matches!(e.key.as_str(), "project" | "state"));
+        }
+    }
     vars::interpolate(&mut merged, &vars, &opts.process_env, d);
     let mut ctx = sections::Ctx {
         d,

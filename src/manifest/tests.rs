@@ -54,6 +54,7 @@ fn opts(env: Option<&str>) -> LoadOptions {
         env: env.map(String::from),
         vars: Vec::new(),
         process_env,
+        lenient_values: false,
     }
 }
 
@@ -316,4 +317,45 @@ fn state_errors_point_at_the_value_with_a_hint() {
             .contains("AZLIFT_STATE_SAS"),
         "{errs:#?}"
     );
+}
+
+#[test]
+fn lenient_loads_accept_missing_values_and_nothing_else() {
+    let text = r#"
+[project]
+name = "shop"
+location = "eastus"
+
+[variables]
+alert_email = { secret = true }
+
+[state]
+backend = "azblob"
+account = "shopstate1"
+container = "tfstate"
+
+[action_group.ops]
+name = "shop-alerts"
+short_name = "shopalert"
+email = { admin = "${var.alert_email}" }
+"#;
+    let strict = opts(None);
+    let err = parse_str("azlift.toml", text, Path::new("."), &strict).unwrap_err();
+    assert!(
+        err.errors()
+            .iter()
+            .any(|e| e.code == crate::manifest::diagnostic::code::MISSING_VARIABLE)
+    );
+    let lenient = LoadOptions {
+        lenient_values: true,
+        ..opts(None)
+    };
+    let loaded = parse_str("azlift.toml", text, Path::new("."), &lenient).unwrap();
+    assert!(matches!(
+        loaded.model.state,
+        crate::state::StateConfig::Azblob { .. }
+    ));
+    // Any other mistake is still an error.
+    let typo = text.replace("container =", "contaner =");
+    assert!(parse_str("azlift.toml", &typo, Path::new("."), &lenient).is_err());
 }

@@ -60,7 +60,12 @@ pub fn state_settings(
             environment,
         ));
     }
-    let loaded = crate::manifest::load(manifest, load).map_err(OpsError::Manifest)?;
+    // Only [project] and [state] are read: values the resources need may be missing here.
+    let load = LoadOptions {
+        lenient_values: true,
+        ..load.clone()
+    };
+    let loaded = crate::manifest::load(manifest, &load).map_err(OpsError::Manifest)?;
     let model = &loaded.model;
     Ok(StateSettings::from_process(
         model.state.clone(),

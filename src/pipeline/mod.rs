@@ -76,6 +76,83 @@ pub struct PipelineOptions {
     pub env: Option<String>,
     /// Azure DevOps: the name of the Azure Resource Manager service connection.
     pub service_connection: String,
+    /// Where the pipeline's runs keep state.
+    pub state: PipelineState,
+}
+
+/// Where the pipeline's runs keep state. A CI runner's disk is discarded after every job, so
+/// a pipeline needs remote state: the manifest's `[state]`, a URL given to `pipeline init`,
+/// or a CI variable the printed commands set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PipelineState {
+    /// The manifest's `[state]` names an Azure Blob (`url`, never with a SAS): the workflow
+    /// needs nothing more.
+    Manifest { url: String },
+    /// `--state-url` given to `pipeline init`: written into the workflow as `AZLIFT_STATE_URL`.
+    Url { url: String },
+    /// Nothing remote yet: the workflow reads `AZLIFT_STATE_URL` from a CI variable, and the
+    /// setup commands create the storage and suggest `suggested_url`.
+    Unset { suggested_url: String },
+}
+
+impl PipelineState {
+    fn url(&self) -> &str {
+        match self {
+            PipelineState::Manifest { url } | PipelineState::Url { url } => url,
+            PipelineState::Unset { suggested_url } => suggested_url,
+        }
+    }
+
+    /// The lines that go into the workflow's environment block (`indent` spaces deep).
+    fn env_lines(&self, platform: Platform, indent: usize) -> String {
+        let pad = " ".repeat(indent);
+        match (self, platform) {
+            (PipelineState::Manifest { url }, _) => {
+                format!("{pad}# State: the manifest's [state] ({url}).")
+            }
+            (PipelineState::Url { url }, _) => format!("{pad}AZLIFT_STATE_URL: {url}"),
+            (PipelineState::Unset { .. }, Platform::GitHub) => {
+                format!("{pad}AZLIFT_STATE_URL: ${{{{ vars.AZLIFT_STATE_URL }}}}")
+            }
+            (PipelineState::Unset { suggested_url }, Platform::AzureDevOps) => format!(
+                "{pad}# State must be remote: set this to the blob the setup commands create\n{pad}# (e.g. {suggested_url}); empty means the manifest's [state].\n{pad}AZLIFT_STATE_URL: \"\""
+            ),
+        }
+    }
+}
+
+/// The storage account name in a blob URL (`https://ACCOUNT.blob.core.windows.net/...`).
+fn account_of(url: &str) -> Option<&str> {
+    let host = url.split("://").nth(1)?.split('/').next()?;
+    let (account, rest) = host.split_once('.')?;
+    rest.starts_with("blob.").then_some(account)
+}
+
+/// `CONTAINER` and `KEY` of `https://ACCOUNT.blob.core.windows.net/CONTAINER/KEY`.
+fn container_of(url: &str) -> Option<&str> {
+    url.split("://").nth(1)?.split('/').nth(1)
+}
+
+/// A storage account name for the pipeline's state: `azlift` and the repository's letters and
+/// digits, lowercase, at most 24 characters (the service's limit).
+pub fn suggested_account(repo: Option<&str>) -> String {
+    let tail: String = repo
+        .unwrap_or("state")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let mut name = format!("azlift{tail}");
+    name.truncate(24);
+    name
+}
+
+/// The blob URL suggested when nothing remote is configured.
+pub fn suggested_state_url(repo: Option<&str>, key: &str) -> String {
+    format!(
+        "https://{}.blob.core.windows.net/azlift-state/{key}",
+        suggested_account(repo)
+    )
 }
 
 fn is_safe_word(s: &str) -> bool {
@@ -108,6 +185,16 @@ impl PipelineOptions {
         }
         if let Some(repo) = &self.repo {
             parse_repo(repo, self.platform)?;
+        }
+        let url = self.state.url();
+        if !url.starts_with("https://")
+            || !url
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '-' | '_'))
+        {
+            return Err(PipelineError::BadOption(format!(
+                "state URL `{url}`: a pipeline needs an https blob URL of letters, digits, `:`, `/`, `.`, `-` and `_` only (and never a SAS: use the pipeline's identity)"
+            )));
         }
         Ok(())
     }
@@ -207,7 +294,8 @@ pub fn render(opts: &PipelineOptions) -> Result<String, PipelineError> {
         .replace("@@MANIFEST@@", &opts.manifest)
         .replace("@@ENV_FLAG@@", &env_flag)
         .replace("@@ENV_NAME@@", opts.env_name())
-        .replace("@@SERVICE_CONNECTION@@", &opts.service_connection))
+        .replace("@@SERVICE_CONNECTION@@", &opts.service_connection)
+        .replace("@@STATE_ENV@@", &opts.state.env_lines(opts.platform, 2)))
 }
 
 /// Write the workflow under `root`, refusing to overwrite an existing file unless `force`.
@@ -233,10 +321,71 @@ pub fn write(root: &Path, opts: &PipelineOptions, force: bool) -> Result<PathBuf
 /// The `az` commands that create the identity the workflow signs in as: an app registration
 /// with federated credentials for the workflow's OIDC tokens, and its role on the subscription.
 pub fn setup_commands(opts: &PipelineOptions) -> String {
-    match opts.platform {
+    let mut s = match opts.platform {
         Platform::GitHub => github_setup(opts),
         Platform::AzureDevOps => azure_devops_setup(opts),
+    };
+    s.push_str(&state_setup(opts));
+    s
+}
+
+/// The commands that give the pipeline its remote state: the storage (when none is
+/// configured yet) and the identity's data-plane role on the container, which the lease
+/// lock and the conditional writes need.
+fn state_setup(opts: &PipelineOptions) -> String {
+    let url = opts.state.url();
+    let account = account_of(url).unwrap_or("STORAGE_ACCOUNT").to_string();
+    let container = container_of(url).unwrap_or("CONTAINER").to_string();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\n# State: a CI runner's disk is discarded after every job, so runs keep state in Azure Blob\n# Storage ({url}), locked by a blob lease."
+    );
+    if let PipelineState::Unset { .. } = opts.state {
+        let _ = writeln!(
+            s,
+            "# Create the storage once (the account name must be globally unique; change it if taken):"
+        );
+        let _ = writeln!(s, "az group create --name azlift-state --location eastus");
+        let _ = writeln!(
+            s,
+            "az storage account create --name {account} --resource-group azlift-state --sku Standard_LRS --min-tls-version TLS1_2 --allow-blob-public-access false"
+        );
+        let _ = writeln!(
+            s,
+            "az storage container create --account-name {account} --name {container} --auth-mode login"
+        );
     }
+    let _ = writeln!(
+        s,
+        "# Let the pipeline's identity read, lease and write state blobs in that container:"
+    );
+    let _ = writeln!(
+        s,
+        "az role assignment create --assignee \"$AZURE_CLIENT_ID\" --role \"Storage Blob Data Contributor\" --scope \"$(az storage account show --name {account} --query id -o tsv)/blobServices/default/containers/{container}\""
+    );
+    if let PipelineState::Unset { suggested_url } = &opts.state {
+        match opts.platform {
+            Platform::GitHub => {
+                let repo = opts.repo.as_deref().unwrap_or("OWNER/REPO");
+                let _ = writeln!(
+                    s,
+                    "gh variable set AZLIFT_STATE_URL --repo {repo} --body \"{suggested_url}\""
+                );
+            }
+            Platform::AzureDevOps => {
+                let _ = writeln!(
+                    s,
+                    "# Then set AZLIFT_STATE_URL in azure-pipelines.yml to {suggested_url}"
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "# (or add [state] backend = \"azblob\", account = \"{account}\", container = \"{container}\" to the manifest)"
+        );
+    }
+    s
 }
 
 fn github_setup(opts: &PipelineOptions) -> String {
@@ -369,7 +518,59 @@ mod tests {
             manifest: "azlift.toml".to_string(),
             env: Some("prod".to_string()),
             service_connection: "azlift-prod".to_string(),
+            state: PipelineState::Unset {
+                suggested_url: suggested_state_url(Some("contoso/shop"), "shop/prod.json"),
+            },
         }
+    }
+
+    #[test]
+    fn unset_state_reads_a_ci_variable_and_setup_creates_the_storage() {
+        let o = opts(Platform::GitHub);
+        let text = render(&o).unwrap();
+        assert!(text.contains("  AZLIFT_STATE_URL: ${{ vars.AZLIFT_STATE_URL }}\n"));
+        let setup = setup_commands(&o);
+        assert!(setup.contains("az storage account create --name azliftcontososhop "));
+        assert!(setup.contains("--role \"Storage Blob Data Contributor\""));
+        assert!(setup.contains("/blobServices/default/containers/azlift-state"));
+        assert!(setup.contains(
+            "gh variable set AZLIFT_STATE_URL --repo contoso/shop --body \"https://azliftcontososhop.blob.core.windows.net/azlift-state/shop/prod.json\""
+        ));
+    }
+
+    #[test]
+    fn state_from_the_manifest_needs_only_the_role() {
+        let mut o = opts(Platform::AzureDevOps);
+        o.state = PipelineState::Manifest {
+            url: "https://acct1.blob.core.windows.net/tfstate/shop/prod.json".to_string(),
+        };
+        let text = render(&o).unwrap();
+        assert!(!text.contains("AZLIFT_STATE_URL"));
+        assert!(text.contains("# State: the manifest's [state]"));
+        let setup = setup_commands(&o);
+        assert!(!setup.contains("az storage account create"));
+        assert!(setup.contains(
+            "$(az storage account show --name acct1 --query id -o tsv)/blobServices/default/containers/tfstate"
+        ));
+    }
+
+    #[test]
+    fn a_state_url_is_written_into_the_workflow_and_checked() {
+        let mut o = opts(Platform::GitHub);
+        o.state = PipelineState::Url {
+            url: "https://acct1.blob.core.windows.net/tfstate/shop/prod.json".to_string(),
+        };
+        assert!(render(&o).unwrap().contains(
+            "  AZLIFT_STATE_URL: https://acct1.blob.core.windows.net/tfstate/shop/prod.json\n"
+        ));
+        o.state = PipelineState::Url {
+            url: "http://127.0.0.1:10000/devstoreaccount1/c/k.json".to_string(),
+        };
+        assert!(render(&o).is_err(), "plain http is refused");
+        o.state = PipelineState::Url {
+            url: "https://a.blob.core.windows.net/c/k.json?sig=x".to_string(),
+        };
+        assert!(render(&o).is_err(), "a SAS is refused");
     }
 
     #[test]

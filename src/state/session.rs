@@ -82,6 +82,11 @@ impl StateSession {
         self.doc.lock().await.0.clone()
     }
 
+    /// Where the state is (see [`StateBackend::location`]; never carries a SAS).
+    pub fn location(&self) -> String {
+        self.backend.location()
+    }
+
     /// Who holds the lock (this run).
     pub fn lock_info(&self) -> &LockInfo {
         self.lock.info()
