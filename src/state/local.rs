@@ -21,6 +21,11 @@ const BACKUP_FILE: &str = "state.backup.json";
 const TEMP_PREFIX: &str = ".state.json.";
 const TEMP_SUFFIX: &str = ".tmp";
 
+/// How often, and how far apart, a run refused the lock re-reads the holder's info while the
+/// holder is still writing it (2 s at most).
+const HOLDER_READ_ATTEMPTS: u32 = 20;
+const HOLDER_READ_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// State in a folder on this machine.
 #[derive(Debug)]
 pub struct LocalBackend {
@@ -198,9 +203,24 @@ impl StateBackend for LocalBackend {
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
-                let holder = serde_json::from_str::<LockInfo>(&text).ok().map(Box::new);
+                // The holder writes its info just after it takes the lock: a run that lost
+                // the race by microseconds may find the file empty or half written, so it
+                // reads again for a moment before giving up on naming the holder.
+                let mut holder = None;
+                for _ in 0..HOLDER_READ_ATTEMPTS {
+                    let mut text = String::new();
+                    let read = file
+                        .seek(SeekFrom::Start(0))
+                        .and_then(|_| file.read_to_string(&mut text));
+                    holder = read
+                        .ok()
+                        .and_then(|_| serde_json::from_str::<LockInfo>(&text).ok())
+                        .map(Box::new);
+                    if holder.is_some() {
+                        break;
+                    }
+                    tokio::time::sleep(HOLDER_READ_PAUSE).await;
+                }
                 return Err(StateError::Locked {
                     holder,
                     location: path.display().to_string(),
