@@ -10,7 +10,6 @@
 //! with a clean environment holding only what an `AzureCLI@2` step with
 //! `SYSTEM_ACCESSTOKEN: $(System.AccessToken)` has, plus where the emulator is.
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
@@ -22,7 +21,7 @@ use serde_json::json;
 
 mod common;
 
-use common::StandaloneEmulator;
+use common::{Run, StandaloneEmulator};
 
 const ACCESS_TOKEN: &str = "ado-system-access-token-5e1c9b";
 const SERVICE_CONNECTION_ID: &str = "3f2a7c1e-0000-4000-8000-00000000a5c0";
@@ -47,13 +46,6 @@ struct StandIn {
     seen: Arc<Mutex<Vec<Seen>>>,
     /// Every assertion handed out, to check none is ever printed.
     issued: Arc<Mutex<Vec<String>>>,
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
 }
 
 /// `POST /{mode}/<org>/<project>/_apis/.../oidctoken?api-version=7.1&serviceConnectionId=ID`
@@ -96,7 +88,7 @@ async fn oidc_token(
         )
             .into_response();
     }
-    let t = now();
+    let t = common::unix_now();
     let iat = if mode == "expired" { t - 3600 } else { t };
     let claims = json!({
         "iss": "https://vstoken.dev.azure.com/0b1d3e5f-organization",
@@ -137,24 +129,6 @@ async fn start_stand_in(stand_in: StandIn) -> (String, String) {
     (format!("https://127.0.0.1:{}", addr.port()), pem)
 }
 
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    /// stdout and stderr, miette's wrapping undone.
-    fn flat(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-            .lines()
-            .map(|l| l.trim().trim_start_matches('│').trim())
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
-
 /// `azlift -v plan` in a clean environment: only what an `AzureCLI@2` step of a pipeline
 /// whose service connection uses workload identity federation has, plus the endpoint
 /// variables that point azlift at the emulator (and trust both certificates).
@@ -165,39 +139,24 @@ async fn plan(
     oidc_request_uri: &str,
     access_token: &str,
     service_connection: &str,
-) -> Outcome {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_azlift"));
-    cmd.env_clear()
-        .current_dir(project.path())
-        .envs(
-            ["PATH", "HOME"]
-                .iter()
-                .filter_map(|k| std::env::var(k).ok().map(|v| (*k, v))),
-        )
-        .env(
+) -> Run {
+    let env = [
+        (
             "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
             service_connection,
-        )
-        .env("AZURESUBSCRIPTION_CLIENT_ID", CLIENT_ID)
-        .env("AZURESUBSCRIPTION_TENANT_ID", TENANT_ID)
-        .env("SYSTEM_OIDCREQUESTURI", oidc_request_uri)
-        .env("SYSTEM_ACCESSTOKEN", access_token)
-        .env("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION_ID)
-        .env("AZLIFT_ARM_ENDPOINT", &emu.url)
-        .env("AZURE_AUTHORITY_HOST", &emu.url)
-        .env("AZLIFT_CA_CERT", ca_bundle)
-        .arg("-f")
-        .arg(&project.manifest)
-        .args(["--no-color", "-v", "plan"]);
-    let out = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .expect("joined")
-        .expect("azlift ran");
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        ),
+        ("AZURESUBSCRIPTION_CLIENT_ID", CLIENT_ID),
+        ("AZURESUBSCRIPTION_TENANT_ID", TENANT_ID),
+        ("SYSTEM_OIDCREQUESTURI", oidc_request_uri),
+        ("SYSTEM_ACCESSTOKEN", access_token),
+        ("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION_ID),
+        ("AZLIFT_ARM_ENDPOINT", &emu.url),
+        ("AZURE_AUTHORITY_HOST", &emu.url),
+        ("AZLIFT_CA_CERT", &ca_bundle.to_string_lossy()),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .to_vec();
+    common::run_clean(project, env, &["-v", "plan"]).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -261,7 +220,7 @@ async fn azure_pipelines_oidc_token_signs_azlift_plan_in_and_failures_name_the_v
     )
     .await;
     assert_eq!(expired.code, 1, "{}", expired.stderr);
-    let text = expired.flat();
+    let text = expired.flat_all();
     assert!(text.contains("AADSTS700024"), "{text}");
     assert!(text.contains("has expired"), "{text}");
     assert!(text.contains("SYSTEM_OIDCREQUESTURI"), "{text}");
@@ -278,7 +237,7 @@ async fn azure_pipelines_oidc_token_signs_azlift_plan_in_and_failures_name_the_v
     )
     .await;
     assert_eq!(refused.code, 1, "{}", refused.stderr);
-    let text = refused.flat();
+    let text = refused.flat_all();
     assert!(text.contains("401"), "{text}");
     assert!(text.contains("SYSTEM_ACCESSTOKEN"), "{text}");
     assert!(text.contains("$(System.AccessToken)"), "{text}");
@@ -295,7 +254,7 @@ async fn azure_pipelines_oidc_token_signs_azlift_plan_in_and_failures_name_the_v
     )
     .await;
     assert_eq!(unknown.code, 1, "{}", unknown.stderr);
-    let text = unknown.flat();
+    let text = unknown.flat_all();
     assert!(text.contains("404"), "{text}");
     assert!(
         text.contains("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),

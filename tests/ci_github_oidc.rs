@@ -6,7 +6,6 @@
 //! answers like Entra ID) and ARM. `azlift plan` runs with a clean environment holding only
 //! the variables a GitHub job has, plus where the emulator is.
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
@@ -17,7 +16,7 @@ use serde_json::json;
 
 mod common;
 
-use common::StandaloneEmulator;
+use common::{Run, StandaloneEmulator};
 
 const REQUEST_TOKEN: &str = "gh-request-token-7f3a";
 const CLIENT_ID: &str = "9a8b7c6d-0000-4000-8000-00000000c1d0";
@@ -26,13 +25,6 @@ const SUBSCRIPTION_ID: &str = common::REMOTE_SUBSCRIPTION;
 
 /// What the stand-in saw: one `(audience, bearer ok)` per request.
 type Seen = Arc<Mutex<Vec<(String, bool)>>>;
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
-}
 
 /// `GET /{mode}/token?api-version=2.0&audience=...` with `Authorization: bearer REQUEST_TOKEN`
 /// answers `{"value": "<jwt>"}` as GitHub does. `mode` picks what the token is like: `ok`,
@@ -54,7 +46,7 @@ async fn oidc_token(
     if !bearer_ok {
         return (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
     }
-    let t = now();
+    let t = common::unix_now();
     let (aud, iat) = match mode.as_str() {
         "expired" => (audience, t - 3600),
         "wrong-audience" => ("https://github.com/contoso".to_string(), t),
@@ -89,12 +81,6 @@ async fn oidc_stand_in(seen: Seen) -> String {
     format!("http://{addr}")
 }
 
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// `azlift -v plan` in a clean environment: only what a GitHub job with
 /// `permissions: id-token: write` and the three repository variables has, plus the
 /// endpoint variables that point azlift at the emulator.
@@ -103,35 +89,20 @@ async fn plan(
     emu: &StandaloneEmulator,
     request_url: &str,
     token: &str,
-) -> Outcome {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_azlift"));
-    cmd.env_clear()
-        .current_dir(project.path())
-        .envs(
-            ["PATH", "HOME"]
-                .iter()
-                .filter_map(|k| std::env::var(k).ok().map(|v| (*k, v))),
-        )
-        .env("AZURE_CLIENT_ID", CLIENT_ID)
-        .env("AZURE_TENANT_ID", TENANT_ID)
-        .env("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION_ID)
-        .env("ACTIONS_ID_TOKEN_REQUEST_URL", request_url)
-        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", token)
-        .env("AZLIFT_ARM_ENDPOINT", &emu.url)
-        .env("AZURE_AUTHORITY_HOST", &emu.url)
-        .env("AZLIFT_CA_CERT", &emu.ca_file)
-        .arg("-f")
-        .arg(&project.manifest)
-        .args(["--no-color", "-v", "plan"]);
-    let out = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .expect("joined")
-        .expect("azlift ran");
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+) -> Run {
+    let env = [
+        ("AZURE_CLIENT_ID", CLIENT_ID),
+        ("AZURE_TENANT_ID", TENANT_ID),
+        ("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION_ID),
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", request_url),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", token),
+        ("AZLIFT_ARM_ENDPOINT", &emu.url),
+        ("AZURE_AUTHORITY_HOST", &emu.url),
+        ("AZLIFT_CA_CERT", &emu.ca_file.to_string_lossy()),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .to_vec();
+    common::run_clean(project, env, &["-v", "plan"]).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -226,6 +197,14 @@ fn verbose_runs_name_their_target_and_credential() {
     assert!(
         first.contains("credential: emulator client secret (--local"),
         "{first}"
+    );
+    let second = run.stderr.lines().nth(1).unwrap_or_default();
+    assert!(
+        second.starts_with("state: ")
+            && second.contains(".azlift")
+            && second.ends_with("(locked by this run)"),
+        "{}",
+        run.stderr
     );
     // Without -v nothing is said.
     let quiet = project.run(&["plan"]);

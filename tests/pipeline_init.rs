@@ -369,17 +369,10 @@ fn the_repository_comes_from_the_git_remote() {
     assert!(err.contains("repo:fabrikam/infra:pull_request"), "{err}");
 }
 
-/// State: a pipeline needs remote state. With `[state]` in the manifest the workflow needs
-/// nothing more and the commands only grant the container role; without it the workflow reads
-/// `AZLIFT_STATE_URL` and `pipeline init` says why and prints how to create the storage.
-#[test]
-fn state_comes_from_the_manifest_or_a_ci_variable() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("azlift.toml"),
-        "[project]\nname = \"shop\"\nlocation = \"eastus\"\n\n[state]\nbackend = \"azblob\"\naccount = \"shopstate1\"\ncontainer = \"tfstate\"\n",
-    )
-    .expect("manifest written");
+/// `pipeline init github --repo contoso/shop --stdout` in `dir` with `manifest` as its
+/// azlift.toml: the workflow (stdout) and the setup commands (stderr).
+fn init_with_manifest(dir: &std::path::Path, manifest: &str) -> (String, String) {
+    std::fs::write(dir.join("azlift.toml"), manifest).expect("manifest written");
     let out = azlift(
         &[
             "pipeline",
@@ -389,15 +382,32 @@ fn state_comes_from_the_manifest_or_a_ci_variable() {
             "contoso/shop",
             "--stdout",
         ],
-        dir.path(),
+        dir,
     );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let workflow = String::from_utf8_lossy(&out.stdout);
-    let setup = String::from_utf8_lossy(&out.stderr);
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// State: a pipeline needs remote state. With `[state]` in the manifest the workflow needs
+/// nothing more and the commands only grant the container role; without it the workflow reads
+/// `AZLIFT_STATE_URL` and `pipeline init` says why and prints how to create the storage.
+#[test]
+fn state_comes_from_the_manifest_or_a_ci_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = "[project]\nname = \"shop\"\nlocation = \"eastus\"\n";
+    let (workflow, setup) = init_with_manifest(
+        dir.path(),
+        &format!(
+            "{project}\n[state]\nbackend = \"azblob\"\naccount = \"shopstate1\"\ncontainer = \"tfstate\"\n"
+        ),
+    );
     assert!(!workflow.contains("AZLIFT_STATE_URL:"), "{workflow}");
     assert!(
         workflow.contains("# State: the manifest's [state] (https://shopstate1.blob.core.windows.net/tfstate/shop/default.json)"),
@@ -410,29 +420,7 @@ fn state_comes_from_the_manifest_or_a_ci_variable() {
     );
     assert!(!setup.contains("note: the manifest keeps state in a local file"));
 
-    std::fs::write(
-        dir.path().join("azlift.toml"),
-        "[project]\nname = \"shop\"\nlocation = \"eastus\"\n",
-    )
-    .expect("manifest written");
-    let out = azlift(
-        &[
-            "pipeline",
-            "init",
-            "github",
-            "--repo",
-            "contoso/shop",
-            "--stdout",
-        ],
-        dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let workflow = String::from_utf8_lossy(&out.stdout);
-    let setup = String::from_utf8_lossy(&out.stderr);
+    let (workflow, setup) = init_with_manifest(dir.path(), project);
     assert!(workflow.contains("AZLIFT_STATE_URL: ${{ vars.AZLIFT_STATE_URL }}"));
     assert!(
         setup.contains("note: the manifest keeps state in a local file"),

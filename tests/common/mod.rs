@@ -48,7 +48,7 @@ pub struct Run {
 
 impl Run {
     /// Run `cmd` (the command line `args`) to its end, at most [`RUN_TIMEOUT`].
-    fn wait(mut cmd: assert_cmd::Command, args: &[&str]) -> Run {
+    pub fn wait(mut cmd: assert_cmd::Command, args: &[&str]) -> Run {
         let out = cmd.timeout(RUN_TIMEOUT).output().expect("azlift ran");
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -77,12 +77,12 @@ impl Run {
     /// stderr with miette's wrapping undone: each line trimmed of indentation and the `│`
     /// gutter, joined with single spaces, so a message can be matched whole.
     pub fn flat_stderr(&self) -> String {
-        self.stderr
-            .lines()
-            .map(|l| l.trim().trim_start_matches('│').trim())
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
+        flatten(&self.stderr)
+    }
+
+    /// stdout and stderr together, flattened like [`Run::flat_stderr`].
+    pub fn flat_all(&self) -> String {
+        flatten(&self.all())
     }
 
     /// stdout and stderr together.
@@ -597,4 +597,44 @@ impl Drop for StandaloneEmulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Seconds since the Unix epoch (for the times in test tokens).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+/// `azlift -f <manifest> --no-color ARGS` with a CI job's clean environment: only `PATH`,
+/// `HOME` and `env`. Run off the async runtime, so a test's in-process stand-in servers keep
+/// answering while it runs.
+pub async fn run_clean(project: &Project, env: Vec<(String, String)>, args: &[&str]) -> Run {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("azlift"));
+    cmd.env_clear()
+        .current_dir(project.path())
+        .envs(
+            ["PATH", "HOME"]
+                .iter()
+                .filter_map(|k| std::env::var(k).ok().map(|v| (*k, v))),
+        )
+        .envs(env)
+        .arg("-f")
+        .arg(&project.manifest)
+        .arg("--no-color")
+        .args(args);
+    let shown = args.join(" ");
+    tokio::task::spawn_blocking(move || Run::wait(assert_cmd::Command::from_std(cmd), &[&shown]))
+        .await
+        .expect("joined")
+}
+
+/// Text with miette's wrapping undone (see [`Run::flat_stderr`]).
+fn flatten(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim().trim_start_matches('│').trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
