@@ -538,6 +538,40 @@ fn migrate_local_to_azblob_and_back_keeps_resources_and_lineage(mode: Mode) {
     assert_eq!(addresses(&back), MINIMAL);
 }
 
+/// `[state] keep_versions = 2`: when a run releases its lock, only the two newest earlier
+/// versions stay (every write snapshots the version it replaces); the current one is intact.
+fn old_versions_beyond_keep_versions_are_deleted_at_unlock(mode: Mode) {
+    let w = World::new(mode, &["--strict-auth"]);
+    w.project.append(&format!(
+        "\n[state]\nbackend = \"azblob\"\naccount = \"{}\"\ncontainer = \"{CONTAINER}\"\nendpoint = \"{}\"\nkeep_versions = 2\n",
+        azurite_support::ACCOUNT,
+        w.azurite.endpoint()
+    ));
+    // Three runs, each writing at least once: more versions than kept.
+    w.run_with(&["up", "--yes"], false).ok();
+    w.run_with(&["state", "rm", "monitoring.app_insights"], false)
+        .ok();
+    w.run_with(&["up", "--yes"], false).ok();
+    let (current, _) = w.blob().expect("state");
+    let serial = current["serial"].as_u64().expect("serial");
+    assert!(serial > 3, "enough writes to prune: {serial}");
+    let history = w.run_with(&["state", "history", "--output", "json"], false);
+    history.ok();
+    let versions: Vec<Value> = serde_json::from_str(history.stdout.trim()).expect("JSON");
+    let serials: Vec<u64> = versions
+        .iter()
+        .filter_map(|v| v["serial"].as_u64())
+        .collect();
+    assert_eq!(
+        serials,
+        [serial, serial - 1, serial - 2],
+        "the current version and the two newest earlier ones {}\n{}",
+        w.ctx(),
+        history.stdout
+    );
+    assert_eq!(addresses(&current), MINIMAL);
+}
+
 /// Each scenario above, once per Azurite mode.
 macro_rules! both_modes {
     ($($name:ident),* $(,)?) => {
@@ -557,4 +591,5 @@ both_modes!(
     a_write_that_lost_the_etag_race_is_refused,
     history_lists_versions_and_pull_restores_one,
     migrate_local_to_azblob_and_back_keeps_resources_and_lineage,
+    old_versions_beyond_keep_versions_are_deleted_at_unlock,
 );

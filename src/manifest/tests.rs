@@ -263,6 +263,7 @@ fn state_defaults_to_local_and_reads_azblob_settings() {
             container: "tf-state".into(),
             key: None,
             endpoint: None,
+            keep_versions: None,
         }
     );
     let l = load_ok(&text, &opts(Some("prod")));
@@ -358,4 +359,25 @@ email = { admin = "${var.alert_email}" }
     // Any other mistake is still an error.
     let typo = text.replace("container =", "contaner =");
     assert!(parse_str("azlift.toml", &typo, Path::new("."), &lenient).is_err());
+}
+
+#[test]
+fn keep_versions_is_read_checked_and_azblob_only() {
+    let azblob = "[state]\nbackend = \"azblob\"\naccount = \"acct1\"\ncontainer = \"tf-state\"\n";
+    let l = load_ok(
+        &format!("{STATE_BASE}{azblob}keep_versions = 5\n"),
+        &opts(None),
+    );
+    let crate::state::StateConfig::Azblob { keep_versions, .. } = &l.model.state else {
+        panic!("expected azblob");
+    };
+    assert_eq!(*keep_versions, Some(5));
+
+    let errs = state_errors(&format!("{azblob}keep_versions = -1\n"));
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!((errs[0].line, errs[0].column), (Some(8), Some(17)));
+
+    let errs = state_errors("[state]\nbackend = \"local\"\nkeep_versions = 5\n");
+    assert_eq!(errs[0].code, code::CONFLICT, "{errs:#?}");
+    assert_eq!(errs[0].line, Some(6));
 }

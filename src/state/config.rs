@@ -35,6 +35,9 @@ pub enum StateConfig {
         /// Blob service URL (`http://127.0.0.1:10000/devstoreaccount1` for Azurite); `None`
         /// means `https://<account>.blob.core.windows.net`.
         endpoint: Option<String>,
+        /// How many earlier versions (snapshots) to keep; `None` means
+        /// [`DEFAULT_KEEP_VERSIONS`], `Some(0)` keeps them all.
+        keep_versions: Option<u32>,
     },
 }
 
@@ -55,7 +58,13 @@ pub struct BlobLocation {
     pub key: String,
     /// A SAS query string (no leading `?`); `None` means an Entra ID token.
     pub sas: Option<Sas>,
+    /// How many earlier versions to keep when a run releases its lock (0: all).
+    pub keep_versions: u32,
 }
+
+/// Earlier versions of the state blob kept by default: every write snapshots the version it
+/// replaces, so a run of N resources adds N; older ones are deleted when a run unlocks.
+pub const DEFAULT_KEEP_VERSIONS: u32 = 100;
 
 impl std::fmt::Debug for BlobLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -218,6 +227,7 @@ impl StateSettings {
                     container,
                     key,
                     endpoint,
+                    keep_versions,
                 } => {
                     check_account(account)?;
                     check_container(container)?;
@@ -235,6 +245,7 @@ impl StateSettings {
                         container: container.clone(),
                         key,
                         sas,
+                        keep_versions: keep_versions.unwrap_or(DEFAULT_KEEP_VERSIONS),
                     }
                 }
             }
@@ -404,6 +415,7 @@ pub fn parse_state_url(text: &str, sas: Option<Sas>) -> Result<BlobLocation, Sta
         container,
         key,
         sas,
+        keep_versions: DEFAULT_KEEP_VERSIONS,
     })
 }
 
@@ -493,6 +505,7 @@ mod tests {
             container: "tfstate".into(),
             key: key.map(String::from),
             endpoint: endpoint.map(String::from),
+            keep_versions: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! `[state]`: where the environment's state lives (`backend = "local"` or `"azblob"` with
-//! `account`, `container`, optional `key` and `endpoint`).
+//! `account`, `container`, optional `key`, `endpoint` and `keep_versions`).
 
 use crate::state::{StateConfig, check_account, check_container, check_key};
 
@@ -8,9 +8,16 @@ use super::super::node::Entry;
 use super::super::reader::Section;
 use super::Ctx;
 
-const STATE_KEYS: &[&str] = &["backend", "account", "container", "key", "endpoint"];
+const STATE_KEYS: &[&str] = &[
+    "backend",
+    "account",
+    "container",
+    "key",
+    "endpoint",
+    "keep_versions",
+];
 const BACKENDS: &[&str] = &["local", "azblob"];
-const AZBLOB_ONLY: &[&str] = &["account", "container", "key", "endpoint"];
+const AZBLOB_ONLY: &[&str] = &["account", "container", "key", "endpoint", "keep_versions"];
 
 pub(crate) fn state(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> StateConfig {
     let Some(entry) = entry else {
@@ -84,12 +91,17 @@ pub(crate) fn state(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> StateConfig {
         false,
         check_endpoint,
     );
+    // 0 keeps every version; the cap only stops a typo from meaning "forever".
+    let keep_versions = s
+        .int_in("keep_versions", 0..=100_000, ctx.d)
+        .and_then(|n| u32::try_from(n).ok());
     match (account, container) {
         (Some(account), Some(container)) => StateConfig::Azblob {
             account,
             container,
             key,
             endpoint,
+            keep_versions,
         },
         _ => StateConfig::Local,
     }

@@ -27,7 +27,6 @@ use async_trait::async_trait;
 use azure_core::credentials::TokenCredential;
 use azure_core::error::ErrorKind;
 use azure_core::http::{ClientOptions, Etag, RequestContent, StatusCode, Transport};
-use azure_storage_blob::models::BlobClientCreateSnapshotOptions;
 use azure_storage_blob::models::{
     BlobClientAcquireLeaseOptions, BlobClientAcquireLeaseResultHeaders,
     BlobClientBreakLeaseOptions, BlobClientDownloadOptions, BlobClientGetPropertiesResultHeaders,
@@ -35,6 +34,7 @@ use azure_storage_blob::models::{
     BlobContainerClientListBlobsOptions, BlockBlobClientUploadOptions, LeaseState,
     ListBlobsIncludeItem,
 };
+use azure_storage_blob::models::{BlobClientCreateSnapshotOptions, BlobClientDeleteOptions};
 use azure_storage_blob::{
     BlobClient, BlobClientOptions, BlobContainerClient, BlobContainerClientOptions,
 };
@@ -338,6 +338,37 @@ impl AzBlobBackend {
         }
     }
 
+    /// Delete the snapshots beyond the newest `keep_versions` (0 keeps all). Snapshot ids
+    /// are ISO 8601 times of fixed width, so their text order is their age. Returns how
+    /// many were deleted.
+    pub async fn prune(&self) -> Result<usize, StateError> {
+        let keep = self.loc.keep_versions as usize;
+        if keep == 0 {
+            return Ok(0);
+        }
+        let mut snapshots: Vec<String> = self
+            .history()
+            .await?
+            .into_iter()
+            .filter(|v| !v.current)
+            .map(|v| v.id)
+            .collect();
+        snapshots.sort_unstable_by(|a, b| b.cmp(a));
+        let mut deleted = 0;
+        for id in snapshots.iter().skip(keep) {
+            let options = BlobClientDeleteOptions {
+                snapshot: Some(id.clone()),
+                ..Default::default()
+            };
+            match self.state.delete(Some(options)).await {
+                Ok(_) => deleted += 1,
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => return Err(self.remote("delete an old version of", &e)),
+            }
+        }
+        Ok(deleted)
+    }
+
     fn snapshot_client(&self, id: &str) -> Result<BlobClient, StateError> {
         let mut url = self.loc.blob_url(&self.loc.key)?;
         url.query_pairs_mut().append_pair("snapshot", id);
@@ -586,6 +617,11 @@ impl StateBackend for AzBlobBackend {
 
     async fn unlock(&self, lock: StateLock) -> Result<(), StateError> {
         let guard = self.check_lock(&lock)?;
+        // Still under the lease, so no other run is snapshotting meanwhile. Best effort: a
+        // failure here costs storage, never state, so it does not fail the run.
+        if let Err(e) = self.prune().await {
+            tracing::warn!("could not delete old state versions: {e}");
+        }
         guard.renewer.abort();
         guard.released.store(true, Ordering::SeqCst);
         let result = release(&self.lock_blob, &guard.lease_id).await;
