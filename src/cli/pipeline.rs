@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use azlift::manifest::LoadOptions;
 use azlift::pipeline::{self, PipelineOptions, PipelineState, Platform};
-use azlift::state::{BackendChoice, StateConfig, default_key};
+use azlift::state::{BackendChoice, StateSettings, default_key};
 
 use super::{CmdResult, GlobalArgs};
 
@@ -113,36 +113,25 @@ fn pipeline_state(global: &GlobalArgs, repo: Option<&str>) -> PipelineState {
         .and_then(|load| {
             azlift::ops::state_settings(&global.manifest, &load, &environment, None).ok()
         });
-    match settings {
-        Some(s) if matches!(s.config, StateConfig::Azblob { .. }) => {
-            let without_env = azlift::state::StateSettings {
-                state_url: None,
-                sas: None,
-                ..s
-            };
-            match without_env.resolve() {
-                Ok(BackendChoice::Azblob(loc)) => PipelineState::Manifest {
-                    url: loc.display_url(),
-                },
-                _ => PipelineState::Unset {
-                    suggested_url: pipeline::suggested_state_url(
-                        repo,
-                        &default_key("project", &environment),
-                    ),
-                },
-            }
+    // The manifest's own choice: the caller's AZLIFT_STATE_URL / _SAS do not go into CI.
+    let manifest_blob = settings.clone().and_then(|s| {
+        let manifest_only = StateSettings {
+            state_url: None,
+            sas: None,
+            ..s
+        };
+        match manifest_only.resolve() {
+            Ok(BackendChoice::Azblob(loc)) => Some(loc.display_url()),
+            _ => None,
         }
-        Some(s) => PipelineState::Unset {
-            suggested_url: pipeline::suggested_state_url(
-                repo,
-                &default_key(&s.project, &s.environment),
-            ),
-        },
-        None => PipelineState::Unset {
-            suggested_url: pipeline::suggested_state_url(
-                repo,
-                &default_key("project", &environment),
-            ),
-        },
+    });
+    if let Some(url) = manifest_blob {
+        return PipelineState::Manifest { url };
+    }
+    let (project, environment) = settings
+        .map(|s| (s.project, s.environment))
+        .unwrap_or_else(|| ("project".to_string(), environment));
+    PipelineState::Unset {
+        suggested_url: pipeline::suggested_state_url(repo, &default_key(&project, &environment)),
     }
 }

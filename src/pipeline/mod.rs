@@ -121,16 +121,19 @@ impl PipelineState {
     }
 }
 
-/// The storage account name in a blob URL (`https://ACCOUNT.blob.core.windows.net/...`).
-fn account_of(url: &str) -> Option<&str> {
-    let host = url.split("://").nth(1)?.split('/').next()?;
-    let (account, rest) = host.split_once('.')?;
-    rest.starts_with("blob.").then_some(account)
-}
-
-/// `CONTAINER` and `KEY` of `https://ACCOUNT.blob.core.windows.net/CONTAINER/KEY`.
-fn container_of(url: &str) -> Option<&str> {
-    url.split("://").nth(1)?.split('/').nth(1)
+/// The storage account and container of a state blob URL, read the way the backend reads it
+/// (`https://ACCOUNT.blob.core.windows.net/CONTAINER/KEY`); `None` for what cannot be told.
+fn account_and_container(url: &str) -> (Option<String>, Option<String>) {
+    match crate::state::parse_state_url(url, None) {
+        Ok(loc) => {
+            let account = loc.service.host_str().and_then(|host| {
+                let (account, rest) = host.split_once('.')?;
+                rest.starts_with("blob.").then(|| account.to_string())
+            });
+            (account, Some(loc.container))
+        }
+        Err(_) => (None, None),
+    }
 }
 
 /// A storage account name for the pipeline's state: `azlift` and the repository's letters and
@@ -334,8 +337,9 @@ pub fn setup_commands(opts: &PipelineOptions) -> String {
 /// lock and the conditional writes need.
 fn state_setup(opts: &PipelineOptions) -> String {
     let url = opts.state.url();
-    let account = account_of(url).unwrap_or("STORAGE_ACCOUNT").to_string();
-    let container = container_of(url).unwrap_or("CONTAINER").to_string();
+    let (account, container) = account_and_container(url);
+    let account = account.unwrap_or_else(|| "STORAGE_ACCOUNT".to_string());
+    let container = container.unwrap_or_else(|| "CONTAINER".to_string());
     let mut s = String::new();
     let _ = writeln!(
         s,

@@ -165,3 +165,26 @@ pub trait StateBackend: Send + Sync {
     /// Returns the holder it cleared, `None` when there was nothing to break.
     async fn force_unlock(&self) -> Result<Option<LockInfo>, StateError>;
 }
+
+/// How often, and how far apart, a run refused the lock looks for the holder's info.
+const HOLDER_READS: u32 = 20;
+const HOLDER_READ_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The holder's info, as `read` finds it. A holder records its info just after it takes the
+/// lock, so a run that lost the race by milliseconds can find none yet: `read` is tried up to
+/// 20 times, 100 ms apart (2 s at most), before the holder goes unnamed.
+pub(super) async fn holder_once_written<F, Fut, E>(mut read: F) -> Result<Option<LockInfo>, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<LockInfo>, E>>,
+{
+    for attempt in 0..HOLDER_READS {
+        if attempt > 0 {
+            tokio::time::sleep(HOLDER_READ_PAUSE).await;
+        }
+        if let Some(holder) = read().await? {
+            return Ok(Some(holder));
+        }
+    }
+    Ok(None)
+}

@@ -11,7 +11,9 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::backend::{LockHolder, LockInfo, StateBackend, StateLock, StateVersion};
+use super::backend::{
+    LockHolder, LockInfo, StateBackend, StateLock, StateVersion, holder_once_written,
+};
 use super::document::{FORMAT_VERSION, StateDocument};
 use super::error::StateError;
 
@@ -20,11 +22,6 @@ const LOCK_FILE: &str = "state.lock";
 const BACKUP_FILE: &str = "state.backup.json";
 const TEMP_PREFIX: &str = ".state.json.";
 const TEMP_SUFFIX: &str = ".tmp";
-
-/// How often, and how far apart, a run refused the lock re-reads the holder's info while the
-/// holder is still writing it (2 s at most).
-const HOLDER_READ_ATTEMPTS: u32 = 20;
-const HOLDER_READ_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// State in a folder on this machine.
 #[derive(Debug)]
@@ -203,26 +200,21 @@ impl StateBackend for LocalBackend {
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => {
-                // The holder writes its info just after it takes the lock: a run that lost
-                // the race by microseconds may find the file empty or half written, so it
-                // reads again for a moment before giving up on naming the holder.
-                let mut holder = None;
-                for _ in 0..HOLDER_READ_ATTEMPTS {
+                // The file may still be empty or half written by the holder.
+                let holder = holder_once_written(|| {
                     let mut text = String::new();
                     let read = file
                         .seek(SeekFrom::Start(0))
                         .and_then(|_| file.read_to_string(&mut text));
-                    holder = read
+                    let holder = read
                         .ok()
-                        .and_then(|_| serde_json::from_str::<LockInfo>(&text).ok())
-                        .map(Box::new);
-                    if holder.is_some() {
-                        break;
-                    }
-                    tokio::time::sleep(HOLDER_READ_PAUSE).await;
-                }
+                        .and_then(|_| serde_json::from_str::<LockInfo>(&text).ok());
+                    std::future::ready(Ok::<_, std::convert::Infallible>(holder))
+                })
+                .await
+                .unwrap_or_else(|never| match never {});
                 return Err(StateError::Locked {
-                    holder,
+                    holder: holder.map(Box::new),
                     location: path.display().to_string(),
                     help: "wait for that run to finish; a lock held by a process that died is released by the OS, so re-running is always safe".to_string(),
                 });

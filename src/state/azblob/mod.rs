@@ -42,7 +42,9 @@ use futures::StreamExt;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::backend::{LockHolder, LockInfo, StateBackend, StateLock, StateVersion};
+use super::backend::{
+    LockHolder, LockInfo, StateBackend, StateLock, StateVersion, holder_once_written,
+};
 use super::config::BlobLocation;
 use super::document::{FORMAT_VERSION, StateDocument};
 use super::error::StateError;
@@ -50,11 +52,6 @@ use super::local::parse;
 
 /// How long a lease lasts unless renewed. Azure allows 15 to 60 seconds.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
-
-/// How often, and how far apart, a run that finds the lease taken reads the holder's info
-/// before reporting the lock without it (the holder writes it right after the lease).
-const HOLDER_READS: u32 = 20;
-const HOLDER_READ_PAUSE: Duration = Duration::from_millis(100);
 
 /// The version id of the blob in force.
 const CURRENT: &str = "current";
@@ -477,18 +474,11 @@ impl StateBackend for AzBlobBackend {
                 .flatten()
                 .unwrap_or_else(|| who.id.clone()),
             Err(e) if e.http_status() == Some(StatusCode::Conflict) => {
-                // A holder records its info just after it took the lease: a run that lost a
-                // race by milliseconds can find the lease without it, so look again briefly.
-                let mut holder = None;
-                for attempt in 0..HOLDER_READS {
-                    if attempt > 0 {
-                        tokio::time::sleep(HOLDER_READ_PAUSE).await;
-                    }
-                    holder = self.lock_properties().await?.and_then(|(h, _)| h);
-                    if holder.is_some() {
-                        break;
-                    }
-                }
+                // The lease may be taken before its holder's info is written.
+                let holder = holder_once_written(|| async {
+                    Ok::<_, StateError>(self.lock_properties().await?.and_then(|(h, _)| h))
+                })
+                .await?;
                 return Err(self.held_by(holder));
             }
             Err(e) => return Err(self.remote("lock", &e)),
