@@ -1,7 +1,9 @@
-//! Microsoft.Insights/actionGroups: an action group (`[action_group.KEY]`); global, so it never moves.
+//! Microsoft.Insights/actionGroups: an action group (`[action_group.KEY]`); global, so it never
+//! moves.
 //!
-//! Its schema (`microsoft.insights.actiongroups.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.insights.actiongroups.json`, from `../shared/azure/schemas/`) and
+//! body template (`template.json`) live beside this file; `emulator.rs` is its behaviour in the
+//! emulator.
 
 pub(crate) mod emulator;
 

@@ -1,7 +1,9 @@
-//! Microsoft.ApiManagement/service/diagnostics: the service-level APIM diagnostic (`[apim] diagnostics`).
+//! Microsoft.ApiManagement/service/diagnostics: the service-level APIM diagnostic (`[apim]
+//! diagnostics`).
 //!
-//! Its schema (`microsoft.apimanagement.service.diagnostics.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.apimanagement.service.diagnostics.json`, from
+//! `../shared/azure/schemas/`) and body template (`template.json`) live beside this file;
+//! `emulator.rs` is its behaviour in the emulator.
 
 pub(crate) mod emulator;
 

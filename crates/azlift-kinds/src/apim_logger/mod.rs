@@ -1,7 +1,9 @@
-//! Microsoft.ApiManagement/service/loggers: the APIM logger that sends to Application Insights (`[apim]`).
+//! Microsoft.ApiManagement/service/loggers: the APIM logger that sends to Application Insights
+//! (`[apim]`).
 //!
-//! Its schema (`microsoft.apimanagement.service.loggers.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.apimanagement.service.loggers.json`, from `../shared/azure/schemas/`)
+//! and body template (`template.json`) live beside this file; `emulator.rs` is its behaviour in
+//! the emulator.
 
 pub(crate) mod emulator;
 

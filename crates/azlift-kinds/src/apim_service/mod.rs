@@ -1,7 +1,8 @@
 //! Microsoft.ApiManagement/service: an API Management service (`[apim]`, managed or existing).
 //!
-//! Its schema (`microsoft.apimanagement.service.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.apimanagement.service.json`, from `../shared/azure/schemas/`) and
+//! body template (`template.json`) live beside this file; `emulator.rs` is its behaviour in the
+//! emulator.
 
 pub(crate) mod emulator;
 

@@ -1,7 +1,9 @@
-//! Microsoft.Insights/components: the workspace-based Application Insights component of `[monitoring]`.
+//! Microsoft.Insights/components: the workspace-based Application Insights component of
+//! `[monitoring]`.
 //!
-//! Its schema (`microsoft.insights.components.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.insights.components.json`, from `../shared/azure/schemas/`) and body
+//! template (`template.json`) live beside this file; `emulator.rs` is its behaviour in the
+//! emulator.
 
 pub(crate) mod emulator;
 

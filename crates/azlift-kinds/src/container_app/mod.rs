@@ -1,7 +1,8 @@
 //! Microsoft.App/containerApps: a container app (`[app.NAME]`) in the managed environment.
 //!
-//! Its schema (`microsoft.app.containerapps.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.app.containerapps.json`, from `../shared/azure/schemas/`) and body
+//! template (`template.json`) live beside this file; `emulator.rs` is its behaviour in the
+//! emulator.
 
 pub(crate) mod emulator;
 

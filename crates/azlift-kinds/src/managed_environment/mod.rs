@@ -1,7 +1,8 @@
 //! Microsoft.App/managedEnvironments: the Container Apps managed environment the apps share.
 //!
-//! Its schema (`microsoft.app.managedenvironments.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.app.managedenvironments.json`, from `../shared/azure/schemas/`) and
+//! body template (`template.json`) live beside this file; `emulator.rs` is its behaviour in the
+//! emulator.
 
 pub(crate) mod emulator;
 

@@ -1,7 +1,8 @@
 //! Microsoft.Insights/metricAlerts: a metric alert (`[alert.KEY]`); global, so it never moves.
 //!
-//! Its schema (`microsoft.insights.metricalerts.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.insights.metricalerts.json`, from `../shared/azure/schemas/`) and
+//! body template (`template.json`) live beside this file; `emulator.rs` is its behaviour in the
+//! emulator.
 
 pub(crate) mod emulator;
 

@@ -1,7 +1,8 @@
 //! Microsoft.Resources/resourceGroups: the project's resource group (`[project]`).
 //!
-//! Its schema (`microsoft.resources.resourcegroups.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.resources.resourcegroups.json`, from `../shared/azure/schemas/`) and
+//! body template (`template.json`) live beside this file; `emulator.rs` is its behaviour in the
+//! emulator.
 
 pub(crate) mod emulator;
 

@@ -1,7 +1,8 @@
 //! Microsoft.OperationalInsights/workspaces: the Log Analytics workspace of `[monitoring]`.
 //!
-//! Its schema (`microsoft.operationalinsights.workspaces.json`, from `../shared/azure/schemas/`) and body template
-//! (`template.json`) live beside this file; `emulator.rs` is its behaviour in the emulator.
+//! Its schema (`microsoft.operationalinsights.workspaces.json`, from
+//! `../shared/azure/schemas/`) and body template (`template.json`) live beside this file;
+//! `emulator.rs` is its behaviour in the emulator.
 
 pub(crate) mod emulator;
 
