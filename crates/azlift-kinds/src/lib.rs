@@ -15,9 +15,12 @@ pub mod apim_logger;
 pub mod apim_service;
 pub mod app_insights;
 pub mod container_app;
+pub mod container_registry;
 pub mod managed_environment;
 pub mod metric_alert;
 pub mod resource_group;
+pub mod role_assignment;
+pub mod user_identity;
 pub mod workspace;
 
 pub use spec::{
@@ -32,6 +35,9 @@ pub const KINDS: &[KindSpec] = &[
     app_insights::SPEC,
     action_group::SPEC,
     metric_alert::SPEC,
+    container_registry::SPEC,
+    user_identity::SPEC,
+    role_assignment::SPEC,
     managed_environment::SPEC,
     container_app::SPEC,
     apim_service::SPEC,

@@ -9,7 +9,8 @@ use serde_json::{Map, Value, json};
 use super::ArmError;
 
 use super::common::{
-    PRIVATE, get_str, hash_hex, is_region, keep_str, new_guid, normalize_location, obj_mut,
+    PRIVATE, get_str, is_region, keep_str, new_guid, normalize_location, obj_mut, tenant_of,
+    user_identity_ids,
 };
 use super::errors::{
     INVALID_REQUEST_CONTENT, LOCATION_NOT_AVAILABLE, LOCATION_REQUIRED, coded, from_violations,
@@ -46,7 +47,7 @@ impl Default for Catalog {
 }
 
 impl Catalog {
-    /// The ten built-in types.
+    /// The built-in types (one per kind of the table).
     pub fn builtin() -> Catalog {
         let schemas = Schemas::shared();
         let entries = KINDS
@@ -352,34 +353,15 @@ fn complete_identity(req: &PutRequest<'_>, out: &mut Map<String, Value>, previou
     if kind.contains("systemassigned") {
         let principal = keep_str(previous, &["identity", "principalId"], new_guid);
         identity.insert("principalId".into(), json!(principal));
-        identity.insert(
-            "tenantId".into(),
-            json!(derived_guid(&format!("tenant:{}", req.subscription))),
-        );
+        identity.insert("tenantId".into(), json!(tenant_of(req.subscription)));
     }
     if let Some(users) = identity
         .get_mut("userAssignedIdentities")
         .and_then(Value::as_object_mut)
     {
         for (uid, v) in users.iter_mut() {
-            let key = uid.to_ascii_lowercase();
-            *v = json!({
-                "principalId": derived_guid(&format!("principal:{key}")),
-                "clientId": derived_guid(&format!("client:{key}")),
-            });
+            let (principal, client) = user_identity_ids(uid);
+            *v = json!({ "principalId": principal, "clientId": client });
         }
     }
-}
-
-/// A GUID-shaped value derived from `seed`.
-fn derived_guid(seed: &str) -> String {
-    let h = hash_hex(seed, 32);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }

@@ -216,7 +216,8 @@ fn rejected(s: &System, id: &str, body: Value) -> ArmError {
 #[test]
 fn type_table() {
     let cat = Catalog::builtin();
-    assert_eq!(cat.types().count(), 10);
+    assert_eq!(cat.types().count(), crate::KINDS.len());
+    assert_eq!(cat.types().count(), 13);
     let app = cat.type_info("microsoft.app/containerapps").unwrap();
     assert!(app.api_versions.contains(&"2026-07-01") && app.api_versions.contains(&"2025-07-01"));
     assert!(app.long_running_put);
@@ -1094,4 +1095,171 @@ fn identities_get_principals() {
         Schemas::shared().validate_body("Microsoft.App/containerApps", &view),
         vec![]
     );
+}
+
+// ---- container registry, user-assigned identity, role assignment -------------------------
+
+const ACR_PULL: &str = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+
+fn acr_pull_id() -> String {
+    crate::role_assignment::role_definition_id(SUB, ACR_PULL)
+}
+
+fn grant_id(scope: &str, name: &str) -> String {
+    format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}")
+}
+
+#[test]
+fn registry_gets_its_login_server_tier_and_a_stable_creation_date() {
+    let (cloud, cat) = (Cloud::default(), Catalog::builtin());
+    let acr = id(
+        "rg",
+        "Microsoft.ContainerRegistry/registries",
+        "Blog08ProdAcr",
+    );
+    let body = json!({"location": "East US", "sku": {"name": "Basic"}, "properties": {"adminUserEnabled": false}});
+    let first = cloud.put(&cat, &acr, body.clone()).unwrap();
+    assert_eq!(
+        first["properties"]["loginServer"],
+        "blog08prodacr.azurecr.io"
+    );
+    assert_eq!(first["sku"]["tier"], "Basic");
+    assert_eq!(first["location"], "eastus");
+    let again = cloud.put(&cat, &acr, body.clone()).unwrap();
+    assert_eq!(
+        again["properties"]["creationDate"],
+        first["properties"]["creationDate"]
+    );
+    let bad = id("rg", "Microsoft.ContainerRegistry/registries", "blog-acr");
+    assert_eq!(
+        cloud.put(&cat, &bad, body).unwrap_err().code,
+        "InvalidResourceName"
+    );
+    let no_sku = json!({"location": "eastus"});
+    assert!(
+        cloud.put(&cat, &acr, no_sku).is_err(),
+        "sku is required by the schema"
+    );
+}
+
+#[test]
+fn a_user_identity_shows_the_same_principal_wherever_it_is_assigned() {
+    let (cloud, cat) = (Cloud::default(), Catalog::builtin());
+    let uai = id(
+        "rg",
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "app-pull",
+    );
+    let ident = cloud
+        .put(
+            &cat,
+            &uai,
+            json!({"location": "eastus", "tags": {"a": "b"}}),
+        )
+        .unwrap();
+    let principal = ident["properties"]["principalId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(super::names::guid(&principal));
+    assert!(super::names::guid(
+        ident["properties"]["clientId"].as_str().unwrap()
+    ));
+    assert!(super::names::guid(
+        ident["properties"]["tenantId"].as_str().unwrap()
+    ));
+    let again = cloud
+        .put(&cat, &uai, json!({"location": "eastus"}))
+        .unwrap();
+    assert_eq!(again["properties"]["principalId"], principal.as_str());
+    // An app that is assigned the identity sees the same principal.
+    let env = id("rg", "Microsoft.App/managedEnvironments", "env");
+    cloud
+        .put(&cat, &env, json!({"location": "eastus", "properties": {}}))
+        .unwrap();
+    let mut body = app_body(&env, true);
+    body["identity"] = json!({"type": "UserAssigned", "userAssignedIdentities": {uai.clone(): {}}});
+    let app = cloud
+        .put(&cat, &id("rg", "Microsoft.App/containerApps", "api"), body)
+        .unwrap();
+    assert_eq!(
+        app["identity"]["userAssignedIdentities"][&uai]["principalId"],
+        principal.as_str()
+    );
+    let bad = id(
+        "rg",
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "-x",
+    );
+    assert!(
+        cloud
+            .put(&cat, &bad, json!({"location": "eastus"}))
+            .is_err()
+    );
+}
+
+#[test]
+fn a_role_assignment_needs_its_scope_role_and_principal_and_is_unique() {
+    let (cloud, cat) = (Cloud::default(), Catalog::builtin());
+    let acr = id("rg", "Microsoft.ContainerRegistry/registries", "acr12345");
+    let uai = id(
+        "rg",
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "pull",
+    );
+    let (principal, _) = super::common::user_identity_ids(&uai);
+    let name = crate::role_assignment::assignment_name(&acr, &uai, ACR_PULL);
+    let grant = grant_id(&acr, &name);
+    let body = |role: &str, p: &str| json!({"properties": {"roleDefinitionId": role, "principalId": p, "principalType": "ServicePrincipal"}});
+    // The scope does not exist yet.
+    let e = cloud
+        .put(&cat, &grant, body(&acr_pull_id(), &principal))
+        .unwrap_err();
+    assert_eq!((e.status, e.code.as_str()), (404, "ResourceNotFound"));
+    cloud
+        .put(
+            &cat,
+            &acr,
+            json!({"location": "eastus", "sku": {"name": "Basic"}}),
+        )
+        .unwrap();
+    // The principal does not exist yet: the order identity -> grant matters.
+    let e = cloud
+        .put(&cat, &grant, body(&acr_pull_id(), &principal))
+        .unwrap_err();
+    assert_eq!(e.code, "PrincipalNotFound");
+    cloud
+        .put(&cat, &uai, json!({"location": "eastus"}))
+        .unwrap();
+    let unknown_role = crate::role_assignment::role_definition_id(SUB, &super::common::new_guid());
+    let e = cloud
+        .put(&cat, &grant, body(&unknown_role, &principal))
+        .unwrap_err();
+    assert_eq!(e.code, "RoleDefinitionDoesNotExist");
+    let stored = cloud
+        .put(&cat, &grant, body(&acr_pull_id(), &principal))
+        .unwrap();
+    assert_eq!(stored["properties"]["scope"], acr.as_str());
+    // The same grant under another name is a conflict.
+    let other = grant_id(&acr, &super::common::new_guid());
+    let e = cloud
+        .put(&cat, &other, body(&acr_pull_id(), &principal))
+        .unwrap_err();
+    assert_eq!((e.status, e.code.as_str()), (409, "RoleAssignmentExists"));
+    // Principal and role cannot change in place.
+    let reader =
+        crate::role_assignment::role_definition_id(SUB, "acdd72a7-3385-48ef-bd42-f606fba81ae7");
+    let e = cloud
+        .put(&cat, &grant, body(&reader, &principal))
+        .unwrap_err();
+    assert_eq!(e.code, "RoleAssignmentUpdateNotPermitted");
+    // Names are GUIDs.
+    let e = cloud
+        .put(
+            &cat,
+            &grant_id(&acr, "acrpull"),
+            body(&acr_pull_id(), &principal),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidResourceName");
 }

@@ -214,6 +214,34 @@ pub fn hash_hex(input: &str, n: usize) -> String {
     hex::encode(digest).chars().take(n).collect()
 }
 
+/// A GUID-shaped value derived from `seed`: the same seed always gives the same GUID.
+pub fn derived_guid(seed: &str) -> String {
+    let h = hash_hex(seed, 32);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// The GUIDs a user-assigned identity's principal and client get, derived from its id (the
+/// same identity shows the same ids on the identity and wherever it is assigned).
+pub fn user_identity_ids(identity_id: &str) -> (String, String) {
+    let key = identity_id.to_ascii_lowercase();
+    (
+        derived_guid(&format!("principal:{key}")),
+        derived_guid(&format!("client:{key}")),
+    )
+}
+
+/// The tenant of a subscription in the emulated cloud.
+pub fn tenant_of(subscription: &str) -> String {
+    derived_guid(&format!("tenant:{subscription}"))
+}
+
 /// Follow a dotted path of object keys (exact names).
 pub fn get_path<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
     path.iter().try_fold(v, |cur, k| cur.get(*k))

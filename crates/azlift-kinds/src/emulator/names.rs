@@ -23,6 +23,29 @@ pub fn alnum_hyphen_alnum_ends(s: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
 }
 
+/// Letters and digits only (container registries).
+pub fn alnum(s: &str) -> bool {
+    s.bytes().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A letter or digit first, then letters, digits, hyphens and underscores (identities).
+pub fn alnum_first_then_alnum_hyphen_underscore(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+}
+
+/// A GUID (`8-4-4-4-12` hexadecimal digits), as role assignment names are.
+pub fn guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|c| c.is_ascii_hexdigit()))
+}
+
 pub fn apim_service(s: &str) -> bool {
     let b = s.as_bytes();
     b.first().is_some_and(u8::is_ascii_alphabetic)

@@ -62,10 +62,10 @@ fn alert() -> Value {
 }
 
 #[test]
-fn builtin_has_all_ten_types_with_versions() {
+fn builtin_has_every_kinds_type_with_versions() {
     let s = Schemas::builtin();
     let types = s.arm_types();
-    assert_eq!(types.len(), 10);
+    assert_eq!(types.len(), 13);
     assert_eq!(
         s.api_version("microsoft.app/CONTAINERAPPS"),
         Some("2026-07-01")
