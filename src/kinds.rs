@@ -13,5 +13,8 @@ pub use azlift_kinds::{
     by_arm_type,
 };
 
+/// Built-in role ids and deterministic assignment names (`[registry]`'s `AcrPull` grant).
+pub use azlift_kinds::role_assignment;
+
 /// The row of one built-in kind (the name the engine used before kinds had folders).
 pub type KindInfo = KindSpec;

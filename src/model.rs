@@ -53,6 +53,9 @@ pub struct Model {
     /// Keyed by the app name (`[app.task-api]`), which is also its ARM name.
     pub apps: BTreeMap<String, App>,
     pub apim: Option<Apim>,
+    /// `[registry]`: the private container registry the apps pull from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<Registry>,
     /// Keyed by the manifest key (`[resource.vault]`).
     pub custom: BTreeMap<String, CustomResource>,
     /// `[[verify.silence]]`: verify findings accepted on purpose, each with its reason.
@@ -216,6 +219,26 @@ pub struct App {
     /// Wire the App Insights connection string in as the secret
     /// `appinsights-connection-string` and the env var `APPLICATIONINSIGHTS_CONNECTION_STRING`.
     pub telemetry: bool,
+    /// `registry = "NAME.azurecr.io"`: pull the image from the project's `[registry]` with
+    /// its pull identity (which holds `AcrPull` on the registry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+}
+
+/// `[registry]`: an Azure Container Registry, created by azlift or an existing one, and the
+/// user-assigned identity apps pull from it with (granted `AcrPull` on it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Registry {
+    /// The registry's ARM name (5-50 letters and digits).
+    pub name: String,
+    /// `Basic`, `Standard` or `Premium`.
+    pub sku: String,
+    /// `Some(group)` when the registry exists already (azlift only reads it).
+    pub existing_resource_group: Option<String>,
+    /// `NAME.azurecr.io` (lower case).
+    pub login_server: String,
+    /// The pull identity's name, in the project's group.
+    pub identity_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -183,6 +183,8 @@ fn critical_path_follows_the_longest_chain() {
         ResourceKind::ContainerApp => 60.0,
         ResourceKind::ApimService => 2400.0,
         ResourceKind::ApimLogger | ResourceKind::ApimDiagnostic => 5.0,
+        ResourceKind::ContainerRegistry => 15.0,
+        ResourceKind::UserIdentity | ResourceKind::RoleAssignment => 2.0,
         ResourceKind::Custom => 1.0,
     };
     let (total, path) = production().critical_path(&durations);

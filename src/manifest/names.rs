@@ -49,6 +49,34 @@ fn dns_label(name: &str, min: usize, max: usize, lowercase_only: bool) -> Result
     Ok(())
 }
 
+/// `Microsoft.ContainerRegistry/registries`: 5-50 letters and digits (globally unique:
+/// `NAME.azurecr.io`).
+pub(crate) fn container_registry(name: &str) -> Result<(), Broken> {
+    len_in(name, 5, 50)?;
+    match name.chars().find(|c| !c.is_ascii_alphanumeric()) {
+        Some(bad) => Err(format!("may hold only letters and digits (found `{bad}`)")),
+        None => Ok(()),
+    }
+}
+
+/// `Microsoft.ManagedIdentity/userAssignedIdentities`: 3-128, a letter or digit first, then
+/// letters, digits, hyphens and underscores.
+pub(crate) fn user_identity(name: &str) -> Result<(), Broken> {
+    len_in(name, 3, 128)?;
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err("must start with a letter or digit".into());
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        Some(bad) => Err(format!(
+            "may hold only letters, digits, hyphens and underscores (found `{bad}`)"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The project name, from which other names are derived.
 pub(crate) fn project(name: &str) -> Result<(), Broken> {
     dns_label(name, 2, 40, true)

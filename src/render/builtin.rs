@@ -7,10 +7,10 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::RenderError;
-use super::ids::{resource_group_id, resource_id};
+use super::ids::{extension_id, resource_group_id, resource_id};
 use super::marks::{Mark, MarkKind, Marks};
 use crate::kinds::ResourceKind;
-use crate::model::{AlertScope, ApimService, Model};
+use crate::model::{AlertScope, ApimService, Model, Registry};
 use crate::resource::ResourceAddress;
 
 /// How a planned resource gets its body.
@@ -131,6 +131,103 @@ impl Planner<'_> {
     }
 }
 
+/// Addresses of `[registry]`'s resources.
+const REGISTRY: &str = "registry";
+const PULL_IDENTITY: &str = "registry.pull_identity";
+const PULL_GRANT: &str = "registry.acr_pull";
+
+/// What an app needs to pull from the project's registry.
+struct Pull {
+    server: String,
+    identity_id: String,
+}
+
+/// `[registry]`: the registry (created, or read when it exists), the user-assigned identity
+/// the apps pull with, and its `AcrPull` grant on the registry. A user-assigned identity,
+/// because it (and so its grant) exists before the apps: a system-assigned identity only
+/// exists once its app does, while the app's first revision already pulls its image.
+fn plan_registry(
+    pl: &mut Planner<'_>,
+    r: &Registry,
+    in_rg: &[ResourceAddress],
+) -> Result<Pull, RenderError> {
+    let info = kind_info(ResourceKind::ContainerRegistry)?;
+    let registry_id = match &r.existing_resource_group {
+        None => {
+            pl.add(
+                REGISTRY,
+                ResourceKind::ContainerRegistry,
+                &[&r.name],
+                vec![("registry", to_json(r)?)],
+                in_rg.to_vec(),
+            )?;
+            resource_id(pl.sub, pl.rg, info.arm_type, &[&r.name])
+        }
+        Some(group) => {
+            let id = resource_id(pl.sub, group, info.arm_type, &[&r.name]);
+            pl.out.push(Planned {
+                address: ResourceAddress::new(REGISTRY),
+                kind: ResourceKind::ContainerRegistry,
+                fixed: Some(Fixed {
+                    arm_type: info.arm_type.to_string(),
+                    api_version: info.api_version.to_string(),
+                    name: r.name.clone(),
+                    id: id.clone(),
+                }),
+                source: Source::Existing,
+                parents: Vec::new(),
+                declared: Vec::new(),
+                managed: false,
+            });
+            id
+        }
+    };
+    pl.add(
+        PULL_IDENTITY,
+        ResourceKind::UserIdentity,
+        &[&r.identity_name],
+        Vec::new(),
+        in_rg.to_vec(),
+    )?;
+    let identity_info = kind_info(ResourceKind::UserIdentity)?;
+    let identity_id = resource_id(pl.sub, pl.rg, identity_info.arm_type, &[&r.identity_name]);
+
+    let grant = kind_info(ResourceKind::RoleAssignment)?;
+    let role = crate::kinds::role_assignment::role_id("AcrPull")
+        .ok_or_else(|| RenderError::Internal("AcrPull is not in the built-in roles".into()))?;
+    let name = crate::kinds::role_assignment::assignment_name(&registry_id, &identity_id, role);
+    let mut context = pl.base.clone();
+    context.insert(
+        "grant".into(),
+        json!({
+            "identity": PULL_IDENTITY,
+            "role_definition_id": crate::kinds::role_assignment::role_definition_id(pl.sub, role),
+        }),
+    );
+    pl.out.push(Planned {
+        address: ResourceAddress::new(PULL_GRANT),
+        kind: ResourceKind::RoleAssignment,
+        fixed: Some(Fixed {
+            arm_type: grant.arm_type.to_string(),
+            api_version: grant.api_version.to_string(),
+            name: name.clone(),
+            id: extension_id(&registry_id, grant.arm_type, &name),
+        }),
+        source: Source::Template {
+            name: grant.template.to_string(),
+            context: Value::Object(context),
+        },
+        // Its scope is the registry: a replaced registry takes the grant with it.
+        parents: vec![ResourceAddress::new(REGISTRY)],
+        declared: Vec::new(),
+        managed: true,
+    });
+    Ok(Pull {
+        server: r.login_server.clone(),
+        identity_id,
+    })
+}
+
 /// Plans every built-in resource of the model, in the stable output order.
 pub(crate) fn plan(
     model: &Model,
@@ -218,6 +315,11 @@ pub(crate) fn plan(
         )?;
     }
 
+    let pull = match &model.registry {
+        Some(r) => Some(plan_registry(&mut pl, r, &in_rg)?),
+        None => None,
+    };
+
     if let Some(env) = &model.environment {
         pl.add(
             "environment",
@@ -234,13 +336,26 @@ pub(crate) fn plan(
             let token = mark(marks, MarkKind::Literal(json!(value.expose())), true, true)?;
             secrets.push(json!({ "name": name, "value": token }));
         }
+        let pulls = app.registry.is_some();
+        let pull_ctx = match (&pull, pulls) {
+            (Some(p), true) => json!({ "server": p.server, "identity": p.identity_id }),
+            _ => Value::Null,
+        };
         pl.add(
             &format!("app.{key}"),
             ResourceKind::ContainerApp,
             &[&app.name],
-            vec![("app", to_json(app)?), ("secrets", Value::Array(secrets))],
+            vec![
+                ("app", to_json(app)?),
+                ("secrets", Value::Array(secrets)),
+                ("pull", pull_ctx),
+            ],
             in_rg.clone(),
         )?;
+        if pulls && let Some(last) = pl.out.last_mut() {
+            // The grant exists before the app's first revision pulls.
+            last.declared.push(PULL_GRANT.to_string());
+        }
     }
 
     if let Some(apim) = &model.apim {

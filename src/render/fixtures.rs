@@ -80,6 +80,7 @@ pub fn seed_app(name: &str, port: u16, ingress: Ingress) -> App {
         env: BTreeMap::new(),
         secrets: BTreeMap::new(),
         telemetry: true,
+        registry: None,
     }
 }
 
@@ -184,6 +185,7 @@ pub fn production_model() -> Model {
         }),
         apps: apps.into_iter().map(|a| (a.name.clone(), a)).collect(),
         apim: Some(seed_apim(name)),
+        registry: None,
         custom: BTreeMap::new(),
         silences: Vec::new(),
         state: Default::default(),
@@ -201,6 +203,7 @@ pub fn minimal_model() -> Model {
         environment: None,
         apps: BTreeMap::new(),
         apim: None,
+        registry: None,
         custom: BTreeMap::new(),
         silences: Vec::new(),
         state: Default::default(),

@@ -15,6 +15,10 @@ pub struct ResourcePath {
     pub names: Vec<String>,
     /// A trailing POST action (`listSecrets`), if any.
     pub action: Option<String>,
+    /// For an extension resource (`{scope}/providers/Microsoft.Authorization/
+    /// roleAssignments/{name}`), the path of the resource it extends, as the client wrote it;
+    /// `namespace`, `types` and `names` are then the extension's.
+    pub scope: Option<String>,
 }
 
 impl ResourcePath {
@@ -36,12 +40,21 @@ impl ResourcePath {
         self.types.len() > 1
     }
 
+    /// Whether this is an extension resource (it has a scope).
+    pub fn is_extension(&self) -> bool {
+        self.scope.is_some()
+    }
+
     /// The id built with the given type casing (`Namespace/type/child` as registered).
     pub fn id_with_type(&self, rg_name: &str, canonical_type: &str) -> String {
         let mut segs = canonical_type.split('/');
         let ns = segs.next().unwrap_or(&self.namespace).to_string();
         let tys: Vec<&str> = segs.collect();
-        let mut id = format!("{}/providers/{}", group_id(&self.subscription, rg_name), ns);
+        let base = match &self.scope {
+            Some(scope) => scope.clone(),
+            None => group_id(&self.subscription, rg_name),
+        };
+        let mut id = format!("{base}/providers/{ns}");
         for (i, n) in self.names.iter().enumerate() {
             let t = tys.get(i).copied().unwrap_or(self.types[i].as_str());
             id.push('/');
@@ -257,6 +270,23 @@ fn group_provider(sub: String, rg: &str, ns: &str, tail: &[&str]) -> Route {
             arm_type: format!("{ns}/{d}"),
         };
     }
+    // `{type}/{name}/.../providers/{ns}/{type}/{name}`: an extension resource of the resource
+    // before the second `providers`.
+    if let Some(k) = (2..tail.len())
+        .step_by(2)
+        .find(|&k| eq(tail[k], "providers") && tail.len() >= k + 4)
+    {
+        let scope = format!(
+            "{}/providers/{ns}/{}",
+            group_id(&sub, rg),
+            tail[..k].join("/")
+        );
+        let Route::Resource(mut ext) = group_provider(sub, rg, tail[k + 1], &tail[k + 2..]) else {
+            return Route::Unknown;
+        };
+        ext.scope = Some(scope);
+        return Route::Resource(ext);
+    }
     let mut types = Vec::new();
     let mut names = Vec::new();
     let mut i = 0;
@@ -273,6 +303,7 @@ fn group_provider(sub: String, rg: &str, ns: &str, tail: &[&str]) -> Route {
         types,
         names,
         action,
+        scope: None,
     })
 }
 
@@ -300,6 +331,26 @@ mod tests {
         assert_eq!(
             p.id_with_type("R", "Microsoft.ApiManagement/service/loggers"),
             "/subscriptions/s/resourceGroups/R/providers/Microsoft.ApiManagement/service/a1/loggers/l1"
+        );
+    }
+
+    #[test]
+    fn extension_resources_have_a_scope() {
+        let Route::Resource(p) = route(
+            "/subscriptions/s/resourceGroups/R/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/g1",
+        ) else {
+            panic!("not a resource")
+        };
+        assert_eq!(p.arm_type(), "Microsoft.Authorization/roleAssignments");
+        assert_eq!(p.name(), "g1");
+        assert!(p.is_extension() && !p.is_nested());
+        assert_eq!(
+            p.id_with_type("R", "Microsoft.Authorization/roleAssignments"),
+            "/subscriptions/s/resourceGroups/R/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/g1"
+        );
+        assert_eq!(
+            p.scope.as_deref(),
+            Some("/subscriptions/s/resourceGroups/R/providers/Microsoft.ContainerRegistry/registries/acr")
         );
     }
 

@@ -23,6 +23,7 @@ const APP_KEYS: &[&str] = &[
     "env",
     "secrets",
     "telemetry",
+    "registry",
 ];
 const PROBES_KEYS: &[&str] = &[
     "path",
@@ -212,6 +213,7 @@ fn app(name: &str, s: &Section<'_>, has_monitoring: bool, ctx: &mut Ctx<'_>) -> 
     }
     let secrets = secrets(s, telemetry, ctx);
     let env = env(s, &secrets, telemetry, ctx);
+    let registry = s.str("registry", ctx.d);
     App {
         name: name.to_string(),
         image,
@@ -226,6 +228,7 @@ fn app(name: &str, s: &Section<'_>, has_monitoring: bool, ctx: &mut Ctx<'_>) -> 
         env,
         secrets,
         telemetry,
+        registry,
     }
 }
 

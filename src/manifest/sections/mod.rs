@@ -15,6 +15,7 @@ mod apim;
 mod apps;
 mod custom;
 mod project;
+mod registry;
 mod state;
 mod verify;
 
@@ -28,6 +29,7 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "environment",
     "app",
     "apim",
+    "registry",
     "resource",
     "verify",
     "env",
@@ -91,6 +93,8 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         ctx,
     );
     let apim = apim::apim(table.get("apim"), has_monitoring, ctx);
+    let registry = registry::registry(table.get("registry"), ctx);
+    registry::check_apps(table.get("app"), &apps, registry.as_ref(), ctx);
 
     let mut known: BTreeSet<String> = BTreeSet::new();
     known.insert("resource_group".into());
@@ -104,6 +108,11 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
     known.extend(action_groups.keys().map(|k| format!("action_group.{k}")));
     known.extend(alerts.keys().map(|k| format!("alert.{k}")));
     known.extend(apps.keys().map(|k| format!("app.{k}")));
+    if registry.is_some() {
+        known.extend(
+            ["registry", "registry.pull_identity", "registry.acr_pull"].map(String::from),
+        );
+    }
     if apim.is_some() {
         known.extend(["apim.service", "apim.logger", "apim.diagnostic"].map(String::from));
     }
@@ -120,6 +129,7 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         environment,
         apps,
         apim,
+        registry,
         custom,
         silences,
         state,

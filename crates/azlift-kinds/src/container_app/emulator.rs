@@ -208,6 +208,7 @@ impl Kind for ContainerApps {
                 ),
             ));
         }
+        super::registry_pull::check(req, world)?;
         let props = req.body.get("properties").cloned().unwrap_or(Value::Null);
 
         let mut names: Vec<&str> = Vec::new();

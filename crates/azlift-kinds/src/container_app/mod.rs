@@ -5,6 +5,7 @@
 //! emulator.
 
 pub(crate) mod emulator;
+pub(crate) mod registry_pull;
 
 use crate::emulator::names;
 use crate::spec::*;
