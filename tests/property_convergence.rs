@@ -1,6 +1,7 @@
 //! Property: for randomly generated valid manifests (monitoring on/off, 0-3 action groups,
 //! 0-3 alerts, 0-4 apps with random ingress, probes, replicas, env vars, secrets and
-//! telemetry, APIM on/off with random diagnostics, tags), `up --local --yes` succeeds,
+//! telemetry, APIM on/off with random diagnostics, a private registry on/off with random
+//! apps pulling from it, tags), `up --local --yes` succeeds,
 //! `plan --detailed-exitcode` then exits 0 ("No changes"), and a second `up` sends no write.
 //! The manifest is the generated value, so a failing (shrunk) case prints it in full.
 
@@ -33,6 +34,8 @@ struct App {
     secret_env: bool,
     telemetry: bool,
     cpu_mem: Option<(f64, &'static str)>,
+    /// Pulls from the project's `[registry]` (when there is one).
+    pulls: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +67,8 @@ struct Spec {
     alerts: Vec<Alert>,
     apps: Vec<App>,
     apim: Option<Apim>,
+    /// `[registry]` with this SKU: registry, pull identity and AcrPull grant.
+    registry: Option<&'static str>,
 }
 
 /// The manifest, in TOML, that `spec` describes.
@@ -111,11 +116,21 @@ fn render(s: &Spec) -> String {
             let _ = writeln!(t, "notify = [{}]", notify.join(", "));
         }
     }
+    if let Some(sku) = s.registry {
+        let _ = writeln!(
+            t,
+            "\n[registry]\nname = \"prop{}acr\"\nsku = \"{sku}\"",
+            s.suffix
+        );
+    }
     for (i, a) in s.apps.iter().enumerate() {
         let _ = writeln!(
             t,
             "\n[app.svc{i}]\nimage = \"example.azurecr.io/svc{i}:1.0.{i}\""
         );
+        if a.pulls && s.registry.is_some() {
+            let _ = writeln!(t, "registry = \"prop{}acr.azurecr.io\"", s.suffix);
+        }
         if let Some((cpu, mem)) = a.cpu_mem {
             let _ = writeln!(t, "cpu = {cpu}\nmemory = \"{mem}\"");
         }
@@ -213,7 +228,10 @@ fn app() -> impl Strategy<Value = App> {
         prop::collection::vec(("[a-z]{3,8}-key", "[A-Za-z0-9]{12,20}"), 0..2),
         any::<bool>(),
         any::<bool>(),
-        prop::option::of(prop::sample::select(vec![(0.25, "0.5Gi"), (0.5, "1Gi")])),
+        (
+            prop::option::of(prop::sample::select(vec![(0.25, "0.5Gi"), (0.5, "1Gi")])),
+            any::<bool>(),
+        ),
     )
         .prop_map(
             |(
@@ -225,7 +243,7 @@ fn app() -> impl Strategy<Value = App> {
                 secrets,
                 secret_env,
                 telemetry,
-                cpu_mem,
+                (cpu_mem, pulls),
             )| {
                 let mut env = env;
                 env.sort();
@@ -247,6 +265,7 @@ fn app() -> impl Strategy<Value = App> {
                     secret_env,
                     telemetry,
                     cpu_mem,
+                    pulls,
                 }
             },
         )
@@ -305,10 +324,13 @@ fn spec() -> impl Strategy<Value = Spec> {
         0usize..=3,
         prop::collection::vec(alert, 0..=3),
         prop::collection::vec(app(), 0..=4),
-        prop::option::of(apim),
+        (
+            prop::option::of(apim),
+            prop::option::of(prop::sample::select(vec!["Basic", "Standard", "Premium"])),
+        ),
     )
         .prop_map(
-            |(suffix, location, tags, monitoring, groups, alerts, apps, apim)| {
+            |(suffix, location, tags, monitoring, groups, alerts, apps, (apim, registry))| {
                 // Alerts watch Application Insights, and notify only groups that exist.
                 let alerts = if monitoring.is_some() {
                     alerts
@@ -334,6 +356,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                     alerts,
                     apps,
                     apim,
+                    registry,
                 }
             },
         )

@@ -40,6 +40,9 @@ struct Located<'a> {
     group: Option<String>,
     arm_type: String,
     names: Vec<String>,
+    /// For an extension resource (a role assignment): the resource it extends (group, type,
+    /// names).
+    scope: Option<(Option<String>, String, Vec<String>)>,
 }
 
 fn quote(s: &str) -> String {
@@ -50,37 +53,101 @@ impl Located<'_> {
     /// The `resourceId(...)` expression (without brackets) as seen from a template deployed
     /// to `from_group`.
     fn id_expr(&self, from_group: Option<&str>) -> String {
-        let names: Vec<String> = self.names.iter().map(|n| quote(n)).collect();
-        match &self.group {
-            None => format!(
-                "subscriptionResourceId({}, {})",
+        match &self.scope {
+            Some((group, arm_type, names)) => format!(
+                "extensionResourceId({}, {}, {})",
+                id_expr(group.as_deref(), arm_type, names, from_group),
                 quote(&self.arm_type),
-                names.join(", ")
+                self.names
+                    .iter()
+                    .map(|n| quote(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-            Some(g) if Some(g.as_str()) == from_group => {
-                format!(
-                    "resourceId({}, {})",
-                    quote(&self.arm_type),
-                    names.join(", ")
-                )
-            }
-            Some(g) => format!(
-                "resourceId({}, {}, {})",
-                quote(g),
-                quote(&self.arm_type),
-                names.join(", ")
+            None => id_expr(
+                self.group.as_deref(),
+                &self.arm_type,
+                &self.names,
+                from_group,
             ),
         }
+    }
+
+    /// The `scope` of an extension resource's template entry.
+    fn scope_expr(&self, from_group: Option<&str>) -> Option<String> {
+        let (group, arm_type, names) = self.scope.as_ref()?;
+        Some(format!(
+            "[{}]",
+            id_expr(group.as_deref(), arm_type, names, from_group)
+        ))
+    }
+}
+
+/// `resourceId(...)` (without brackets) of a resource in `group` (`None`: a subscription-level
+/// resource) as seen from a template deployed to `from_group`.
+fn id_expr(
+    group: Option<&str>,
+    arm_type: &str,
+    names: &[String],
+    from_group: Option<&str>,
+) -> String {
+    let names: Vec<String> = names.iter().map(|n| quote(n)).collect();
+    match group {
+        None => format!(
+            "subscriptionResourceId({}, {})",
+            quote(arm_type),
+            names.join(", ")
+        ),
+        Some(g) if Some(g) == from_group => {
+            format!("resourceId({}, {})", quote(arm_type), names.join(", "))
+        }
+        Some(g) => format!(
+            "resourceId({}, {}, {})",
+            quote(g),
+            quote(arm_type),
+            names.join(", ")
+        ),
+    }
+}
+
+/// An extension resource's id split at its last `/providers/`: (scope id, type, name).
+fn split_extension(id: &str) -> Option<(&str, String, String)> {
+    let lower = id.to_ascii_lowercase();
+    let at = lower.rfind("/providers/")?;
+    if !lower[..at].contains("/providers/") {
+        return None;
+    }
+    let segs: Vec<&str> = id[at + "/providers/".len()..].split('/').collect();
+    match segs.as_slice() {
+        [ns, ty, name] => Some((&id[..at], format!("{ns}/{ty}"), name.to_string())),
+        _ => None,
     }
 }
 
 fn locate<'a>(resource: &'a DesiredResource, fallback_group: &str) -> Located<'a> {
+    if let Some((scope, arm_type, name)) = split_extension(&resource.id)
+        && let Some(scope_id) = ArmId::parse(scope)
+    {
+        let group = Some(
+            scope_id
+                .resource_group
+                .unwrap_or_else(|| fallback_group.to_string()),
+        );
+        return Located {
+            resource,
+            group: group.clone(),
+            arm_type,
+            names: vec![name],
+            scope: Some((group, scope_id.arm_type, scope_id.names)),
+        };
+    }
     match ArmId::parse(&resource.id) {
         Some(id) if resource.kind == ResourceKind::ResourceGroup => Located {
             resource,
             group: None,
             arm_type: id.arm_type,
             names: id.names,
+            scope: None,
         },
         Some(id) => Located {
             resource,
@@ -90,12 +157,14 @@ fn locate<'a>(resource: &'a DesiredResource, fallback_group: &str) -> Located<'a
             ),
             arm_type: id.arm_type,
             names: id.names,
+            scope: None,
         },
         None => Located {
             resource,
             group: Some(fallback_group.to_string()),
             arm_type: resource.arm_type.clone(),
             names: vec![resource.name.clone()],
+            scope: None,
         },
     }
 }
@@ -237,6 +306,8 @@ fn escape_and_link(
                 .and_then(|a| by_address.get(a))
             {
                 *s = format!("[{}]", target.id_expr(from_group));
+            } else if let Some(expr) = subscription_level_id(s) {
+                *s = expr;
             } else if s.starts_with('[') {
                 s.insert(0, '[');
             }
@@ -252,6 +323,26 @@ fn escape_and_link(
             }
         }
         _ => {}
+    }
+}
+
+/// `/subscriptions/{sub}/providers/{ns}/{type}/{name}` (a role definition) ->
+/// `[subscriptionResourceId('{ns}/{type}', '{name}')]`, so the template is not tied to one
+/// subscription.
+fn subscription_level_id(s: &str) -> Option<String> {
+    let segs: Vec<&str> = s.strip_prefix('/')?.split('/').collect();
+    match segs.as_slice() {
+        [subs, _, p, ns, ty, name]
+            if subs.eq_ignore_ascii_case("subscriptions")
+                && p.eq_ignore_ascii_case("providers") =>
+        {
+            Some(format!(
+                "[subscriptionResourceId({}, {})]",
+                quote(&format!("{ns}/{ty}")),
+                quote(name)
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -372,6 +463,13 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
                 .map(|l| l.names.join("/"))
                 .unwrap_or_else(|| r.name.clone());
             entry.insert("name".into(), json!(names));
+            if let Some(scope) = exporter
+                .by_address
+                .get(r.address.as_str())
+                .and_then(|l| l.scope_expr(Some(group)))
+            {
+                entry.insert("scope".into(), json!(scope));
+            }
             if let Value::Object(body) = exporter.body(r, Some(group)) {
                 entry.extend(body);
             }

@@ -32,7 +32,10 @@ pub fn resource_id(
 /// The id of an extension resource (a role assignment) at `scope`:
 /// `{scope}/providers/{namespace}/{type}/{name}`.
 pub fn extension_id(scope: &str, arm_type: &str, name: &str) -> String {
-    format!("{}/providers/{arm_type}/{name}", scope.trim_end_matches('/'))
+    format!(
+        "{}/providers/{arm_type}/{name}",
+        scope.trim_end_matches('/')
+    )
 }
 
 /// Number of names a type needs: one per segment after the namespace.

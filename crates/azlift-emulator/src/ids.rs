@@ -350,7 +350,9 @@ mod tests {
         );
         assert_eq!(
             p.scope.as_deref(),
-            Some("/subscriptions/s/resourceGroups/R/providers/Microsoft.ContainerRegistry/registries/acr")
+            Some(
+                "/subscriptions/s/resourceGroups/R/providers/Microsoft.ContainerRegistry/registries/acr"
+            )
         );
     }
 

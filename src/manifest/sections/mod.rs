@@ -109,9 +109,7 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
     known.extend(alerts.keys().map(|k| format!("alert.{k}")));
     known.extend(apps.keys().map(|k| format!("app.{k}")));
     if registry.is_some() {
-        known.extend(
-            ["registry", "registry.pull_identity", "registry.acr_pull"].map(String::from),
-        );
+        known.extend(["registry", "registry.pull_identity", "registry.acr_pull"].map(String::from));
     }
     if apim.is_some() {
         known.extend(["apim.service", "apim.logger", "apim.diagnostic"].map(String::from));

@@ -17,7 +17,10 @@ const SKUS: &[&str] = &["Basic", "Standard", "Premium"];
 pub(crate) fn registry(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> Option<Registry> {
     let entry = entry?;
     let project = ctx.project_name.clone();
-    let derived: String = project.chars().filter(char::is_ascii_alphanumeric).collect();
+    let derived: String = project
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
     let mut r = Registry {
         name: format!("{derived}acr"),
         sku: "Basic".into(),
@@ -115,7 +118,9 @@ pub(crate) fn check_apps(
                 format!("write `registry = \"{}\"`", r.login_server),
             ),
             None => (
-                format!("app.{key}.registry `{server}` names a registry, but there is no [registry]"),
+                format!(
+                    "app.{key}.registry `{server}` names a registry, but there is no [registry]"
+                ),
                 format!(
                     "add `[registry]` with `name = \"{}\"` (and `resource_group = \"...\"` if it exists already)",
                     server.split('.').next().unwrap_or(server)

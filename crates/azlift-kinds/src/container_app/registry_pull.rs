@@ -89,8 +89,8 @@ pub fn check(req: &PutRequest<'_>, world: &dyn World) -> Result<(), ArmError> {
                     )
                 })?
         } else {
-            let listed = assigned
-                .is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case(identity)));
+            let listed =
+                assigned.is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case(identity)));
             if !listed {
                 return Err(coded(
                     CODE,
