@@ -196,13 +196,19 @@ fn github_workflow_plans_on_pull_requests_and_applies_on_main_keylessly() {
         .find(|block| block.contains("```mermaid"))
         .expect("a summary block with a Mermaid picture");
     assert!(summary.contains("cat plan.mmd"), "{summary}");
-    assert!(summary.contains("} >> \"$GITHUB_STEP_SUMMARY\""), "{summary}");
+    assert!(
+        summary.contains("} >> \"$GITHUB_STEP_SUMMARY\""),
+        "{summary}"
+    );
     assert!(plan_text.contains("azlift graph --manifest azlift.toml --env prod --format mermaid --plan azlift.plan > plan.mmd"));
     // The verify rules judge the plan; findings go to code scanning as annotations, and
     // fail the job.
     assert!(plan_text.contains("azlift verify --manifest azlift.toml --env prod --plan azlift.plan --format sarif > verify.sarif"));
     assert!(plan_text.contains("github/codeql-action/upload-sarif@v3"));
-    assert_eq!(plan["permissions"]["security-events"].as_str(), Some("write"));
+    assert_eq!(
+        plan["permissions"]["security-events"].as_str(),
+        Some("write")
+    );
     assert_eq!(plan["permissions"]["id-token"].as_str(), Some("write"));
     assert!(plan_text.contains("steps.verify.outputs.exitcode == '1'"));
     let mut texts = Vec::new();

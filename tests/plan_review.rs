@@ -45,7 +45,10 @@ fn env() -> [(&'static str, &'static str); 2] {
 /// Fail if `text` holds any secret: the secret variable, or a secret the local cloud holds.
 #[track_caller]
 fn assert_no_secret(p: &Project, text: &str) {
-    assert!(!text.contains(SECRET_EMAIL), "the secret variable leaked:\n{text}");
+    assert!(
+        !text.contains(SECRET_EMAIL),
+        "the secret variable leaked:\n{text}"
+    );
     if p.cloud_path().exists() {
         for secret in common::cloud_secrets(&p.cloud_text()) {
             assert!(!text.contains(&secret), "a cloud secret leaked:\n{text}");
@@ -84,8 +87,9 @@ fn human_plan_of_a_create_shows_every_attribute_and_compact_one_line() {
     assert_no_secret(&p, &run.all());
     // The secret variable is used in the action group's receiver and APIM's publisher email.
     assert!(
-        run.stdout.lines().any(|l| l.trim_start().starts_with("+ emailAddress")
-            && l.ends_with("= (sensitive)")),
+        run.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("+ emailAddress") && l.ends_with("= (sensitive)")),
         "{}",
         run.stdout
     );
@@ -102,7 +106,11 @@ fn human_plan_of_a_create_shows_every_attribute_and_compact_one_line() {
     assert_eq!(creates, 14, "{}", compact.stdout);
     // One id line per create, nothing else.
     assert_eq!(
-        compact.stdout.lines().filter(|l| l.starts_with("   + /subscriptions/")).count(),
+        compact
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("   + /subscriptions/"))
+            .count(),
         14
     );
     insta::assert_snapshot!("create_production_compact", compact.stdout);
@@ -128,7 +136,8 @@ fn human_plan_of_an_update_a_replace_and_a_delete() {
     );
     insta::assert_snapshot!("update", update);
 
-    let replace = human_plan(|p| p.edit("application_type = \"web\"", "application_type = \"other\""));
+    let replace =
+        human_plan(|p| p.edit("application_type = \"web\"", "application_type = \"other\""));
     assert!(
         replace.contains(" -/+ kind: \"web\" -> \"other\"   # forces replacement"),
         "{replace}"
@@ -151,7 +160,12 @@ fn rendered_bodies(p: &Project, env: &[(&str, &str)]) -> BTreeMap<String, Value>
     list.as_array()
         .expect("an array")
         .iter()
-        .map(|r| (r["address"].as_str().unwrap().to_string(), r["body"].clone()))
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["body"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -159,13 +173,21 @@ fn rendered_bodies(p: &Project, env: &[(&str, &str)]) -> BTreeMap<String, Value>
 fn the_json_plan_of_every_example_validates_and_after_is_the_masked_render() {
     for name in ["minimal", "production", "custom"] {
         let p = Project::example(name);
-        let env: &[(&str, &str)] = if name == "production" { &[SECRET_ENV] } else { &[] };
+        let env: &[(&str, &str)] = if name == "production" {
+            &[SECRET_ENV]
+        } else {
+            &[]
+        };
         if name == "production" {
             secret_email(&p);
         }
         let run = p.run_env(&["plan", "--output", "json", "--out", "saved.plan"], env);
         run.ok();
-        assert!(!run.all().contains("change-me-please"), "{name}: {}", run.all());
+        assert!(
+            !run.all().contains("change-me-please"),
+            "{name}: {}",
+            run.all()
+        );
         assert_no_secret(&p, &run.all());
         let doc: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON document");
         assert_valid_plan(&doc);
@@ -210,8 +232,14 @@ fn the_json_plan_of_an_update_has_before_and_after_and_validates() {
         .expect("the alert");
     assert_eq!(alert["action"], "update");
     let threshold = "/properties/criteria/allOf/0/threshold";
-    assert_eq!(alert["before"].pointer(threshold).and_then(Value::as_f64), Some(10.0));
-    assert_eq!(alert["after"].pointer(threshold).and_then(Value::as_f64), Some(20.0));
+    assert_eq!(
+        alert["before"].pointer(threshold).and_then(Value::as_f64),
+        Some(10.0)
+    );
+    assert_eq!(
+        alert["after"].pointer(threshold).and_then(Value::as_f64),
+        Some(20.0)
+    );
     // App Insights' connection string is in its GET answer: `before` masks it.
     let insights = doc["changes"]
         .as_array()
@@ -219,7 +247,10 @@ fn the_json_plan_of_an_update_has_before_and_after_and_validates() {
         .iter()
         .find(|c| c["address"] == "monitoring.app_insights")
         .expect("App Insights");
-    assert_eq!(insights["before"]["properties"]["ConnectionString"], "(sensitive)");
+    assert_eq!(
+        insights["before"]["properties"]["ConnectionString"],
+        "(sensitive)"
+    );
 }
 
 #[test]
@@ -262,10 +293,18 @@ fn caught_on_the_plan(rule: &str, resource: &str, edit: impl FnOnce(&Project)) -
     let planned = p.run_env(&["plan", "--verify", "--out", "pr.plan", "-v"], &env());
     planned.expect_code(1);
     assert_eq!(planned.requests().writes(), 0, "{:?}", planned.requests());
-    assert!(fails(&planned, rule, resource), "plan --verify:\n{}", planned.stdout);
+    assert!(
+        fails(&planned, rule, resource),
+        "plan --verify:\n{}",
+        planned.stdout
+    );
     let verified = p.run_env(&["verify", "--plan", "pr.plan"], &env());
     verified.expect_code(1);
-    assert!(fails(&verified, rule, resource), "verify --plan:\n{}", verified.stdout);
+    assert!(
+        fails(&verified, rule, resource),
+        "verify --plan:\n{}",
+        verified.stdout
+    );
     let failing = verified
         .stdout
         .lines()
@@ -283,14 +322,25 @@ fn caught_on_the_plan(rule: &str, resource: &str, edit: impl FnOnce(&Project)) -
 /// A FAIL line of the human report naming `rule` and `resource:`.
 fn fails(run: &Run, rule: &str, resource: &str) -> bool {
     run.stdout.lines().any(|l| {
-        l.trim_start().starts_with("FAIL") && l.contains(rule) && l.contains(&format!("{resource}:"))
+        l.trim_start().starts_with("FAIL")
+            && l.contains(rule)
+            && l.contains(&format!("{resource}:"))
     })
 }
 
 #[test]
 fn the_converged_production_plan_passes_verify() {
     let p = production().copy();
-    let run = p.run_env(&["plan", "--verify", "--detailed-exitcode", "--out", "ok.plan"], &env());
+    let run = p.run_env(
+        &[
+            "plan",
+            "--verify",
+            "--detailed-exitcode",
+            "--out",
+            "ok.plan",
+        ],
+        &env(),
+    );
     run.ok();
     assert!(run.stdout.contains("Verify passed."), "{}", run.stdout);
     let run = p.run_env(&["verify", "--plan", "ok.plan", "--output", "json"], &env());
@@ -303,9 +353,15 @@ fn the_converged_production_plan_passes_verify() {
 #[test]
 fn v000_an_existing_resource_that_is_missing_is_caught_on_the_plan() {
     caught_on_the_plan("AZL-V000", "apim.service", |p| {
-        p.edit("name = \"blog08-prod-apim\"", "name = \"nobody-has-this-apim\"\nexisting = true");
+        p.edit(
+            "name = \"blog08-prod-apim\"",
+            "name = \"nobody-has-this-apim\"\nexisting = true",
+        );
         p.edit("sku = \"Developer\"\ncapacity = 1\n", "");
-        p.edit("publisher_email = \"${var.alert_email}\"\npublisher_name = \"Blog 08\"\n", "");
+        p.edit(
+            "publisher_email = \"${var.alert_email}\"\npublisher_name = \"Blog 08\"\n",
+            "",
+        );
     });
 }
 
@@ -321,7 +377,11 @@ fn v001_an_app_without_probes_is_caught_on_the_plan() {
 #[test]
 fn v002_making_an_internal_app_external_is_caught_on_the_plan() {
     let p = caught_on_the_plan("AZL-V002", "app.audit-svc", |p| {
-        p.edit_in("[app.audit-svc]", "ingress = \"internal\"", "ingress = \"external\"")
+        p.edit_in(
+            "[app.audit-svc]",
+            "ingress = \"internal\"",
+            "ingress = \"external\"",
+        )
     });
     // Intended: a silence with its reason lets it pass.
     p.append(
@@ -329,20 +389,32 @@ fn v002_making_an_internal_app_external_is_caught_on_the_plan() {
     );
     let run = p.run_env(&["plan", "--verify"], &env());
     run.ok();
-    assert!(run.stdout.contains("the audit API goes public"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("the audit API goes public"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn v003_scale_to_zero_in_production_is_caught_on_the_plan() {
     caught_on_the_plan("AZL-V003", "app.frontend", |p| {
-        p.edit_in("[app.frontend]", "replicas = { min = 1", "replicas = { min = 0")
+        p.edit_in(
+            "[app.frontend]",
+            "replicas = { min = 1",
+            "replicas = { min = 0",
+        )
     });
 }
 
 #[test]
 fn v004_a_disabled_alert_is_caught_on_the_plan() {
     caught_on_the_plan("AZL-V004", "alert.slow-response", |p| {
-        p.edit_in("[alert.slow-response]", "notify = [\"ops\"]", "notify = [\"ops\"]\nenabled = false")
+        p.edit_in(
+            "[alert.slow-response]",
+            "notify = [\"ops\"]",
+            "notify = [\"ops\"]\nenabled = false",
+        )
     });
 }
 
@@ -357,7 +429,10 @@ fn v005_a_plain_connection_string_is_caught_on_the_plan_and_never_printed() {
             &format!("env = {{ TRUST_GATEWAY = \"true\", APPLICATIONINSIGHTS_CONNECTION_STRING = \"{value}\" }}"),
         );
     });
-    let run = p.run_env(&["verify", "--plan", "pr.plan", "--format", "sarif"], &env());
+    let run = p.run_env(
+        &["verify", "--plan", "pr.plan", "--format", "sarif"],
+        &env(),
+    );
     run.expect_code(1);
     assert!(!run.all().contains("11111111-2222"), "{}", run.all());
 }
@@ -367,10 +442,16 @@ fn v006_legacy_correlation_is_caught_on_the_plan_and_its_sarif_validates() {
     let p = caught_on_the_plan("AZL-V006", "apim.diagnostic", |p| {
         p.edit("correlation = \"W3C\"", "correlation = \"Legacy\"")
     });
-    let run = p.run_env(&["verify", "--plan", "pr.plan", "--format", "sarif"], &env());
+    let run = p.run_env(
+        &["verify", "--plan", "pr.plan", "--format", "sarif"],
+        &env(),
+    );
     run.expect_code(1);
     let log = common::assert_valid_sarif(&run.stdout);
-    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "AZL-V006", "{log:#}");
+    assert_eq!(
+        log["runs"][0]["results"][0]["ruleId"], "AZL-V006",
+        "{log:#}"
+    );
 }
 
 #[test]
@@ -380,7 +461,9 @@ fn v007_sampling_below_100_warns_on_the_plan_and_passes() {
     let run = p.run_env(&["plan", "--verify"], &env());
     run.ok();
     assert!(
-        run.stdout.lines().any(|l| l.trim_start().starts_with("warn") && l.contains("AZL-V007")),
+        run.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("warn") && l.contains("AZL-V007")),
         "{}",
         run.stdout
     );
@@ -390,13 +473,24 @@ fn v007_sampling_below_100_warns_on_the_plan_and_passes() {
 fn verify_plan_refuses_a_plan_of_another_environment_and_a_file_that_is_no_plan() {
     let p = production().copy();
     p.run_env(&["plan", "--out", "prod.plan"], &env()).ok();
-    let run = p.run_env(&["-e", "dev", "verify", "--plan", "prod.plan"], &[SECRET_ENV]);
+    let run = p.run_env(
+        &["-e", "dev", "verify", "--plan", "prod.plan"],
+        &[SECRET_ENV],
+    );
     run.expect_code(1);
-    assert!(run.flat_stderr().contains("made for environment `prod`"), "{}", run.stderr);
+    assert!(
+        run.flat_stderr().contains("made for environment `prod`"),
+        "{}",
+        run.stderr
+    );
     std::fs::write(p.path().join("junk.plan"), "{\"not\": \"a plan\"}").unwrap();
     let run = p.run_env(&["verify", "--plan", "junk.plan"], &env());
     run.expect_code(1);
-    assert!(run.flat_stderr().contains("is not a saved azlift plan"), "{}", run.stderr);
+    assert!(
+        run.flat_stderr().contains("is not a saved azlift plan"),
+        "{}",
+        run.stderr
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -422,13 +516,21 @@ fn parse_flowchart(text: &str) -> Flowchart {
         let line = line.trim();
         if let Some(rest) = line.strip_prefix("classDef ") {
             let (name, style) = rest.split_once(' ').expect("classDef NAME STYLE");
-            assert!(f.classes.insert(name.into(), style.into()).is_none(), "{line}");
+            assert!(
+                f.classes.insert(name.into(), style.into()).is_none(),
+                "{line}"
+            );
         } else if let Some((from, to)) = line.split_once(" --> ") {
-            assert!(f.edges.insert((from.into(), to.into())), "duplicate edge {line}");
+            assert!(
+                f.edges.insert((from.into(), to.into())),
+                "duplicate edge {line}"
+            );
         } else if let Some((id, rest)) = line.split_once("[\"") {
             let (label, class) = rest.split_once("\"]:::").expect("a node with a class");
             assert!(
-                f.nodes.insert(id.into(), (label.into(), class.into())).is_none(),
+                f.nodes
+                    .insert(id.into(), (label.into(), class.into()))
+                    .is_none(),
                 "{line}"
             );
         } else {
@@ -447,7 +549,7 @@ fn mermaid_draws_every_resource_edge_and_action() {
     p.edit("application_type = \"web\"", "application_type = \"other\"");
     p.remove_section("[alert.slow-response]");
     p.append(
-        "[app.worker]\nimage = \"${var.registry}/worker:${var.image_tag}\"\ncpu = 0.25\nmemory = \"0.5Gi\"\ningress = \"none\"\nprobes = { path = \"/health\" }\nreplicas = { min = 1, max = 1 }\n",
+        "[app.worker]\nimage = \"${var.registry}/worker:${var.image_tag}\"\ncpu = 0.25\nmemory = \"0.5Gi\"\nport = 9000\ningress = \"none\"\nprobes = { path = \"/health\", liveness = { interval = 30 }, readiness = { interval = 10 } }\nreplicas = { min = 1, max = 1 }\n",
     );
     let run = p.run_env(&["plan", "--format", "mermaid"], &env());
     run.ok();
@@ -458,7 +560,12 @@ fn mermaid_draws_every_resource_edge_and_action() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["address"].as_str().unwrap().into(), c["action"].as_str().unwrap().into()))
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().into(),
+                c["action"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     let class_of = |action: &str| match action {
         "no_op" => "unchanged".to_string(),
@@ -497,7 +604,11 @@ fn mermaid_draws_every_resource_edge_and_action() {
     let fills: BTreeSet<&str> = chart
         .classes
         .values()
-        .map(|s| s.split(',').find(|x| x.starts_with("fill:")).expect("a fill"))
+        .map(|s| {
+            s.split(',')
+                .find(|x| x.starts_with("fill:"))
+                .expect("a fill")
+        })
         .collect();
     assert_eq!(fills.len(), chart.classes.len(), "{:?}", chart.classes);
     // Every dependency is an edge, from the dependency to what needs it, and nothing else.
@@ -520,7 +631,10 @@ fn graph_draws_a_saved_plan_without_arm() {
     p.edit("threshold = 10\n", "threshold = 20\n");
     p.run_env(&["plan", "--out", "pr.plan"], &env()).ok();
     // graph reads the manifest and the file only: it never connects.
-    let drawn = p.run_env(&["graph", "--format", "mermaid", "--plan", "pr.plan"], &env());
+    let drawn = p.run_env(
+        &["graph", "--format", "mermaid", "--plan", "pr.plan"],
+        &env(),
+    );
     drawn.ok();
     let from_plan = p.run_env(&["plan", "--format", "mermaid"], &env());
     assert_eq!(drawn.stdout, from_plan.stdout);
@@ -541,10 +655,18 @@ fn up_prints_the_total_once_and_ends_with_one_summary_line() {
         .filter(|l| l.starts_with("Plan:"))
         .count();
     assert_eq!(plan_lines, 1, "{}", run.stderr);
-    let last = run.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    let last = run
+        .stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap();
     assert!(last.starts_with("Finished in "), "{}", run.stderr);
     assert_eq!(
-        run.stderr.lines().filter(|l| l.starts_with("Finished")).count(),
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("Finished"))
+            .count(),
         1
     );
 }

@@ -67,7 +67,6 @@ fn breaks(p: &Project, rule: &str, resource: &str) -> Run {
     run
 }
 
-
 #[test]
 fn production_example_passes_every_rule_and_prints_the_summary() {
     let p = deployed();

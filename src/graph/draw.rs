@@ -73,7 +73,10 @@ pub const PLAN_CLASSES: &[(&str, &str)] = &[
     ("replace", "fill:#fbefff,stroke:#8250df,color:#1f2328"),
     ("delete", "fill:#ffebe9,stroke:#cf222e,color:#1f2328"),
     ("unchanged", "fill:#f6f8fa,stroke:#8c959f,color:#57606a"),
-    ("read", "fill:#ffffff,stroke:#8c959f,color:#57606a,stroke-dasharray:5 5"),
+    (
+        "read",
+        "fill:#ffffff,stroke:#8c959f,color:#57606a,stroke-dasharray:5 5",
+    ),
 ];
 
 /// The class name of `action` in [`PLAN_CLASSES`].
@@ -116,11 +119,14 @@ pub(super) fn mermaid_plan(g: &DependencyGraph, plan: &Plan) -> String {
         } else {
             Action::Read
         };
-        let action = actions
-            .get(r.address.as_str())
-            .copied()
-            .unwrap_or(fallback);
-        plan_node(&mut out, &format!("n{i}"), action, r.address.as_str(), &r.arm_type);
+        let action = actions.get(r.address.as_str()).copied().unwrap_or(fallback);
+        plan_node(
+            &mut out,
+            &format!("n{i}"),
+            action,
+            r.address.as_str(),
+            &r.arm_type,
+        );
     }
     // Resources the manifest no longer has: no longer part of the graph, drawn alone.
     let in_graph = |a: &str| g.resources().iter().any(|r| r.address.as_str() == a);
@@ -130,7 +136,13 @@ pub(super) fn mermaid_plan(g: &DependencyGraph, plan: &Plan) -> String {
         .filter(|c| c.action == Action::Delete && !in_graph(c.address.as_str()))
         .enumerate()
     {
-        plan_node(&mut out, &format!("d{i}"), c.action, c.address.as_str(), &c.arm_type);
+        plan_node(
+            &mut out,
+            &format!("d{i}"),
+            c.action,
+            c.address.as_str(),
+            &c.arm_type,
+        );
     }
     for (from, to) in g.edges() {
         let _ = writeln!(out, "  n{from} --> n{to}");

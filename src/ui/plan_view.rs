@@ -279,7 +279,7 @@ azlift will perform the following actions:
    + id         = \"/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/task-api\"
    + location   = \"eastus\"
    + tags       = {
-       + env             = \"prod\"
+       + env              = \"prod\"
        + \"azlift-project\" = \"p\"
      }
    + properties = {

@@ -21,8 +21,8 @@ use crate::model::{Ingress, Model, Silence};
 use crate::resource::ResourceAddress;
 
 pub use gather::gather;
-pub use planned::{PlanVerifyError, from_plan, same_environment};
 pub use overview::{AlertLine, AppLine, Overview};
+pub use planned::{PlanVerifyError, from_plan, same_environment};
 
 /// How bad a failed rule is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -74,9 +74,7 @@ fn exists(d: &Deployed) -> Check {
             .resources
             .iter()
             .filter(|r| r.body.is_none())
-            .map(|r| {
-                (r.address.clone(), missing.into())
-            })
+            .map(|r| (r.address.clone(), missing.into()))
             .collect(),
         not_applicable: None,
     }

@@ -504,7 +504,12 @@ fn a_plan_that_makes_an_internal_app_external_fails_v002() {
             b["properties"]["configuration"]["ingress"]["external"] = json!(false);
         }
     });
-    only_fails(&d, "AZL-V002", "app.task-api", "makes this internal app external");
+    only_fails(
+        &d,
+        "AZL-V002",
+        "app.task-api",
+        "makes this internal app external",
+    );
 }
 
 #[test]
@@ -521,7 +526,11 @@ fn a_planned_body_that_breaks_a_rule_fails_it_and_deletions_are_gone() {
     let d = planned(|changes| {
         change_mut(changes, "action_group.ops").action = crate::plan::Action::Delete;
     });
-    assert!(d.resources.iter().all(|r| r.address.as_str() != "action_group.ops"));
+    assert!(
+        d.resources
+            .iter()
+            .all(|r| r.address.as_str() != "action_group.ops")
+    );
     let report = check(&d, &[]);
     assert_eq!(status(&report, "AZL-V004"), Status::Fail, "{report:#?}");
 }
