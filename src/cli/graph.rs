@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use azlift::graph::DependencyGraph;
-use azlift::ops::SavedPlan;
 use clap::{Args, ValueEnum};
 use miette::miette;
 
 use super::render::{load_project, render_project};
+use super::verify::read_saved_plan;
 use super::{CmdResult, GlobalArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,15 +37,7 @@ pub fn run(args: GraphArgs, global: &GlobalArgs) -> CmdResult {
         (GraphFormat::Dot, None) => print!("{}", graph.to_dot()),
         (GraphFormat::Mermaid, None) => print!("{}", graph.to_mermaid()),
         (GraphFormat::Mermaid, Some(path)) => {
-            let saved = SavedPlan::read(path).map_err(|e| {
-                miette!(
-                    code = "azlift::graph::plan_file",
-                    help = "make one with `azlift plan --out FILE`",
-                    "{}",
-                    e.0
-                )
-            })?;
-            azlift::verify::same_environment(&saved.environment, &load_project(global)?.model)?;
+            let saved = read_saved_plan(path, &load_project(global)?.model)?;
             print!("{}", graph.to_mermaid_plan(&saved.plan));
         }
         (GraphFormat::Dot, Some(_)) => {

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, miette};
 
 use azlift::events::Redactor;
+use azlift::model::Model;
 use azlift::ops::{SavedPlan, Session};
 use azlift::verify::{self, Report, report, sarif};
 
@@ -74,20 +75,27 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> CmdResult {
 /// and silences.
 fn verify_plan(path: &Path, format: VerifyFormat, global: &GlobalArgs) -> CmdResult {
     let loaded = load_project(global)?;
-    let saved = SavedPlan::read(path).map_err(|e| {
-        miette!(
-            code = "azlift::verify::plan_file",
-            help = "make one with `azlift plan --out FILE`",
-            "{}",
-            e.0
-        )
-    })?;
-    verify::same_environment(&saved.environment, &loaded.model)?;
+    let saved = read_saved_plan(path, &loaded.model)?;
     let planned = verify::from_plan(&saved.plan, &loaded.model);
     let report = verify::check(&planned, &loaded.model.silences);
     let text = render(&report, format, &global.manifest)?;
     print!("{}", Redactor::with_secrets(loaded.secrets).redact(&text));
     Ok(exit_code(&report))
+}
+
+/// The plan saved at `path` (`plan --out`), refused unless it was made for the environment
+/// `model` is read for.
+pub(super) fn read_saved_plan(path: &Path, model: &Model) -> miette::Result<SavedPlan> {
+    let saved = SavedPlan::read(path).map_err(|e| {
+        miette!(
+            code = "azlift::plan_file",
+            help = "make one with `azlift plan --out FILE`",
+            "{}",
+            e.0
+        )
+    })?;
+    verify::same_environment(&saved.environment, model)?;
+    Ok(saved)
 }
 
 fn exit_code(report: &Report) -> ExitCode {
