@@ -7,7 +7,8 @@
 //!   (`docs/schemas/plan.schema.json`), saved plans too, and a create's `after` is the
 //!   rendered body with secrets masked;
 //! - `verify --plan FILE` and `plan --verify` catch each rule's breaking manifest edit on the
-//!   plan, before any ARM write; their SARIF validates;
+//!   plan, before any ARM write (client request counts, the local cloud unchanged, and a
+//!   standalone emulator's request log); their SARIF validates;
 //! - `plan --format mermaid` draws every resource, dependency and action class;
 //! - `up` ends with one summary line and prints the plan's total once.
 
@@ -326,6 +327,62 @@ fn fails(run: &Run, rule: &str, resource: &str) -> bool {
             && l.contains(rule)
             && l.contains(&format!("{resource}:"))
     })
+}
+
+/// `METHOD /_emulator/requests` on a running emulator (its request log), trusting its CA.
+fn request_log(emu: &common::StandaloneEmulator, method: reqwest::Method) -> Value {
+    let pem = std::fs::read(&emu.ca_file).expect("the emulator's CA");
+    let mut builder = reqwest::Client::builder();
+    for cert in reqwest::Certificate::from_pem_bundle(&pem).expect("PEM") {
+        builder = builder.add_root_certificate(cert);
+    }
+    let client = builder.build().expect("a client");
+    let url = format!("{}/_emulator/requests", emu.url);
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    rt.block_on(async {
+        let resp = client
+            .request(method, &url)
+            .send()
+            .await
+            .expect("admin API");
+        assert!(resp.status().is_success(), "{}", resp.status());
+        resp.json::<Value>().await.unwrap_or(Value::Null)
+    })
+}
+
+#[test]
+fn the_emulator_request_log_shows_no_write_while_a_plan_is_verified() {
+    let emu = common::StandaloneEmulator::start(&[]);
+    let p = Project::example("production");
+    let prod = [("AZLIFT_ENV", "prod")];
+    p.run_remote(&emu, &["up", "--yes"], &prod).ok();
+    p.edit_in(
+        "[app.audit-svc]",
+        "ingress = \"internal\"",
+        "ingress = \"external\"",
+    );
+    request_log(&emu, reqwest::Method::DELETE);
+    let planned = p.run_remote(&emu, &["plan", "--verify", "--out", "pr.plan"], &prod);
+    planned.expect_code(1);
+    assert!(
+        fails(&planned, "AZL-V002", "app.audit-svc"),
+        "{}",
+        planned.stdout
+    );
+    let verified = p.run_remote(&emu, &["verify", "--plan", "pr.plan"], &prod);
+    verified.expect_code(1);
+    assert!(
+        fails(&verified, "AZL-V002", "app.audit-svc"),
+        "{}",
+        verified.stdout
+    );
+    let log = request_log(&emu, reqwest::Method::GET);
+    let log = log.as_array().expect("the request log");
+    let methods: BTreeSet<&str> = log.iter().filter_map(|r| r["method"].as_str()).collect();
+    assert!(methods.contains("GET"), "the plan read ARM: {log:#?}");
+    for write in ["PUT", "PATCH", "DELETE"] {
+        assert!(!methods.contains(write), "{write} sent: {log:#?}");
+    }
 }
 
 #[test]
