@@ -405,6 +405,13 @@ fn the_converged_production_plan_passes_verify() {
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["subject"], "plan");
     assert_eq!(v["counts"]["passed"], 8, "{v:#}");
+    // In the JSON plan, the report is the document's `verify`.
+    let run = p.run_env(&["plan", "--verify", "--output", "json"], &env());
+    run.ok();
+    let doc: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_valid_plan(&doc);
+    assert_eq!(doc["verify"]["passed"], true, "{doc:#}");
+    assert_eq!(doc["verify"]["counts"], v["counts"]);
 }
 
 #[test]
@@ -704,8 +711,15 @@ fn graph_draws_a_saved_plan_without_arm() {
 #[test]
 fn up_prints_the_total_once_and_ends_with_one_summary_line() {
     let p = Project::example("minimal");
-    let run = p.run(&["up", "--yes"]);
+    let run = p.run(&["up", "--yes", "--compact"]);
     run.ok();
+    // `--compact`: one id line per create, no attribute tree.
+    assert!(
+        run.stderr.contains("   + /subscriptions/"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("   + id "), "{}", run.stderr);
     let plan_lines = run
         .stderr
         .lines()
