@@ -312,6 +312,85 @@ Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.
         assert_eq!(text, want, "\n{text}");
     }
 
+    /// Read a tree back: `+ key = value` lines, `{`/`[` opened at the end of a line and
+    /// closed by `}`/`]` lines; placeholders bare, other scalars JSON.
+    fn read_tree<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Value {
+        let mut out = serde_json::Map::new();
+        while let Some(line) = lines.next() {
+            let line = line.trim();
+            if line.starts_with('}') {
+                break;
+            }
+            let entry = line.strip_prefix("+ ").expect("an entry line");
+            let (key, rest) = entry.split_once(" = ").expect("key = value");
+            let key = key.trim_end();
+            let key = if key.starts_with('"') {
+                serde_json::from_str::<String>(key).expect("a quoted key")
+            } else {
+                key.to_string()
+            };
+            out.insert(key, read_value(rest, lines));
+        }
+        Value::Object(out)
+    }
+
+    fn read_value<'a>(text: &str, lines: &mut impl Iterator<Item = &'a str>) -> Value {
+        let text = text.strip_suffix(',').unwrap_or(text);
+        match text {
+            "{" => read_tree(lines),
+            "[" => {
+                let mut items = Vec::new();
+                while let Some(line) = lines.next() {
+                    let line = line.trim();
+                    if line.starts_with(']') {
+                        break;
+                    }
+                    let item = line.strip_prefix("+ ").expect("an item line");
+                    items.push(read_value(item, lines));
+                }
+                Value::Array(items)
+            }
+            "{}" => json!({}),
+            "[]" => json!([]),
+            t if t.starts_with('(') => Value::String(t.to_string()),
+            t => serde_json::from_str(t).expect("a JSON scalar"),
+        }
+    }
+
+    fn any_body() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-zA-Z0-9 ,={}\\[\\]\"\\\\-]{0,12}".prop_map(Value::String),
+            Just(Value::String(SENSITIVE.into())),
+            Just(Value::String(KNOWN_AFTER_APPLY.into())),
+        ];
+        let tree = leaf.prop_recursive(4, 48, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(("[a-zA-Z_][a-zA-Z0-9_.:-]{0,9}", inner), 0..5)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        });
+        prop::collection::vec(("[a-zA-Z_][a-zA-Z0-9_.:-]{0,9}", tree), 0..5)
+            .prop_map(|kv| Value::Object(kv.into_iter().collect()))
+    }
+
+    proptest::proptest! {
+        /// The tree is faithful: read back, it is the body, every value in its place and
+        /// order, nested at any depth.
+        #[test]
+        fn the_tree_reads_back_as_the_body(body in any_body()) {
+            let mut out = String::new();
+            let entries = body.as_object().expect("an object").iter().map(|(k, x)| (key_text(k), x));
+            Tree { out: &mut out, sym: "+".into() }.object(0, entries);
+            let back = read_tree(&mut out.lines());
+            proptest::prop_assert_eq!(back, body, "{}", out);
+        }
+    }
+
     #[test]
     fn compact_keeps_one_line_per_create() {
         let text = render_plan_with(&Plan::new(vec![created()]), false, Detail::Compact);
