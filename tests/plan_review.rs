@@ -104,7 +104,7 @@ fn human_plan_of_a_create_shows_every_attribute_and_compact_one_line() {
         .lines()
         .filter(|l| l.contains("will be created"))
         .count();
-    assert_eq!(creates, 14, "{}", compact.stdout);
+    assert_eq!(creates, 17, "{}", compact.stdout);
     // One id line per create, nothing else.
     assert_eq!(
         compact
@@ -112,7 +112,7 @@ fn human_plan_of_a_create_shows_every_attribute_and_compact_one_line() {
             .lines()
             .filter(|l| l.starts_with("   + /subscriptions/"))
             .count(),
-        14
+        17
     );
     insta::assert_snapshot!("create_production_compact", compact.stdout);
 }

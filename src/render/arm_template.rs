@@ -294,9 +294,25 @@ fn escape_and_link(
     from_group: Option<&str>,
 ) {
     match value {
-        Value::Object(map) => map
-            .values_mut()
-            .for_each(|v| escape_and_link(v, by_id, by_address, from_group)),
+        Value::Object(map) => {
+            // An id as a key (`identity.userAssignedIdentities`) becomes an expression too:
+            // ARM templates evaluate expressions in property names.
+            let linked: Map<String, Value> = std::mem::take(map)
+                .into_iter()
+                .map(|(key, mut v)| {
+                    escape_and_link(&mut v, by_id, by_address, from_group);
+                    let key = match by_id
+                        .get(&key.to_ascii_lowercase())
+                        .and_then(|a| by_address.get(a))
+                    {
+                        Some(target) => format!("[{}]", target.id_expr(from_group)),
+                        None => key,
+                    };
+                    (key, v)
+                })
+                .collect();
+            *map = linked;
+        }
         Value::Array(items) => items
             .iter_mut()
             .for_each(|v| escape_and_link(v, by_id, by_address, from_group)),
