@@ -60,6 +60,21 @@ pub struct Model {
     pub silences: Vec<Silence>,
     /// `[state]`: where state lives (local unless configured).
     pub state: crate::state::StateConfig,
+    /// `[output.NAME]`: values the project declares for `azlift output` and the deploy
+    /// steps after it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, DeclaredOutput>,
+}
+
+/// One `[output.NAME]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeclaredOutput {
+    /// The text, with `${ref.ADDRESS.PATH}` references kept as markers (`render::refs`).
+    pub value: String,
+    /// Never recorded in state, masked everywhere (also when the value is built from a
+    /// secret variable or references a secret).
+    pub sensitive: bool,
+    pub description: Option<String>,
 }
 
 /// One `[[verify.silence]]` entry: `azlift verify` still lists the finding, as silenced with

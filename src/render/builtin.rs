@@ -83,6 +83,10 @@ pub(crate) fn base_context(
     map.insert("location".into(), json!(p.location));
     map.insert("tags".into(), to_json(&p.tags)?);
     map.insert("resource_group".into(), json!(p.resource_group));
+    map.insert(
+        "resource_group_id".into(),
+        json!(resource_group_id(subscription_id, &p.resource_group)),
+    );
     map.insert("subscription_id".into(), json!(subscription_id));
     map.insert("env_name".into(), json!(p.environment));
     Ok(map)

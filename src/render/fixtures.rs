@@ -187,6 +187,7 @@ pub fn production_model() -> Model {
         custom: BTreeMap::new(),
         silences: Vec::new(),
         state: Default::default(),
+        outputs: BTreeMap::new(),
     }
 }
 
@@ -204,6 +205,7 @@ pub fn minimal_model() -> Model {
         custom: BTreeMap::new(),
         silences: Vec::new(),
         state: Default::default(),
+        outputs: BTreeMap::new(),
     }
 }
 

@@ -14,6 +14,7 @@ mod alerts;
 mod apim;
 mod apps;
 mod custom;
+mod outputs;
 mod project;
 mod state;
 mod verify;
@@ -32,6 +33,7 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "verify",
     "env",
     "state",
+    "output",
 ];
 
 /// What the section readers share.
@@ -111,6 +113,8 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
     known.extend(custom.keys().map(|k| format!("resource.{k}")));
     let silences = verify::silences(table.get("verify"), &known, ctx);
     let state = state::state(table.get("state"), ctx);
+    let outputs = outputs::outputs(table.get("output"), ctx);
+    outputs::check_references(root, &known, ctx);
 
     Model {
         project,
@@ -123,5 +127,6 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         custom,
         silences,
         state,
+        outputs,
     }
 }
