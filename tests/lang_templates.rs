@@ -189,7 +189,7 @@ fn an_alert_scoped_to_a_custom_resource_by_id_depends_on_it() {
             r#"
 [alert.vault-latency]
 scope = "{vault_id}"
-metric_namespace = "Microsoft.KeyVault/vaults"
+namespace = "Microsoft.KeyVault/vaults"
 metric = "ServiceApiLatency"
 aggregation = "Average"
 operator = "GreaterThan"
