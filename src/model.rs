@@ -294,4 +294,19 @@ pub struct CustomResource {
     pub values: BTreeMap<String, serde_json::Value>,
     /// Addresses of other resources (`resource.vault`, `app.task-api`, `monitoring`...).
     pub depends_on: Vec<String>,
+    /// For one copy of a repeated resource (`for_each`, `count`): what it sees as `each`
+    /// and `count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<Instance>,
+}
+
+/// One copy of a repeated custom resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Instance {
+    /// `each.key`: the list item or table key (`for_each`); the index (`count`).
+    pub key: serde_json::Value,
+    /// `each.value`: the table's value, or the key again for a list (`for_each`).
+    pub value: serde_json::Value,
+    /// `count.index` (`count` only).
+    pub index: Option<usize>,
 }

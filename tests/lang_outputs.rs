@@ -98,7 +98,11 @@ fn declared_outputs_are_recorded_and_printed_and_secrets_never() {
 
     let human = p.run_env(&["output"], &env);
     human.ok();
-    assert!(human.stdout.contains("token = (sensitive)"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("token = (sensitive)"),
+        "{}",
+        human.stdout
+    );
     assert!(!human.all().contains(TOKEN));
 
     let secret = p.run_env(&["output", "token"], &env);

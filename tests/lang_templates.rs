@@ -74,8 +74,14 @@ template = "templates/a.json"
 template = "templates/b.json"
 "#,
         &[
-            ("a.json", r#"{"type": "X.Y/z", "apiVersion": "1", "name": {{ values.missing }}}"#),
-            ("b.json", r#"{"type": "X.Y/z", "apiVersion": "1", "name": "b" "oops": 1}"#),
+            (
+                "a.json",
+                r#"{"type": "X.Y/z", "apiVersion": "1", "name": {{ values.missing }}}"#,
+            ),
+            (
+                "b.json",
+                r#"{"type": "X.Y/z", "apiVersion": "1", "name": "b" "oops": 1}"#,
+            ),
         ],
     );
     let r = p.run(&["validate"]);

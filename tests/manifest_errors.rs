@@ -435,6 +435,40 @@ fn cases() -> Vec<Case> {
             14,
         ),
         case(
+            "count out of range",
+            format!("{HEAD}[resource.a]\ntemplate = \"templates/keyvault.json\"\ncount = 5000\n"),
+            "`resource.a.count` must be between 0 and 1000, found 5000",
+            "out_of_range",
+            8,
+            9,
+        ),
+        case(
+            "for_each and count together",
+            format!(
+                "{HEAD}[resource.a]\ntemplate = \"templates/keyvault.json\"\ncount = 2\nfor_each = [\"x\"]\n"
+            ),
+            "[resource.a] sets both `for_each` and `count`",
+            "conflict",
+            8,
+            1,
+        ),
+        case(
+            "for_each of the wrong type",
+            format!("{HEAD}[resource.a]\ntemplate = \"templates/keyvault.json\"\nfor_each = 3\n"),
+            "`resource.a.for_each` must be a list of keys or a table, found an integer",
+            "wrong_type",
+            8,
+            12,
+        ),
+        case(
+            "each outside a repeated resource",
+            format!("{HEAD}{APP}env = {{ K = \"${{each.key}}\" }}\n"),
+            "only known in a `[resource.KEY]` with `for_each` or `count`",
+            "bad_interpolation",
+            8,
+            13,
+        ),
+        case(
             "empty reference",
             format!("{HEAD}[output.url]\nvalue = \"${{ref.}}\"\n"),
             "`${ref.}` is not a known interpolation",

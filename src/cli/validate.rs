@@ -154,18 +154,18 @@ fn render_problems(
     global: &GlobalArgs,
 ) -> miette::Result<Vec<Box<dyn miette::Diagnostic + Send + Sync>>> {
     let ctx = super::render::render_context(global)?;
-    let problems: Vec<Box<dyn miette::Diagnostic + Send + Sync>> =
-        match render(&loaded.model, &ctx) {
-            Err(e) => e
-                .into_list()
-                .into_iter()
-                .map(|e| Box::new(e) as Box<dyn miette::Diagnostic + Send + Sync>)
-                .collect(),
-            Ok(resources) => match DependencyGraph::from_resources(resources) {
-                Ok(_) => Vec::new(),
-                Err(e) => vec![Box::new(e)],
-            },
-        };
+    let problems: Vec<Box<dyn miette::Diagnostic + Send + Sync>> = match render(&loaded.model, &ctx)
+    {
+        Err(e) => e
+            .into_list()
+            .into_iter()
+            .map(|e| Box::new(e) as Box<dyn miette::Diagnostic + Send + Sync>)
+            .collect(),
+        Ok(resources) => match DependencyGraph::from_resources(resources) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![Box::new(e)],
+        },
+    };
     Ok(problems)
 }
 

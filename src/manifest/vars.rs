@@ -279,7 +279,12 @@ pub(crate) fn substitute(
                 },
                 // Resolved by the renderer, which knows every resource: kept as a marker.
                 Some(("ref", reference)) if !reference.trim().is_empty() => {
-                    out.text.push_str(&crate::render::refs::marker(reference.trim()));
+                    out.text
+                        .push_str(&crate::render::refs::marker(reference.trim()));
+                }
+                // Known per copy of a repeated resource: kept as a marker for `sections`.
+                Some(("each" | "count", rest)) if !rest.trim().is_empty() => {
+                    out.text.push_str(&super::sections::repeat_marker(expr));
                 }
                 Some(("env", name)) => match process_env.get(name) {
                     Some(v) => out.text.push_str(v),

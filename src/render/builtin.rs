@@ -332,8 +332,19 @@ pub(crate) fn plan(
 
     for (key, custom) in &model.custom {
         let mut context = pl.base.clone();
-        context.insert("name".into(), json!(key));
+        // A copy of a repeated resource (`op["get"]`) is named by its KEY (`op`).
+        let base = key.split('[').next().unwrap_or(key);
+        context.insert("name".into(), json!(base));
         context.insert("values".into(), to_json(&custom.values)?);
+        if let Some(instance) = &custom.instance {
+            match instance.index {
+                Some(index) => context.insert("count".into(), json!({ "index": index })),
+                None => context.insert(
+                    "each".into(),
+                    json!({ "key": instance.key, "value": instance.value }),
+                ),
+            };
+        }
         pl.out.push(Planned {
             address: ResourceAddress::new(format!("resource.{key}")),
             kind: ResourceKind::Custom,

@@ -47,10 +47,7 @@ fn plain_parts<'a>(function: &str, parts: &'a [String]) -> Result<Vec<&'a str>, 
             format!("{function}() needs at least one value"),
         ));
     }
-    if parts
-        .iter()
-        .any(|p| p.contains(['\u{E000}', '\u{E002}']))
-    {
+    if parts.iter().any(|p| p.contains(['\u{E000}', '\u{E002}'])) {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
@@ -174,7 +171,10 @@ mod tests {
     fn unique_strings_are_13_base32_letters_and_join_with_hyphens() {
         let s = unique_string(&["a", "b"]);
         assert_eq!(s.len(), 13);
-        assert!(s.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)));
+        assert!(
+            s.bytes()
+                .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b))
+        );
         assert_eq!(s, unique_string(&["a-b"]));
         assert_ne!(s, unique_string(&["ab"]));
     }

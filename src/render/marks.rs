@@ -529,7 +529,11 @@ mod tests {
         );
         let mut body: Value = serde_json::from_str(&text).unwrap();
         let resolved = run(&marks, &mut body).unwrap();
-        assert_eq!(body["a"], Value::Null, "the placeholder text never reaches ARM");
+        assert_eq!(
+            body["a"],
+            Value::Null,
+            "the placeholder text never reaches ARM"
+        );
         assert_eq!(resolved.pending.len(), 1);
         assert_eq!(resolved.pending[0].format.as_deref(), Some("Key={}"));
         assert_eq!(resolved.sensitive, vec!["/a"]);

@@ -128,9 +128,10 @@ impl RenderError {
     /// Every single problem: the errors inside [`RenderError::Several`], or this one.
     pub fn into_list(self) -> Vec<RenderError> {
         match self {
-            RenderError::Several { errors } => {
-                errors.into_iter().flat_map(RenderError::into_list).collect()
-            }
+            RenderError::Several { errors } => errors
+                .into_iter()
+                .flat_map(RenderError::into_list)
+                .collect(),
             other => vec![other],
         }
     }
@@ -166,24 +167,37 @@ fn render_collecting(
     let planned = builtin::plan(model, &ctx.subscription_id, &marks)?;
     let (env, broken) = template_environment(model, ctx, &marks, errors);
 
-    // 1. Render every template to JSON (ids of custom resources become known here).
+    // 1. Render every template to JSON (ids of custom resources become known here). A
+    // resource whose template fails is reported once: its address is remembered so that
+    // what refers to it is not reported again, and a built-in's id (known up front) still
+    // resolves for the others.
     let mut drafted = Vec::with_capacity(planned.len());
+    let mut failed: BTreeMap<String, Option<String>> = BTreeMap::new();
     for p in planned {
         let template = match &p.source {
             Source::Template { name, .. } | Source::Custom { name, .. } => Some(name),
             Source::Existing => None,
         };
+        let known_id = p.fixed.as_ref().map(|f| f.id.clone());
+        let address = p.address.0.clone();
         if template.is_some_and(|t| broken.contains(t)) {
+            failed.insert(address, known_id);
             continue; // already reported
         }
         match draft(&env, model, ctx, p) {
             Ok(d) => drafted.push(d),
-            Err(e) => errors.push(e),
+            Err(e) => {
+                errors.push(e);
+                failed.insert(address, known_id);
+            }
         }
     }
 
     // 2. Every address and its id.
-    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut ids: BTreeMap<String, String> = failed
+        .iter()
+        .filter_map(|(a, id)| Some((a.clone(), id.clone()?)))
+        .collect();
     for d in &drafted {
         if ids
             .insert(d.planned.address.0.clone(), d.fixed.id.clone())
@@ -212,6 +226,7 @@ fn render_collecting(
         };
         let resolved = match marks::resolve(&mut d.body, &lookup) {
             Ok(r) => r,
+            Err(ResolveError::UnknownAddress(to)) if failed.contains_key(&to) => continue,
             Err(e) => {
                 errors.push(resolve_error(&address, e));
                 continue;
@@ -457,10 +472,12 @@ fn resolve_declared(
     if ids.contains_key(declared) {
         return Ok(vec![ResourceAddress::new(declared)]);
     }
+    // A group: `monitoring` (its resources), or a repeated `resource.op` (its copies).
     let prefix = format!("{declared}.");
+    let copies = format!("{declared}[");
     let group: Vec<ResourceAddress> = ids
         .keys()
-        .filter(|a| a.starts_with(&prefix))
+        .filter(|a| a.starts_with(&prefix) || a.starts_with(&copies))
         .map(|a| ResourceAddress::new(a.clone()))
         .collect();
     if group.is_empty() {

@@ -137,11 +137,7 @@ pub fn target(arm_type: &str, path: &[&str]) -> Target {
 /// The value of one reference from what is known of the project's resources: `None` when
 /// it is not known (the resource is not applied, the property is absent, or it is an
 /// action's result, which is only read when a body needs it).
-pub fn value_of(
-    target: &Target,
-    id: &str,
-    body: Option<&Value>,
-) -> Option<(Value, bool)> {
+pub fn value_of(target: &Target, id: &str, body: Option<&Value>) -> Option<(Value, bool)> {
     match target {
         Target::Id => Some((Value::String(id.to_string()), false)),
         Target::Name => id
@@ -161,12 +157,19 @@ mod tests {
     use super::*;
 
     fn is_address(a: &str) -> bool {
-        matches!(a, "app.task-api" | "resource.kv" | "monitoring.app_insights" | "environment")
+        matches!(
+            a,
+            "app.task-api" | "resource.kv" | "monitoring.app_insights" | "environment"
+        )
     }
 
     #[test]
     fn markers_round_trip_through_parts() {
-        let text = format!("https://{}/api?{}", marker("app.task-api.fqdn"), marker("environment.id"));
+        let text = format!(
+            "https://{}/api?{}",
+            marker("app.task-api.fqdn"),
+            marker("environment.id")
+        );
         assert!(has_marker(&text));
         assert_eq!(
             parts(&text).unwrap(),
@@ -233,7 +236,10 @@ mod tests {
             "the same secret by its path stays secret"
         );
         assert_eq!(
-            target("Microsoft.OperationalInsights/workspaces", &["primary_shared_key"]),
+            target(
+                "Microsoft.OperationalInsights/workspaces",
+                &["primary_shared_key"]
+            ),
             Target::Action {
                 action: "sharedKeys".into(),
                 pointer: "/primarySharedKey".into()

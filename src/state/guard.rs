@@ -51,7 +51,11 @@ pub fn check_document(doc: &StateDocument, secrets: &Redactor) -> Result<(), Sta
         .values()
         .try_for_each(|e| check_entry(e, secrets))?;
     for (name, output) in &doc.outputs {
-        if secrets.leaks(name) || output.value.as_ref().is_some_and(|v| value_leaks(v, secrets))
+        if secrets.leaks(name)
+            || output
+                .value
+                .as_ref()
+                .is_some_and(|v| value_leaks(v, secrets))
         {
             return Err(StateError::SecretInState {
                 address: format!("output.{name}"),

@@ -12,9 +12,9 @@ use super::super::diagnostic::{code, did_you_mean};
 use super::super::names;
 use super::super::node::{Entry, Node, Span, Value};
 use super::super::reader::{Section, wrong_type};
-use super::Ctx;
+use super::{Ctx, repeat};
 
-const RESOURCE_KEYS: &[&str] = &["template", "values", "depends_on"];
+const RESOURCE_KEYS: &[&str] = &["template", "values", "depends_on", "for_each", "count"];
 
 /// Short forms accepted in `depends_on`, and the addresses they stand for.
 fn expand_alias(addr: &str) -> Option<&'static [&'static str]> {
@@ -83,6 +83,7 @@ pub(crate) fn resources(
             template_text: String::new(),
             values: BTreeMap::new(),
             depends_on: Vec::new(),
+            instance: None,
         };
         if let Some(rel) = s.require_str("template", "\"templates/keyvault.json\"", ctx.d) {
             let path = ctx.base_dir.join(&rel);
@@ -116,7 +117,9 @@ pub(crate) fn resources(
                     None => vec![addr.clone()],
                 };
                 for target in targets {
-                    if !(known.contains(&target) || own.contains(&target)) {
+                    // A copy of a repeated resource (`resource.op["get"]`) by its base.
+                    let base = target.split('[').next().unwrap_or_default().to_string();
+                    if !(known.contains(&target) || own.contains(&target) || own.contains(&base)) {
                         let candidates = known.iter().chain(own.iter()).map(String::as_str);
                         let help = did_you_mean(&addr, candidates).unwrap_or_else(|| {
                             "addresses look like `resource.NAME`, `app.NAME`, `monitoring`, `environment`, `apim`, `action_group.KEY`, `alert.KEY`".into()
@@ -138,14 +141,45 @@ pub(crate) fn resources(
                         );
                         continue;
                     }
-                    if own.contains(&target) {
-                        edges.push((place.clone(), target.clone(), span.clone()));
+                    if own.contains(&base) {
+                        edges.push((place.clone(), base.clone(), span.clone()));
                     }
                     r.depends_on.push(target);
                 }
             }
         }
-        out.insert(e.key.clone(), r);
+        match repeat::instances(&s, ctx) {
+            None => {
+                out.insert(e.key.clone(), r);
+            }
+            Some(copies) => {
+                let values_span = s.get("values").map(|n| n.span.clone());
+                let mut reported = false;
+                for (suffix, instance) in copies {
+                    let mut copy = r.clone();
+                    let values: Result<BTreeMap<String, serde_json::Value>, String> = copy
+                        .values
+                        .iter()
+                        .map(|(k, v)| Ok((k.clone(), repeat::substitute(v, &instance)?)))
+                        .collect();
+                    match values {
+                        Ok(values) => copy.values = values,
+                        Err(expr) if !reported => {
+                            reported = true;
+                            ctx.d.error(
+                                code::BAD_INTERPOLATION,
+                                values_span.clone(),
+                                format!("`${{{expr}}}` means nothing for a copy of [{place}]"),
+                                Some("`for_each` copies know `each.key`, `each.value` and `each.value.FIELD`; `count` copies know `count.index`".into()),
+                            );
+                        }
+                        Err(_) => {}
+                    }
+                    copy.instance = Some(instance);
+                    out.insert(format!("{}{suffix}", e.key), copy);
+                }
+            }
+        }
     }
     report_cycles(&own, &edges, ctx);
     out

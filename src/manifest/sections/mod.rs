@@ -16,8 +16,11 @@ mod apps;
 mod custom;
 mod outputs;
 mod project;
+mod repeat;
 mod state;
 mod verify;
+
+pub(crate) use repeat::marker as repeat_marker;
 
 /// Top-level keys of a manifest.
 pub(crate) const ROOT_KEYS: &[&str] = &[
@@ -115,6 +118,7 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
     let state = state::state(table.get("state"), ctx);
     let outputs = outputs::outputs(table.get("output"), ctx);
     outputs::check_references(root, &known, ctx);
+    repeat::check_unrepeated(root, ctx);
 
     Model {
         project,

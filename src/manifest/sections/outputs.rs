@@ -16,7 +16,10 @@ use super::Ctx;
 const OUTPUT_KEYS: &[&str] = &["value", "sensitive", "description"];
 
 /// Read every `[output.NAME]`.
-pub(crate) fn outputs(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> BTreeMap<String, DeclaredOutput> {
+pub(crate) fn outputs(
+    entry: Option<&Entry>,
+    ctx: &mut Ctx<'_>,
+) -> BTreeMap<String, DeclaredOutput> {
     let mut out = BTreeMap::new();
     let Some(entry) = entry else { return out };
     let Value::Table(t) = &entry.node.value else {
@@ -38,8 +41,7 @@ pub(crate) fn outputs(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> BTreeMap<Stri
             );
         }
         let place = format!("output.{}", e.key);
-        let Some(s) = Section::open(&e.node, e.key_span.clone(), place, OUTPUT_KEYS, ctx.d)
-        else {
+        let Some(s) = Section::open(&e.node, e.key_span.clone(), place, OUTPUT_KEYS, ctx.d) else {
             continue;
         };
         let Some(value) = s.require_str("value", "\"https://${ref.app.web.fqdn}\"", ctx.d) else {
@@ -70,7 +72,9 @@ pub(crate) fn check_references(root: &Node, known: &BTreeSet<String>, ctx: &mut 
         Value::Str(s) if refs::has_marker(s) => {
             let is_address = |a: &str| known.contains(a);
             for part in refs::parts(s).unwrap_or_default() {
-                let refs::Part::Ref(expr) = part else { continue };
+                let refs::Part::Ref(expr) = part else {
+                    continue;
+                };
                 if let Err(e) = refs::split(expr, &is_address) {
                     let help = match &e {
                         refs::RefError::NoPath(_) => {
