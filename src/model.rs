@@ -64,6 +64,9 @@ pub struct Model {
     /// steps after it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub outputs: BTreeMap<String, DeclaredOutput>,
+    /// `ignore = [...]` by resource address: paths another tool owns (`plan::ignore`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ignore: BTreeMap<String, Vec<String>>,
 }
 
 /// One `[output.NAME]`.

@@ -469,6 +469,14 @@ fn cases() -> Vec<Case> {
             13,
         ),
         case(
+            "malformed ignore path",
+            format!("{HEAD}{APP}ignore = [\"properties.x[y]\"]\n"),
+            "ignore path `properties.x[y]` has `[y]`: use `[N]` or `[FIELD=VALUE]`",
+            "invalid_value",
+            8,
+            11,
+        ),
+        case(
             "empty reference",
             format!("{HEAD}[output.url]\nvalue = \"${{ref.}}\"\n"),
             "`${ref.}` is not a known interpolation",

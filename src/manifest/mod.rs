@@ -362,6 +362,7 @@ fn evaluate(
         project_name: "project".into(),
         project_span: 0..0,
         secrets: Vec::new(),
+        ignore: Default::default(),
     };
     let model = sections::build(
         &merged,

@@ -188,6 +188,7 @@ pub fn production_model() -> Model {
         silences: Vec::new(),
         state: Default::default(),
         outputs: BTreeMap::new(),
+        ignore: BTreeMap::new(),
     }
 }
 
@@ -206,6 +207,7 @@ pub fn minimal_model() -> Model {
         silences: Vec::new(),
         state: Default::default(),
         outputs: BTreeMap::new(),
+        ignore: BTreeMap::new(),
     }
 }
 

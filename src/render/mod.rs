@@ -219,6 +219,7 @@ fn render_collecting(
     let mut out = Vec::with_capacity(drafted.len());
     for mut d in drafted {
         let address = d.planned.address.clone();
+        let address_text = address.0.clone();
         let lookup = Lookup {
             marks: &table,
             this: address.as_str(),
@@ -254,6 +255,11 @@ fn render_collecting(
             write_only: resolved.write_only,
             depends_on,
             managed: d.planned.managed,
+            ignore: model
+                .ignore
+                .get(address_text.as_str())
+                .cloned()
+                .unwrap_or_default(),
         });
     }
     Ok(out)

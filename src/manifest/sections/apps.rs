@@ -23,6 +23,7 @@ const APP_KEYS: &[&str] = &[
     "env",
     "secrets",
     "telemetry",
+    "ignore",
 ];
 const PROBES_KEYS: &[&str] = &[
     "path",
@@ -129,6 +130,9 @@ pub(crate) fn apps(
         let Some(s) = Section::open(&e.node, e.key_span.clone(), place, APP_KEYS, ctx.d) else {
             continue;
         };
+        if let Some(paths) = super::ignore::read(&s, ctx) {
+            ctx.ignore.insert(format!("app.{}", e.key), paths);
+        }
         out.insert(e.key.clone(), app(&e.key, &s, has_monitoring, ctx));
     }
     out

@@ -12,9 +12,16 @@ use super::super::diagnostic::{code, did_you_mean};
 use super::super::names;
 use super::super::node::{Entry, Node, Span, Value};
 use super::super::reader::{Section, wrong_type};
-use super::{Ctx, repeat};
+use super::{Ctx, ignore, repeat};
 
-const RESOURCE_KEYS: &[&str] = &["template", "values", "depends_on", "for_each", "count"];
+const RESOURCE_KEYS: &[&str] = &[
+    "template",
+    "values",
+    "depends_on",
+    "for_each",
+    "count",
+    "ignore",
+];
 
 /// Short forms accepted in `depends_on`, and the addresses they stand for.
 fn expand_alias(addr: &str) -> Option<&'static [&'static str]> {
@@ -148,8 +155,12 @@ pub(crate) fn resources(
                 }
             }
         }
+        let ignored = ignore::read(&s, ctx);
         match repeat::instances(&s, ctx) {
             None => {
+                if let Some(paths) = ignored {
+                    ctx.ignore.insert(place.clone(), paths);
+                }
                 out.insert(e.key.clone(), r);
             }
             Some(copies) => {
@@ -176,6 +187,9 @@ pub(crate) fn resources(
                         Err(_) => {}
                     }
                     copy.instance = Some(instance);
+                    if let Some(paths) = &ignored {
+                        ctx.ignore.insert(format!("{place}{suffix}"), paths.clone());
+                    }
                     out.insert(format!("{}{suffix}", e.key), copy);
                 }
             }

@@ -14,6 +14,7 @@ mod alerts;
 mod apim;
 mod apps;
 mod custom;
+mod ignore;
 mod outputs;
 mod project;
 mod repeat;
@@ -49,6 +50,8 @@ pub(crate) struct Ctx<'a> {
     pub project_span: Span,
     /// Secret values met while reading (app secrets, secret variables in custom values).
     pub secrets: Vec<String>,
+    /// `ignore = [...]` paths by resource address, from every section that takes them.
+    pub ignore: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Ctx<'_> {
@@ -132,5 +135,6 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         silences,
         state,
         outputs,
+        ignore: std::mem::take(&mut ctx.ignore),
     }
 }
