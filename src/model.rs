@@ -55,6 +55,9 @@ pub struct Model {
     pub apim: Option<Apim>,
     /// Keyed by the manifest key (`[resource.vault]`).
     pub custom: BTreeMap<String, CustomResource>,
+    /// `[resource_group.KEY]`: more resource groups, by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resource_groups: BTreeMap<String, ResourceGroup>,
     /// `[[verify.silence]]`: verify findings accepted on purpose, each with its reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub silences: Vec<Silence>,
@@ -67,6 +70,30 @@ pub struct Model {
     /// `ignore = [...]` by resource address: paths another tool owns (`plan::ignore`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ignore: BTreeMap<String, Vec<String>>,
+}
+
+/// One `[resource_group.KEY]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceGroup {
+    /// Default `{project resource group}-{KEY}`.
+    pub name: String,
+    /// Default: the project's.
+    pub location: String,
+    /// The project's tags, then the group's own.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Where a custom resource lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "in", content = "key")]
+pub enum Placement {
+    /// The project's resource group.
+    #[default]
+    Project,
+    /// A `[resource_group.KEY]`.
+    Group(String),
+    /// The subscription itself (`scope = "subscription"`).
+    Subscription,
 }
 
 /// One `[output.NAME]`.
@@ -301,6 +328,9 @@ pub struct CustomResource {
     /// and `count`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<Instance>,
+    /// `resource_group = "KEY"` or `scope = "subscription"`.
+    #[serde(default)]
+    pub placement: Placement,
 }
 
 /// One copy of a repeated custom resource.

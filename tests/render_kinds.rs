@@ -436,6 +436,7 @@ fn with_custom(key: &str, text: &str, values: serde_json::Value, depends_on: &[&
             values: serde_json::from_value::<BTreeMap<String, serde_json::Value>>(values).unwrap(),
             depends_on: depends_on.iter().map(|s| s.to_string()).collect(),
             instance: None,
+            placement: Default::default(),
         },
     );
     model
@@ -476,6 +477,7 @@ fn custom_resources_render_from_their_templates() {
             values: BTreeMap::from([("password".to_string(), json!("s3cr3t"))]),
             depends_on: vec![],
             instance: None,
+            placement: Default::default(),
         },
     );
     let resources = render_ok(&model);

@@ -10,7 +10,7 @@ use super::ids::{resource_group_id, resource_id};
 use super::marks::{Mark, MarkKind, Marks};
 use super::templates as t;
 use crate::kinds::ResourceKind;
-use crate::model::{AlertScope, ApimService, Model};
+use crate::model::{AlertScope, ApimService, Model, Placement};
 use crate::resource::ResourceAddress;
 
 /// How a planned resource gets its body.
@@ -170,6 +170,30 @@ pub(crate) fn plan(
         declared: Vec::new(),
         managed: true,
     });
+
+    // `[resource_group.KEY]`: the same template, with the group's location and tags.
+    for (key, group) in &model.resource_groups {
+        let mut context = pl.base.clone();
+        context.insert("location".into(), json!(group.location));
+        context.insert("tags".into(), to_json(&group.tags)?);
+        pl.out.push(Planned {
+            address: ResourceAddress::new(format!("resource_group.{key}")),
+            kind: ResourceKind::ResourceGroup,
+            fixed: Some(Fixed {
+                arm_type: info.arm_type.to_string(),
+                api_version: info.api_version.to_string(),
+                name: group.name.clone(),
+                id: resource_group_id(subscription_id, &group.name),
+            }),
+            source: Source::Template {
+                name: t::RESOURCE_GROUP.to_string(),
+                context: Value::Object(context),
+            },
+            parents: Vec::new(),
+            declared: Vec::new(),
+            managed: true,
+        });
+    }
 
     if let Some(m) = &model.monitoring {
         let ctx = to_json(m)?;
@@ -353,7 +377,13 @@ pub(crate) fn plan(
                 name: format!("resource.{key}"),
                 context: Value::Object(context),
             },
-            parents: in_rg.clone(),
+            parents: match &custom.placement {
+                Placement::Project => in_rg.clone(),
+                Placement::Group(group) => {
+                    vec![ResourceAddress::new(format!("resource_group.{group}"))]
+                }
+                Placement::Subscription => Vec::new(),
+            },
             declared: custom.depends_on.clone(),
             managed: true,
         });

@@ -38,7 +38,7 @@ use serde_json::Value;
 pub use arm_template::arm_template;
 pub use templates::{BUILTIN_FILES, OVERRIDE_DIR, TemplateSet, TemplateSource};
 
-use crate::model::Model;
+use crate::model::{Model, Placement};
 use crate::resource::{DesiredResource, ResourceAddress};
 use builtin::{Fixed, Planned, Source};
 use marks::{Lookup, Marks, ResolveError};
@@ -317,12 +317,17 @@ fn draft(
                 .map(|c| c.template.display().to_string())
                 .unwrap_or_else(|| name.clone());
             let mut body = render_json(env, name, context, &shown)?;
-            let fixed = custom_head(
-                &p.address,
-                &mut body,
-                &ctx.subscription_id,
-                &model.project.resource_group,
-            )?;
+            let placement = model
+                .custom
+                .get(name.trim_start_matches("resource."))
+                .map(|c| c.placement.clone())
+                .unwrap_or_default();
+            let group = match &placement {
+                Placement::Project => Some(model.project.resource_group.as_str()),
+                Placement::Group(key) => model.resource_groups.get(key).map(|g| g.name.as_str()),
+                Placement::Subscription => None,
+            };
+            let fixed = custom_head(&p.address, &mut body, &ctx.subscription_id, group)?;
             (body, Some(fixed))
         }
     };
@@ -425,7 +430,7 @@ fn custom_head(
     address: &ResourceAddress,
     body: &mut Value,
     subscription_id: &str,
-    resource_group: &str,
+    resource_group: Option<&str>,
 ) -> Result<Fixed, RenderError> {
     let err = |message: String| RenderError::Custom {
         address: address.clone(),
@@ -461,7 +466,10 @@ fn custom_head(
         )));
     }
     Ok(Fixed {
-        id: ids::resource_id(subscription_id, resource_group, &arm_type, &names),
+        id: match resource_group {
+            Some(group) => ids::resource_id(subscription_id, group, &arm_type, &names),
+            None => ids::subscription_resource_id(subscription_id, &arm_type, &names),
+        },
         name: names.last().copied().unwrap_or_default().to_string(),
         arm_type,
         api_version,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::CustomResource;
+use crate::model::{CustomResource, Placement, ResourceGroup};
 
 use super::super::diagnostic::{code, did_you_mean};
 use super::super::names;
@@ -21,6 +21,8 @@ const RESOURCE_KEYS: &[&str] = &[
     "for_each",
     "count",
     "ignore",
+    "resource_group",
+    "scope",
 ];
 
 /// Short forms accepted in `depends_on`, and the addresses they stand for.
@@ -46,6 +48,7 @@ fn collect_secrets(node: &Node, out: &mut Vec<String>) {
 pub(crate) fn resources(
     entry: Option<&Entry>,
     known: &BTreeSet<String>,
+    groups: &BTreeMap<String, ResourceGroup>,
     ctx: &mut Ctx<'_>,
 ) -> BTreeMap<String, CustomResource> {
     let mut out = BTreeMap::new();
@@ -91,6 +94,7 @@ pub(crate) fn resources(
             values: BTreeMap::new(),
             depends_on: Vec::new(),
             instance: None,
+            placement: placement(&s, groups, ctx),
         };
         if let Some(rel) = s.require_str("template", "\"templates/keyvault.json\"", ctx.d) {
             let path = ctx.base_dir.join(&rel);
@@ -197,6 +201,49 @@ pub(crate) fn resources(
     }
     report_cycles(&own, &edges, ctx);
     out
+}
+
+/// Where the resource lives: `resource_group = "KEY"` (a declared group), `scope =
+/// "subscription"`, or the project's group.
+fn placement(
+    s: &Section<'_>,
+    groups: &BTreeMap<String, ResourceGroup>,
+    ctx: &mut Ctx<'_>,
+) -> Placement {
+    let scope = s.one_of("scope", &["resource_group", "subscription"], ctx.d);
+    let group = s.str("resource_group", ctx.d);
+    match (scope, group) {
+        (Some("subscription"), Some(_)) => {
+            ctx.d.error(
+                code::CONFLICT,
+                s.get("resource_group").map(|n| n.span.clone()),
+                format!(
+                    "[{}] is at subscription scope and in a resource group",
+                    s.place
+                ),
+                Some("remove `resource_group` or `scope = \"subscription\"`".into()),
+            );
+            Placement::Subscription
+        }
+        (Some("subscription"), None) => Placement::Subscription,
+        (_, Some(key)) if groups.contains_key(&key) => Placement::Group(key),
+        (_, Some(key)) => {
+            let help = did_you_mean(&key, groups.keys().map(String::as_str)).unwrap_or_else(|| {
+                format!("declare it: `[resource_group.{key}]` with `location = \"...\"`")
+            });
+            ctx.d.error(
+                code::UNKNOWN_REFERENCE,
+                s.get("resource_group").map(|n| n.span.clone()),
+                format!(
+                    "[{}] is placed in resource group `{key}`, which is not declared",
+                    s.place
+                ),
+                Some(help),
+            );
+            Placement::Project
+        }
+        _ => Placement::Project,
+    }
 }
 
 /// Name every cycle among custom resources: `resource.a -> resource.b -> resource.a`.

@@ -14,6 +14,7 @@ mod alerts;
 mod apim;
 mod apps;
 mod custom;
+mod groups;
 mod ignore;
 mod outputs;
 mod project;
@@ -38,6 +39,7 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "env",
     "state",
     "output",
+    "resource_group",
 ];
 
 /// What the section readers share.
@@ -80,6 +82,7 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
 
     let mut project: Project = project::project(table.get("project"), ctx, env_name);
     project.production = production;
+    let resource_groups = groups::groups(table.get("resource_group"), &project, ctx);
     let monitoring = project::monitoring(table.get("monitoring"), ctx);
     let has_monitoring = monitoring.is_some();
     let apps = apps::apps(table.get("app"), has_monitoring, ctx);
@@ -102,6 +105,11 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
 
     let mut known: BTreeSet<String> = BTreeSet::new();
     known.insert("resource_group".into());
+    known.extend(
+        resource_groups
+            .keys()
+            .map(|k| format!("resource_group.{k}")),
+    );
     if has_monitoring {
         known.insert("monitoring.workspace".into());
         known.insert("monitoring.app_insights".into());
@@ -115,7 +123,7 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
     if apim.is_some() {
         known.extend(["apim.service", "apim.logger", "apim.diagnostic"].map(String::from));
     }
-    let custom = custom::resources(table.get("resource"), &known, ctx);
+    let custom = custom::resources(table.get("resource"), &known, &resource_groups, ctx);
     known.extend(custom.keys().map(|k| format!("resource.{k}")));
     let silences = verify::silences(table.get("verify"), &known, ctx);
     let state = state::state(table.get("state"), ctx);
@@ -132,6 +140,7 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         apps,
         apim,
         custom,
+        resource_groups,
         silences,
         state,
         outputs,
