@@ -477,6 +477,22 @@ fn cases() -> Vec<Case> {
             11,
         ),
         case(
+            "resource in an undeclared group",
+            format!("{HEAD}[resource.a]\ntemplate = \"templates/keyvault.json\"\nresource_group = \"dta\"\n"),
+            "[resource.a] is placed in resource group `dta`, which is not declared",
+            "unknown_reference",
+            8,
+            18,
+        ),
+        case(
+            "typo'd resource group key",
+            format!("{HEAD}[resource_group.data]\nlocaton = \"northeurope\"\n"),
+            "unknown key `locaton` in [resource_group.data]",
+            "unknown_key",
+            7,
+            1,
+        ),
+        case(
             "empty reference",
             format!("{HEAD}[output.url]\nvalue = \"${{ref.}}\"\n"),
             "`${ref.}` is not a known interpolation",
