@@ -478,7 +478,9 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "resource in an undeclared group",
-            format!("{HEAD}[resource.a]\ntemplate = \"templates/keyvault.json\"\nresource_group = \"dta\"\n"),
+            format!(
+                "{HEAD}[resource.a]\ntemplate = \"templates/keyvault.json\"\nresource_group = \"dta\"\n"
+            ),
             "[resource.a] is placed in resource group `dta`, which is not declared",
             "unknown_reference",
             8,

@@ -19,6 +19,7 @@ pub mod diagnostic;
 mod names;
 mod node;
 mod reader;
+pub mod schema;
 mod sections;
 mod vars;
 

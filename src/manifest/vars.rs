@@ -18,7 +18,7 @@ pub(crate) struct Variable {
 /// Declared variables by name.
 pub(crate) type Variables = BTreeMap<String, Variable>;
 
-const VARIABLE_KEYS: &[&str] = &["default", "secret", "description"];
+pub(crate) const VARIABLE_KEYS: &[&str] = &["default", "secret", "description"];
 
 fn valid_var_name(name: &str) -> bool {
     let mut chars = name.chars();

@@ -11,8 +11,8 @@ use super::super::node::{Entry, Span, Value};
 use super::super::reader::{Section, as_str, wrong_type};
 use super::Ctx;
 
-const ACTION_GROUP_KEYS: &[&str] = &["name", "short_name", "enabled", "email"];
-const ALERT_KEYS: &[&str] = &[
+pub(crate) const ACTION_GROUP_KEYS: &[&str] = &["name", "short_name", "enabled", "email"];
+pub(crate) const ALERT_KEYS: &[&str] = &[
     "name",
     "description",
     "severity",

@@ -11,7 +11,7 @@ use super::super::node::{Entry, Node, Span, Value};
 use super::super::reader::{Section, as_int_in, as_str, wrong_type};
 use super::Ctx;
 
-const APP_KEYS: &[&str] = &[
+pub(crate) const APP_KEYS: &[&str] = &[
     "image",
     "cpu",
     "memory",
@@ -25,7 +25,7 @@ const APP_KEYS: &[&str] = &[
     "telemetry",
     "ignore",
 ];
-const PROBES_KEYS: &[&str] = &[
+pub(crate) const PROBES_KEYS: &[&str] = &[
     "path",
     "port",
     "transport",
@@ -33,7 +33,7 @@ const PROBES_KEYS: &[&str] = &[
     "readiness",
     "startup",
 ];
-const PROBE_KEYS: &[&str] = &[
+pub(crate) const PROBE_KEYS: &[&str] = &[
     "path",
     "port",
     "transport",
@@ -42,7 +42,7 @@ const PROBE_KEYS: &[&str] = &[
     "timeout",
     "failures",
 ];
-const REPLICA_KEYS: &[&str] = &["min", "max"];
+pub(crate) const REPLICA_KEYS: &[&str] = &["min", "max"];
 const INGRESS: &[&str] = &["external", "internal", "none"];
 pub(crate) const TRANSPORTS: &[&str] = &["auto", "http", "http2", "tcp"];
 const PROBE_TRANSPORTS: &[&str] = &["HTTP", "HTTPS", "TCP"];

@@ -14,7 +14,7 @@ use super::super::node::{Entry, Node, Span, Value};
 use super::super::reader::{Section, wrong_type};
 use super::{Ctx, ignore, repeat};
 
-const RESOURCE_KEYS: &[&str] = &[
+pub(crate) const RESOURCE_KEYS: &[&str] = &[
     "template",
     "values",
     "depends_on",

@@ -11,7 +11,7 @@ use super::super::node::{Entry, Value};
 use super::super::reader::{Section, wrong_type};
 use super::{Ctx, project};
 
-const GROUP_KEYS: &[&str] = &["name", "location", "tags"];
+pub(crate) const GROUP_KEYS: &[&str] = &["name", "location", "tags"];
 
 /// Read every `[resource_group.KEY]`; defaults come from `[project]`.
 pub(crate) fn groups(

@@ -42,6 +42,75 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "resource_group",
 ];
 
+/// The keys each table of the manifest accepts, by where that table is in the JSON Schema
+/// (`manifest::schema`), so a test can keep the two in step.
+#[cfg(test)]
+pub(crate) fn section_keys() -> Vec<(&'static str, &'static [&'static str])> {
+    vec![
+        ("/properties", ROOT_KEYS),
+        ("/properties/project/properties", project::PROJECT_KEYS),
+        (
+            "/properties/monitoring/properties",
+            project::MONITORING_KEYS,
+        ),
+        (
+            "/properties/environment/properties",
+            project::ENVIRONMENT_KEYS,
+        ),
+        (
+            "/properties/variables/additionalProperties/anyOf/1/properties",
+            super::vars::VARIABLE_KEYS,
+        ),
+        (
+            "/properties/action_group/additionalProperties/properties",
+            alerts::ACTION_GROUP_KEYS,
+        ),
+        (
+            "/properties/alert/additionalProperties/properties",
+            alerts::ALERT_KEYS,
+        ),
+        (
+            "/properties/app/additionalProperties/properties",
+            apps::APP_KEYS,
+        ),
+        (
+            "/properties/app/additionalProperties/properties/probes/properties",
+            apps::PROBES_KEYS,
+        ),
+        (
+            "/properties/app/additionalProperties/properties/probes/properties/liveness/properties",
+            apps::PROBE_KEYS,
+        ),
+        (
+            "/properties/app/additionalProperties/properties/replicas/anyOf/1/properties",
+            apps::REPLICA_KEYS,
+        ),
+        ("/properties/apim/properties", apim::APIM_KEYS),
+        (
+            "/properties/apim/properties/diagnostics/properties",
+            apim::DIAGNOSTICS_KEYS,
+        ),
+        (
+            "/properties/resource/additionalProperties/properties",
+            custom::RESOURCE_KEYS,
+        ),
+        (
+            "/properties/resource_group/additionalProperties/properties",
+            groups::GROUP_KEYS,
+        ),
+        (
+            "/properties/output/additionalProperties/properties",
+            outputs::OUTPUT_KEYS,
+        ),
+        ("/properties/verify/properties", verify::VERIFY_KEYS),
+        (
+            "/properties/verify/properties/silence/items/properties",
+            verify::SILENCE_KEYS,
+        ),
+        ("/properties/state/properties", state::STATE_KEYS),
+    ]
+}
+
 /// What the section readers share.
 pub(crate) struct Ctx<'a> {
     pub d: &'a mut Diags,

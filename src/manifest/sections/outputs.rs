@@ -13,7 +13,7 @@ use super::super::node::{Entry, Node, Value};
 use super::super::reader::{Section, wrong_type};
 use super::Ctx;
 
-const OUTPUT_KEYS: &[&str] = &["value", "sensitive", "description"];
+pub(crate) const OUTPUT_KEYS: &[&str] = &["value", "sensitive", "description"];
 
 /// Read every `[output.NAME]`.
 pub(crate) fn outputs(

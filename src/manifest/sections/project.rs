@@ -11,15 +11,15 @@ use super::super::node::{Entry, Value};
 use super::super::reader::Section;
 use super::Ctx;
 
-const PROJECT_KEYS: &[&str] = &["name", "location", "tags", "resource_group"];
-const MONITORING_KEYS: &[&str] = &[
+pub(crate) const PROJECT_KEYS: &[&str] = &["name", "location", "tags", "resource_group"];
+pub(crate) const MONITORING_KEYS: &[&str] = &[
     "workspace_name",
     "sku",
     "retention_days",
     "app_insights_name",
     "application_type",
 ];
-const ENVIRONMENT_KEYS: &[&str] = &["name", "logs_to_workspace"];
+pub(crate) const ENVIRONMENT_KEYS: &[&str] = &["name", "logs_to_workspace"];
 
 /// Workspace pricing tiers a new workspace can be created with.
 pub(crate) const WORKSPACE_SKUS: &[&str] = &["PerGB2018", "Standalone", "PerNode"];
