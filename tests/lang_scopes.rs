@@ -125,3 +125,28 @@ fn a_resource_in_an_undeclared_group_is_an_error() {
     );
     assert!(err.contains("did you mean `data`?"), "{err}");
 }
+
+#[test]
+fn the_arm_template_export_deploys_every_group_and_the_subscription_scope() {
+    let p = project();
+    let r = p.run(&["render", "--arm-template"]);
+    r.ok();
+    let template: Value = serde_json::from_str(&r.stdout).unwrap();
+    let outer = template["resources"].as_array().unwrap();
+    let named = |ty: &str, name: &str| {
+        outer
+            .iter()
+            .find(|x| x["type"] == ty && x["name"] == name)
+            .unwrap_or_else(|| panic!("{ty} {name} in {outer:#?}"))
+    };
+    named("Microsoft.Resources/resourceGroups", "rg-scp");
+    let data = named("Microsoft.Resources/resourceGroups", "rg-scp-data");
+    assert_eq!(data["location"], "northeurope");
+    named("Microsoft.Authorization/policyDefinitions", "scp-tags");
+    let deployment = outer
+        .iter()
+        .find(|x| x["resourceGroup"] == "rg-scp-data")
+        .expect("a deployment into the data group");
+    let inner = deployment["properties"]["template"]["resources"].to_string();
+    assert!(inner.contains("Microsoft.KeyVault/vaults"), "{inner}");
+}
