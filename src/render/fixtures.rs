@@ -187,8 +187,11 @@ pub fn production_model() -> Model {
         apim: Some(seed_apim(name)),
         registry: None,
         custom: BTreeMap::new(),
+        resource_groups: BTreeMap::new(),
         silences: Vec::new(),
         state: Default::default(),
+        outputs: BTreeMap::new(),
+        ignore: BTreeMap::new(),
     }
 }
 
@@ -205,8 +208,11 @@ pub fn minimal_model() -> Model {
         apim: None,
         registry: None,
         custom: BTreeMap::new(),
+        resource_groups: BTreeMap::new(),
         silences: Vec::new(),
         state: Default::default(),
+        outputs: BTreeMap::new(),
+        ignore: BTreeMap::new(),
     }
 }
 

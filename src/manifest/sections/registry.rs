@@ -11,7 +11,7 @@ use super::super::node::{Entry, Value};
 use super::super::reader::Section;
 use super::Ctx;
 
-const REGISTRY_KEYS: &[&str] = &["name", "sku", "resource_group", "identity_name"];
+pub(crate) const REGISTRY_KEYS: &[&str] = &["name", "sku", "resource_group", "identity_name"];
 const SKUS: &[&str] = &["Basic", "Standard", "Premium"];
 
 pub(crate) fn registry(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> Option<Registry> {
