@@ -20,6 +20,7 @@ pub mod error;
 pub mod faults;
 pub mod ids;
 pub mod kinds;
+pub mod listing;
 pub mod persist;
 pub mod provider_bridge;
 mod server;
