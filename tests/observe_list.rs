@@ -63,7 +63,7 @@ fn plan_lists_each_type_with_few_requests_and_agrees_with_single_gets() {
         let key = |name: &str| {
             resources
                 .keys()
-                .find(|k| k.ends_with(&format!("/metricalerts/{name}")))
+                .find(|k| k.ends_with(&format!("/metricalerts/listed-{name}")))
                 .cloned()
                 .unwrap_or_else(|| panic!("alert {name} in the cloud"))
         };
@@ -84,7 +84,7 @@ fn plan_lists_each_type_with_few_requests_and_agrees_with_single_gets() {
         .as_array()
         .expect("changes")
         .iter()
-        .filter(|c| c["action"] != "no-op" && c["action"] != "read")
+        .filter(|c| c["action"] != "no_op" && c["action"] != "read")
         .map(|c| {
             (
                 c["address"].as_str().unwrap_or_default().to_string(),
