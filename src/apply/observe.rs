@@ -71,11 +71,14 @@ fn is_settled(body: &Value) -> bool {
     crate::arm::lro::provisioning_state(body).is_none_or(crate::arm::lro::is_terminal)
 }
 
+/// What a list settled: members with what it found of them (`None`: absent), and the
+/// members left to a GET.
+type Split = (Vec<(Target, Option<Value>)>, Vec<Target>);
+
 /// How one read ended.
 enum Read {
     Got(Target, Result<Option<Value>, CloudError>),
-    /// A list: the bodies of the members it found (settled ones), and the members left to GET.
-    Listed(Result<(Vec<(Target, Option<Value>)>, Vec<Target>), CloudError>),
+    Listed(Result<Split, CloudError>),
 }
 
 /// Read every desired resource and every orphan, then resolve pending values.
@@ -192,11 +195,7 @@ pub async fn observe<C: Cloud>(
 /// Match a list's items to the members by id (case-insensitively). A member found settled
 /// takes its item; one found mid-operation is left to a GET (which waits for it); one not
 /// found is absent when the list was read to its end, and left to a GET otherwise.
-fn split_listed(
-    members: Vec<Target>,
-    items: Vec<Value>,
-    complete: bool,
-) -> (Vec<(Target, Option<Value>)>, Vec<Target>) {
+fn split_listed(members: Vec<Target>, items: Vec<Value>, complete: bool) -> Split {
     let mut by_id: HashMap<String, Value> = items
         .into_iter()
         .filter_map(|item| {
