@@ -19,6 +19,7 @@ pub mod config;
 pub mod error;
 pub mod faults;
 pub mod ids;
+pub mod listing;
 pub mod persist;
 pub mod provider_bridge;
 mod server;

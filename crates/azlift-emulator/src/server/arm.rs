@@ -15,6 +15,7 @@ use crate::clock::rfc3339;
 use crate::error::ArmError;
 use crate::ids::{self, ResourcePath, Route, group_id};
 use crate::kinds::{PutRequest, TypeInfo};
+use crate::listing;
 
 use crate::store::{Cloud, CloudWorld, OpKind, Record};
 
@@ -232,7 +233,7 @@ pub async fn handle(app: &Arc<App>, route: &Route, req: &Req) -> Response {
             list_group_resources(app, sub, rg)
         }
         Route::TypeCollection { sub, rg, arm_type } if req.method == "GET" => {
-            list_type(app, sub, rg.as_deref(), arm_type)
+            list_type(app, sub, rg.as_deref(), arm_type, req, &v)
         }
         Route::Resource(p) => resource(app, p, req, &v),
         Route::DeletedApimService {
@@ -431,7 +432,7 @@ fn put_group(app: &App, sub: &str, rg: &str, req: &Req, v: &str) -> Outcome {
             Some(e) => e.visible_at_ms,
             None => delay.map(|d| now + d.as_millis() as u64).unwrap_or(0),
         };
-        cloud.resources.insert(
+        cloud.insert(
             key,
             Record {
                 id,
@@ -497,7 +498,7 @@ fn delete_group(app: &App, sub: &str, rg: &str, v: &str) -> Outcome {
             .fold(factor_secs(GROUP_TYPE).max(1.0), f64::max);
         let ms = app.realistic(slowest).as_millis() as u64;
         let op = ops::begin(cloud, OpKind::DeleteGroup, &key, GROUP_TYPE, now, ms, None);
-        if let Some(g) = cloud.resources.get_mut(&key) {
+        if let Some(g) = cloud.get_mut(&key) {
             g.operation = Some(op.clone());
             set_state(&mut g.body, "Deleting");
         }
@@ -550,8 +551,27 @@ fn list_group_resources(app: &App, sub: &str, rg: &str) -> Outcome {
     done(respond::json(200, &json!({ "value": value })))
 }
 
-fn list_type(app: &App, sub: &str, rg: Option<&str>, arm_type: &str) -> Outcome {
-    let value = with_cloud(app, |cloud, now| {
+/// A type's list in a group (or the subscription), paged: [`listing::PAGE_SIZE`] items per
+/// page from `$skiptoken`, a `nextLink` while more follow; each item as the type's list shows
+/// it ([`listing::as_listed`]).
+fn list_type(
+    app: &App,
+    sub: &str,
+    rg: Option<&str>,
+    arm_type: &str,
+    req: &Req,
+    v: &str,
+) -> Outcome {
+    let skip = match req.query.get("$skiptoken") {
+        Some(t) => t.parse::<usize>().map_err(|_| {
+            ArmError::bad_request(
+                "InvalidSkipToken",
+                format!("The skip token '{t}' is not valid."),
+            )
+        })?,
+        None => 0,
+    };
+    let (value, more) = with_cloud(app, |cloud, now| {
         let prefix = match rg {
             Some(rg) => {
                 group_record(cloud, sub, rg, now)?;
@@ -559,17 +579,31 @@ fn list_type(app: &App, sub: &str, rg: Option<&str>, arm_type: &str) -> Outcome 
             }
             None => format!("/subscriptions/{}/", sub.to_ascii_lowercase()),
         };
-        let v: Vec<Value> = cloud
+        let mut matching = cloud
             .resources
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
             .map(|(_, r)| r)
             .filter(|r| visible(r, now) && r.arm_type.eq_ignore_ascii_case(arm_type))
-            .map(|r| app.provider_view(r))
+            .skip(skip);
+        let page: Vec<Value> = matching
+            .by_ref()
+            .take(listing::PAGE_SIZE)
+            .map(|r| listing::as_listed(arm_type, app.provider_view(r)))
             .collect();
-        Ok((v, false))
+        let more = matching.next().is_some();
+        Ok(((page, more), false))
     })?;
-    done(respond::json(200, &json!({ "value": value })))
+    let mut body = json!({ "value": value });
+    if more {
+        let next = skip + listing::PAGE_SIZE;
+        let mut url = format!("{}{}", app.base_url, req.path);
+        url.push_str("?api-version=");
+        url.extend(form_urlencoded::byte_serialize(v.as_bytes()));
+        url.push_str(&format!("&%24skiptoken={next}"));
+        body["nextLink"] = json!(url);
+    }
+    done(respond::json(200, &body))
 }
 
 // ---------------------------------------------------------------- resources
@@ -794,7 +828,7 @@ fn put_inner(
                 // Workspaces (and APIM with `restore: true`) come back, keeping what the
                 // deleted one had (a workspace keeps its customerId).
                 previous = Some(sd.body.clone());
-                cloud.soft_deleted.remove(&sk);
+                cloud.remove_soft_deleted(&sk);
             }
             if GLOBALLY_UNIQUE
                 .iter()
@@ -884,7 +918,7 @@ fn put_inner(
                     operation: Some(op.clone()),
                 };
                 let view = app.provider_view(&record);
-                cloud.resources.insert(key.clone(), record);
+                cloud.insert(key.clone(), record);
                 Ok((
                     (status, view, Some((op, location, ms)), Duration::ZERO),
                     true,
@@ -904,7 +938,7 @@ fn put_inner(
                     operation: None,
                 };
                 let view = app.provider_view(&record);
-                cloud.resources.insert(key.clone(), record);
+                cloud.insert(key.clone(), record);
                 Ok(((status, view, None, wait), true))
             }
         }
@@ -950,7 +984,7 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
                     OpKind::ForceDelete
                 };
                 let op = ops::begin(cloud, kind, &key, &rec.arm_type, now, ms, None);
-                if let Some(r) = cloud.resources.get_mut(&key) {
+                if let Some(r) = cloud.get_mut(&key) {
                     r.operation = Some(op.clone());
                     set_state(&mut r.body, "Deleting");
                 }

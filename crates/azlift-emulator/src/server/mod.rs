@@ -13,7 +13,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -32,9 +31,9 @@ use crate::config::{EmulatorConfig, EmulatorError, Profile};
 use crate::error::ArmError;
 use crate::faults::{FaultHandle, FaultKind};
 use crate::ids::{self, Route};
-use crate::persist::Persister;
+use crate::persist::{self, Persister};
 use crate::provider_bridge::Provider;
-use crate::store::Cloud;
+use crate::store::{Cloud, Dirty};
 use crate::throttle::{BucketKind, Take, Throttle};
 use crate::tls::{TlsIdentity, make_identity};
 
@@ -70,7 +69,6 @@ impl RequestStats {
 /// Shared state of a running emulator.
 pub(crate) struct App {
     pub cloud: Mutex<Cloud>,
-    generation: AtomicU64,
     pub provider: Arc<dyn Provider>,
     pub clock: Clock,
     pub profile: Profile,
@@ -97,21 +95,46 @@ impl App {
         lock(&self.cloud)
     }
 
-    /// Persist the cloud (if a state file is configured), releasing the lock before the
-    /// file is written.
-    pub fn commit(&self, cloud: MutexGuard<'_, Cloud>) {
-        let Some(p) = &self.persist else { return };
-        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let bytes = serde_json::to_vec(&*cloud);
-        drop(cloud);
-        match bytes {
-            Ok(b) => {
-                if let Err(e) = p.write(generation, &b) {
-                    tracing::warn!("emulator state not saved: {e}");
-                }
-            }
-            Err(e) => tracing::warn!("emulator state not serialised: {e}"),
+    /// Persist what changed (if a state file is configured): a journal line with the
+    /// changed records, or the whole cloud when it was replaced or the journal has grown
+    /// (see `persist`). The writer is taken before the cloud is released, so commits are
+    /// written in order; the cloud is released before the file is written.
+    pub fn commit(&self, mut cloud: MutexGuard<'_, Cloud>) {
+        let Some(p) = &self.persist else {
+            cloud.dirty = Dirty::default();
+            return;
+        };
+        if cloud.dirty.is_empty() {
+            return;
         }
+        cloud.seq += 1;
+        let mut writer = p.writer();
+        let full = cloud.dirty.all || writer.wants_full();
+        let bytes = if full {
+            serde_json::to_vec(&*cloud)
+        } else {
+            persist::journal_line(&cloud)
+        };
+        cloud.dirty = Dirty::default();
+        drop(cloud);
+        let written = match bytes {
+            Ok(b) if full => writer.write_full(&b),
+            Ok(b) => writer.append(&b),
+            Err(e) => {
+                tracing::warn!("emulator state not serialised: {e}");
+                return;
+            }
+        };
+        if let Err(e) = written {
+            tracing::warn!("emulator state not saved: {e}");
+        }
+    }
+
+    /// Fold the journal into the base file (at shutdown).
+    fn compact(&self) {
+        let mut cloud = self.cloud();
+        cloud.dirty.all = true;
+        self.commit(cloud);
     }
 
     /// Finish the operations whose time has come; true when anything changed.
@@ -233,6 +256,7 @@ impl RunningEmulator {
         for t in self.tasks {
             let _ = t.await;
         }
+        self.app.compact();
     }
 }
 
@@ -293,13 +317,14 @@ pub async fn start_with_provider(
     if cloud.token_key.is_empty() {
         cloud.token_key = hex::encode(rand::random::<[u8; 32]>());
     }
+    // The first commit writes the whole cloud (folding in a journal left by a crash).
+    cloud.dirty.all = true;
     let token_key =
         hex::decode(&cloud.token_key).unwrap_or_else(|_| cloud.token_key.clone().into_bytes());
 
     let (events, _) = broadcast::channel(1024);
     let app = Arc::new(App {
         cloud: Mutex::new(cloud),
-        generation: AtomicU64::new(0),
         provider,
         clock: config.clock.clone(),
         profile: config.profile,
