@@ -8,12 +8,14 @@
 //! compaction interrupted after replacing the base), and ignores a torn last line (a writer
 //! killed half-way through an append): the document read is always one that was written.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::resource::ResourceAddress;
 
-use super::document::{StateDocument, StateEntry};
+use super::document::{OutputEntry, StateDocument, StateEntry};
 
 /// One change to the document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +25,8 @@ pub enum StateChange {
     Record(Box<StateEntry>),
     /// Remove the entry at this address.
     Forget(ResourceAddress),
+    /// Replace the declared outputs (`[output.NAME]`; never a secret value).
+    Outputs(BTreeMap<String, OutputEntry>),
 }
 
 impl StateChange {
@@ -34,6 +38,9 @@ impl StateChange {
             }
             StateChange::Forget(a) => {
                 doc.resources.remove(a);
+            }
+            StateChange::Outputs(outputs) => {
+                doc.outputs = outputs.clone();
             }
         }
     }

@@ -150,17 +150,19 @@ impl StateSession {
         outputs: BTreeMap<String, OutputEntry>,
     ) -> Result<(), StateError> {
         let change = {
-            let mut doc = self.doc.lock().await;
-            if doc.0.outputs == outputs {
+            let mut p = self.doc.lock().await;
+            if p.doc.outputs == outputs {
                 return Ok(());
             }
-            let before = std::mem::replace(&mut doc.0.outputs, outputs);
-            if let Err(e) = check_document(&doc.0, &self.secrets) {
-                doc.0.outputs = before;
+            let before = std::mem::replace(&mut p.doc.outputs, outputs.clone());
+            if let Err(e) = check_document(&p.doc, &self.secrets) {
+                p.doc.outputs = before;
                 return Err(e);
             }
-            doc.1 += 1;
-            doc.1
+            // Journalled like an entry, so a run killed before compaction keeps them.
+            p.changes.push(StateChange::Outputs(outputs));
+            p.count += 1;
+            p.count
         };
         self.commit(change).await
     }
