@@ -31,6 +31,7 @@ mod schema_tests;
 mod test_support;
 
 pub use catalog::Catalog;
+pub(crate) use catalog::{complete_identity, derived_guid};
 pub use schema::{Schemas, TypeSchema, Violation, ViolationKind};
 
 /// A PUT (or PATCH, already merged onto the stored body by the server) of one resource.
