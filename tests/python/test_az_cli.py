@@ -164,7 +164,7 @@ def judged(tmp_path_factory):
 
 
 def by_address(state: dict) -> dict[str, dict]:
-    return {r["address"]: r for r in state["resources"]}
+    return dict(state["resources"])
 
 
 def test_az_signs_in_to_the_custom_cloud(judged):
@@ -252,7 +252,7 @@ def test_drift_made_with_az_is_exactly_what_plan_shows(judged):
     assert set(got) == {"alert.high-error-rate", "app.frontend", "resource_group"}, got
     assert got["alert.high-error-rate"] == (
         "update",
-        [("properties.criteria.allOf[0].threshold", 25, 10)],
+        [("properties.criteria.allOf[name=Metric1].threshold", 25, 10)],
     ), got["alert.high-error-rate"]
     assert got["app.frontend"] == (
         "update",
@@ -268,5 +268,5 @@ def test_after_az_group_delete_plan_creates_everything(judged):
     code, plan = azlift.plan()
     assert code == 2
     got = changed(plan)
-    managed = [r["address"] for r in azlift.state()["resources"]]
+    managed = [a for a, r in azlift.state()["resources"].items() if r.get("managed", True)]
     assert {a: c[0] for a, c in got.items()} == {a: "create" for a in managed}

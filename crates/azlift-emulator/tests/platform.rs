@@ -33,8 +33,13 @@ async fn subscriptions_and_tenants_are_listed_in_the_callers_tenant() {
     assert_eq!(tenants.body["value"][0]["tenantId"], "tenant1");
     assert_eq!(
         tenants.header("x-ms-ratelimit-remaining-tenant-reads").as_deref(),
-        Some("249"),
-        "a tenant-level request draws from the tenant bucket"
+        Some("248"),
+        "tenant-level requests (the subscription list, then this) draw from the tenant bucket"
+    );
+    assert!(
+        tenants
+            .header("x-ms-ratelimit-remaining-subscription-reads")
+            .is_none()
     );
 }
 
@@ -287,27 +292,23 @@ async fn countdown_headers_are_always_on_for_the_principal_and_the_subscription(
 #[tokio::test]
 async fn an_empty_bucket_answers_429_with_retry_after() {
     let e = emu_with_group().await;
-    e.emu.faults().set_str("throttle-writes:2/1").unwrap();
-    let put = |n: u32| {
-        let e = &e;
-        async move {
-            e.send(
-                "PUT",
-                &format!("{}?api-version={V_RG}", e.rg_path(&format!("g{n}"))),
-                Some(json!({"location": "eastus"})),
-            )
-            .await
-        }
-    };
-    assert_eq!(put(1).await.status, 201);
-    assert_eq!(put(2).await.status, 201);
-    let r = put(3).await;
+    e.emu.faults().set_str("throttle-reads:2/1").unwrap();
+    let path = format!("{}?api-version={V_RG}", e.rg_path("rg1"));
+    assert_eq!(e.send("GET", &path, None).await.status, 200);
+    assert_eq!(e.send("GET", &path, None).await.status, 200);
+    let r = e.send("GET", &path, None).await;
     assert_eq!((r.status, r.code()), (429, "SubscriptionRequestsThrottled"));
     assert_eq!(r.header("retry-after").as_deref(), Some("1"));
     assert_eq!(
-        r.header("x-ms-ratelimit-remaining-subscription-writes").as_deref(),
+        r.header("x-ms-ratelimit-remaining-subscription-reads").as_deref(),
         Some("0")
     );
+    // The global bucket (15 times the principal's) still had tokens.
+    assert_eq!(
+        r.header("x-ms-ratelimit-remaining-subscription-global-reads")
+            .as_deref(),
+        Some("27")
+    );
     e.advance(std::time::Duration::from_secs(1));
-    assert_eq!(put(3).await.status, 201);
+    assert_eq!(e.send("GET", &path, None).await.status, 200);
 }

@@ -351,11 +351,10 @@ fn parse_filter(filter: &str) -> Result<Vec<Clause>, ArmError> {
         if rest.is_empty() {
             return Ok(clauses);
         }
-        let lower = rest.to_ascii_lowercase();
-        rest = lower
-            .starts_with("and ")
-            .then(|| rest[4..].trim_start())
-            .ok_or_else(|| filter_error(filter, "clauses are joined with `and`"))?;
+        if !rest.to_ascii_lowercase().starts_with("and ") {
+            return Err(filter_error(filter, "clauses are joined with `and`"));
+        }
+        rest = rest[4..].trim_start();
     }
 }
 
@@ -429,10 +428,13 @@ fn generic(r: &Record, expand: &str) -> Value {
         ("changedTime", "/systemData/lastModifiedAt"),
         ("provisioningState", "/properties/provisioningState"),
     ] {
-        if expand.contains(&key.to_ascii_lowercase())
-            && let Some(x) = r.body.pointer(pointer)
-        {
-            o[key] = x.clone();
+        if expand.contains(&key.to_ascii_lowercase()) {
+            // Every resource has a provisioning state in ARM's list, `Succeeded` when the
+            // provider keeps none.
+            let fallback = (key == "provisioningState").then(|| json!("Succeeded"));
+            if let Some(x) = r.body.pointer(pointer).cloned().or(fallback) {
+                o[key] = x;
+            }
         }
     }
     o

@@ -90,7 +90,7 @@ pub fn lower_id(id: &str) -> String {
             || p.eq_ignore_ascii_case("subscriptions")
             || p.eq_ignore_ascii_case("providers")
             // namespace, then every type segment (odd offsets after the namespace)
-            || after_providers.is_some_and(|at| i == at + 1 || (i > at + 1 && (i - at) % 2 == 0));
+            || after_providers.is_some_and(|at| i == at + 1 || (i > at + 1 && (i - at).is_multiple_of(2)));
         if p.eq_ignore_ascii_case("providers") {
             after_providers = Some(i);
         }
@@ -104,7 +104,7 @@ pub fn lower_id(id: &str) -> String {
 }
 
 /// The values at a pointer that may contain one `*` (every item of an array).
-fn each_mut<'a>(v: &'a mut Value, pointer: &str, f: &mut dyn FnMut(&mut Value)) {
+fn each_mut(v: &mut Value, pointer: &str, f: &mut dyn FnMut(&mut Value)) {
     match pointer.split_once("/*") {
         None => {
             if let Some(x) = v.pointer_mut(pointer) {
