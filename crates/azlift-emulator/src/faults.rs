@@ -644,7 +644,11 @@ mod tests {
             let k = r.lro_shape(&LroShape::ALL, LroShape::AsyncOperation);
             seen.insert(k.token());
         }
-        assert_eq!(seen.len(), 4, "random reaches every allowed shape: {seen:?}");
+        assert_eq!(
+            seen.len(),
+            4,
+            "random reaches every allowed shape: {seen:?}"
+        );
         let d = FaultHandle::new(FaultSpec::default());
         assert_eq!(
             d.lro_shape(&LroShape::ALL, LroShape::Location),

@@ -12,59 +12,218 @@ pub struct Region {
 
 /// Public Azure regions (the same set kinds accepts as locations).
 pub const REGIONS: &[Region] = &[
-    Region { name: "eastus", display: "East US" },
-    Region { name: "eastus2", display: "East US 2" },
-    Region { name: "westus", display: "West US" },
-    Region { name: "westus2", display: "West US 2" },
-    Region { name: "westus3", display: "West US 3" },
-    Region { name: "centralus", display: "Central US" },
-    Region { name: "northcentralus", display: "North Central US" },
-    Region { name: "southcentralus", display: "South Central US" },
-    Region { name: "westcentralus", display: "West Central US" },
-    Region { name: "canadacentral", display: "Canada Central" },
-    Region { name: "canadaeast", display: "Canada East" },
-    Region { name: "brazilsouth", display: "Brazil South" },
-    Region { name: "brazilsoutheast", display: "Brazil Southeast" },
-    Region { name: "mexicocentral", display: "Mexico Central" },
-    Region { name: "northeurope", display: "North Europe" },
-    Region { name: "westeurope", display: "West Europe" },
-    Region { name: "uksouth", display: "UK South" },
-    Region { name: "ukwest", display: "UK West" },
-    Region { name: "francecentral", display: "France Central" },
-    Region { name: "francesouth", display: "France South" },
-    Region { name: "germanywestcentral", display: "Germany West Central" },
-    Region { name: "germanynorth", display: "Germany North" },
-    Region { name: "norwayeast", display: "Norway East" },
-    Region { name: "norwaywest", display: "Norway West" },
-    Region { name: "swedencentral", display: "Sweden Central" },
-    Region { name: "switzerlandnorth", display: "Switzerland North" },
-    Region { name: "switzerlandwest", display: "Switzerland West" },
-    Region { name: "polandcentral", display: "Poland Central" },
-    Region { name: "italynorth", display: "Italy North" },
-    Region { name: "spaincentral", display: "Spain Central" },
-    Region { name: "australiaeast", display: "Australia East" },
-    Region { name: "australiasoutheast", display: "Australia Southeast" },
-    Region { name: "australiacentral", display: "Australia Central" },
-    Region { name: "australiacentral2", display: "Australia Central 2" },
-    Region { name: "eastasia", display: "East Asia" },
-    Region { name: "southeastasia", display: "Southeast Asia" },
-    Region { name: "japaneast", display: "Japan East" },
-    Region { name: "japanwest", display: "Japan West" },
-    Region { name: "koreacentral", display: "Korea Central" },
-    Region { name: "koreasouth", display: "Korea South" },
-    Region { name: "centralindia", display: "Central India" },
-    Region { name: "southindia", display: "South India" },
-    Region { name: "westindia", display: "West India" },
-    Region { name: "uaenorth", display: "UAE North" },
-    Region { name: "uaecentral", display: "UAE Central" },
-    Region { name: "southafricanorth", display: "South Africa North" },
-    Region { name: "southafricawest", display: "South Africa West" },
-    Region { name: "qatarcentral", display: "Qatar Central" },
-    Region { name: "israelcentral", display: "Israel Central" },
-    Region { name: "newzealandnorth", display: "New Zealand North" },
-    Region { name: "indonesiacentral", display: "Indonesia Central" },
-    Region { name: "malaysiawest", display: "Malaysia West" },
-    Region { name: "chilecentral", display: "Chile Central" },
+    Region {
+        name: "eastus",
+        display: "East US",
+    },
+    Region {
+        name: "eastus2",
+        display: "East US 2",
+    },
+    Region {
+        name: "westus",
+        display: "West US",
+    },
+    Region {
+        name: "westus2",
+        display: "West US 2",
+    },
+    Region {
+        name: "westus3",
+        display: "West US 3",
+    },
+    Region {
+        name: "centralus",
+        display: "Central US",
+    },
+    Region {
+        name: "northcentralus",
+        display: "North Central US",
+    },
+    Region {
+        name: "southcentralus",
+        display: "South Central US",
+    },
+    Region {
+        name: "westcentralus",
+        display: "West Central US",
+    },
+    Region {
+        name: "canadacentral",
+        display: "Canada Central",
+    },
+    Region {
+        name: "canadaeast",
+        display: "Canada East",
+    },
+    Region {
+        name: "brazilsouth",
+        display: "Brazil South",
+    },
+    Region {
+        name: "brazilsoutheast",
+        display: "Brazil Southeast",
+    },
+    Region {
+        name: "mexicocentral",
+        display: "Mexico Central",
+    },
+    Region {
+        name: "northeurope",
+        display: "North Europe",
+    },
+    Region {
+        name: "westeurope",
+        display: "West Europe",
+    },
+    Region {
+        name: "uksouth",
+        display: "UK South",
+    },
+    Region {
+        name: "ukwest",
+        display: "UK West",
+    },
+    Region {
+        name: "francecentral",
+        display: "France Central",
+    },
+    Region {
+        name: "francesouth",
+        display: "France South",
+    },
+    Region {
+        name: "germanywestcentral",
+        display: "Germany West Central",
+    },
+    Region {
+        name: "germanynorth",
+        display: "Germany North",
+    },
+    Region {
+        name: "norwayeast",
+        display: "Norway East",
+    },
+    Region {
+        name: "norwaywest",
+        display: "Norway West",
+    },
+    Region {
+        name: "swedencentral",
+        display: "Sweden Central",
+    },
+    Region {
+        name: "switzerlandnorth",
+        display: "Switzerland North",
+    },
+    Region {
+        name: "switzerlandwest",
+        display: "Switzerland West",
+    },
+    Region {
+        name: "polandcentral",
+        display: "Poland Central",
+    },
+    Region {
+        name: "italynorth",
+        display: "Italy North",
+    },
+    Region {
+        name: "spaincentral",
+        display: "Spain Central",
+    },
+    Region {
+        name: "australiaeast",
+        display: "Australia East",
+    },
+    Region {
+        name: "australiasoutheast",
+        display: "Australia Southeast",
+    },
+    Region {
+        name: "australiacentral",
+        display: "Australia Central",
+    },
+    Region {
+        name: "australiacentral2",
+        display: "Australia Central 2",
+    },
+    Region {
+        name: "eastasia",
+        display: "East Asia",
+    },
+    Region {
+        name: "southeastasia",
+        display: "Southeast Asia",
+    },
+    Region {
+        name: "japaneast",
+        display: "Japan East",
+    },
+    Region {
+        name: "japanwest",
+        display: "Japan West",
+    },
+    Region {
+        name: "koreacentral",
+        display: "Korea Central",
+    },
+    Region {
+        name: "koreasouth",
+        display: "Korea South",
+    },
+    Region {
+        name: "centralindia",
+        display: "Central India",
+    },
+    Region {
+        name: "southindia",
+        display: "South India",
+    },
+    Region {
+        name: "westindia",
+        display: "West India",
+    },
+    Region {
+        name: "uaenorth",
+        display: "UAE North",
+    },
+    Region {
+        name: "uaecentral",
+        display: "UAE Central",
+    },
+    Region {
+        name: "southafricanorth",
+        display: "South Africa North",
+    },
+    Region {
+        name: "southafricawest",
+        display: "South Africa West",
+    },
+    Region {
+        name: "qatarcentral",
+        display: "Qatar Central",
+    },
+    Region {
+        name: "israelcentral",
+        display: "Israel Central",
+    },
+    Region {
+        name: "newzealandnorth",
+        display: "New Zealand North",
+    },
+    Region {
+        name: "indonesiacentral",
+        display: "Indonesia Central",
+    },
+    Region {
+        name: "malaysiawest",
+        display: "Malaysia West",
+    },
+    Region {
+        name: "chilecentral",
+        display: "Chile Central",
+    },
 ];
 
 /// The display name of a location (`eastus` or `East US` -> `East US`); `None` for names
@@ -372,9 +531,13 @@ mod tests {
 
     #[test]
     fn subscription_ids_must_be_guids() {
-        assert!(valid_subscription_id("00000000-0000-0000-0000-000000000000"));
+        assert!(valid_subscription_id(
+            "00000000-0000-0000-0000-000000000000"
+        ));
         assert!(!valid_subscription_id("not-a-guid"));
         assert!(!valid_subscription_id("00000000000000000000000000000000"));
-        assert!(!valid_subscription_id("{00000000-0000-0000-0000-000000000000}"));
+        assert!(!valid_subscription_id(
+            "{00000000-0000-0000-0000-000000000000}"
+        ));
     }
 }

@@ -16,7 +16,9 @@ async fn emu_with_group() -> Emu {
 #[tokio::test]
 async fn subscriptions_and_tenants_are_listed_in_the_callers_tenant() {
     let e = emu_with_group().await;
-    let subs = e.send("GET", "/subscriptions?api-version=2022-12-01", None).await;
+    let subs = e
+        .send("GET", "/subscriptions?api-version=2022-12-01", None)
+        .await;
     assert_eq!(subs.status, 200, "{}", subs.body);
     let ids: Vec<&str> = subs.body["value"]
         .as_array()
@@ -32,7 +34,9 @@ async fn subscriptions_and_tenants_are_listed_in_the_callers_tenant() {
     assert_eq!(tenants.status, 200);
     assert_eq!(tenants.body["value"][0]["tenantId"], "tenant1");
     assert_eq!(
-        tenants.header("x-ms-ratelimit-remaining-tenant-reads").as_deref(),
+        tenants
+            .header("x-ms-ratelimit-remaining-tenant-reads")
+            .as_deref(),
         Some("248"),
         "tenant-level requests (the subscription list, then this) draw from the tenant bucket"
     );
@@ -48,14 +52,20 @@ async fn cloud_metadata_is_anonymous_and_points_at_the_emulator() {
     let e = manual().await;
     let client = common::client_for(&e.emu);
     let r = client
-        .get(format!("{}/metadata/endpoints?api-version=2022-09-01", e.base))
+        .get(format!(
+            "{}/metadata/endpoints?api-version=2022-09-01",
+            e.base
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200, "no Authorization needed");
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["resourceManager"], format!("{}/", e.base));
-    assert_eq!(body["authentication"]["loginEndpoint"], format!("{}/", e.base));
+    assert_eq!(
+        body["authentication"]["loginEndpoint"],
+        format!("{}/", e.base)
+    );
     assert_eq!(
         body["authentication"]["audiences"][0],
         "https://management.core.windows.net/"
@@ -82,7 +92,12 @@ async fn providers_list_types_versions_newest_first_and_display_locations() {
         .find(|t| t["resourceType"] == "actionGroups")
         .unwrap();
     assert_eq!(ag["apiVersions"][0], "2024-10-01-preview");
-    assert!(ag["apiVersions"].as_array().unwrap().contains(&json!("2023-01-01")));
+    assert!(
+        ag["apiVersions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("2023-01-01"))
+    );
     assert_eq!(ag["locations"], json!(["Global"]));
     let components = types
         .iter()
@@ -102,7 +117,10 @@ async fn providers_list_types_versions_newest_first_and_display_locations() {
             None,
         )
         .await;
-    assert_eq!((unknown.status, unknown.code()), (404, "InvalidResourceNamespace"));
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (404, "InvalidResourceNamespace")
+    );
 }
 
 #[tokio::test]
@@ -128,7 +146,10 @@ async fn a_namespace_the_registry_lacks_shows_the_types_stored_under_it() {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["resourceTypes"][0]["resourceType"], "gadgets");
-    assert_eq!(r.body["resourceTypes"][0]["apiVersions"], json!(["2021-03-04"]));
+    assert_eq!(
+        r.body["resourceTypes"][0]["apiVersions"],
+        json!(["2021-03-04"])
+    );
 }
 
 #[tokio::test]
@@ -169,13 +190,21 @@ async fn resource_lists_filter_like_arm() {
         )
     };
     let all = e
-        .send("GET", &format!("/subscriptions/{SUB}/resources?api-version={V_RG}"), None)
+        .send(
+            "GET",
+            &format!("/subscriptions/{SUB}/resources?api-version={V_RG}"),
+            None,
+        )
         .await;
     assert_eq!(names(&all), vec!["a1", "a2", "b1"]);
     let rg1 = e.send("GET", &list("resourceGroup eq 'RG1'"), None).await;
     assert_eq!(names(&rg1), vec!["a1", "a2"]);
     let prod = e
-        .send("GET", &list("tagName eq 'env' and tagValue eq 'prod'"), None)
+        .send(
+            "GET",
+            &list("tagName eq 'env' and tagValue eq 'prod'"),
+            None,
+        )
         .await;
     assert_eq!(names(&prod), vec!["a1", "b1"]);
     let typed = e
@@ -187,7 +216,10 @@ async fn resource_lists_filter_like_arm() {
         .await;
     assert_eq!(names(&typed), vec!["b1"]);
     let bad = e.send("GET", &list("color eq 'red'"), None).await;
-    assert_eq!((bad.status, bad.code()), (400, "InvalidFilterInQueryString"));
+    assert_eq!(
+        (bad.status, bad.code()),
+        (400, "InvalidFilterInQueryString")
+    );
     let expanded = e
         .send(
             "GET",
@@ -215,7 +247,11 @@ async fn a_malformed_subscription_id_is_refused() {
         "/subscriptions/not-a-guid/resourceGroups/r/providers/Microsoft.Insights/components/c?api-version=2020-02-02",
     ] {
         let r = e.send("GET", path, None).await;
-        assert_eq!((r.status, r.code()), (400, "InvalidSubscriptionId"), "{path}");
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "InvalidSubscriptionId"),
+            "{path}"
+        );
         assert!(
             r.body["error"]["message"]
                 .as_str()
@@ -269,7 +305,10 @@ async fn countdown_headers_are_always_on_for_the_principal_and_the_subscription(
     let mut global = Vec::new();
     for _ in 0..3 {
         let r = e.send("GET", &path, None).await;
-        reads.push(r.header("x-ms-ratelimit-remaining-subscription-reads").unwrap());
+        reads.push(
+            r.header("x-ms-ratelimit-remaining-subscription-reads")
+                .unwrap(),
+        );
         global.push(
             r.header("x-ms-ratelimit-remaining-subscription-global-reads")
                 .unwrap(),
@@ -279,7 +318,8 @@ async fn countdown_headers_are_always_on_for_the_principal_and_the_subscription(
     assert_eq!(global, vec!["3749", "3748", "3747"]);
     let d = e.send("DELETE", &path, None).await;
     assert_eq!(
-        d.header("x-ms-ratelimit-remaining-subscription-deletes").as_deref(),
+        d.header("x-ms-ratelimit-remaining-subscription-deletes")
+            .as_deref(),
         Some("199")
     );
     assert_eq!(
@@ -300,7 +340,8 @@ async fn an_empty_bucket_answers_429_with_retry_after() {
     assert_eq!((r.status, r.code()), (429, "SubscriptionRequestsThrottled"));
     assert_eq!(r.header("retry-after").as_deref(), Some("1"));
     assert_eq!(
-        r.header("x-ms-ratelimit-remaining-subscription-reads").as_deref(),
+        r.header("x-ms-ratelimit-remaining-subscription-reads")
+            .as_deref(),
         Some("0")
     );
     // The global bucket (15 times the principal's) still had tokens.

@@ -18,7 +18,10 @@ async fn group() -> Emu {
 }
 
 fn path(e: &Emu, arm_type: &str, name: &str, v: &str) -> String {
-    format!("{}/providers/{arm_type}/{name}?api-version={v}", e.rg_path("rg1"))
+    format!(
+        "{}/providers/{arm_type}/{name}?api-version={v}",
+        e.rg_path("rg1")
+    )
 }
 
 /// PUT and, for a long-running answer, finish it (the realistic profile on a manual clock).
@@ -94,9 +97,14 @@ async fn components_answer_a_recased_workspace_id() {
     assert_eq!(ai["location"], "East US");
     assert_eq!(
         ai["properties"]["WorkspaceResourceId"],
-        format!("/subscriptions/{SUB}/resourcegroups/rg1/providers/microsoft.operationalinsights/workspaces/Logs-1")
+        format!(
+            "/subscriptions/{SUB}/resourcegroups/rg1/providers/microsoft.operationalinsights/workspaces/Logs-1"
+        )
     );
-    assert_ne!(ai["properties"]["WorkspaceResourceId"].as_str(), Some(ws_id));
+    assert_ne!(
+        ai["properties"]["WorkspaceResourceId"].as_str(),
+        Some(ws_id)
+    );
 }
 
 #[tokio::test]
@@ -132,11 +140,15 @@ async fn metric_alerts_answer_recased_durations_and_ids_and_empty_dimensions() {
     assert_eq!(p["criteria"]["allOf"][0]["dimensions"], json!([]));
     assert_eq!(
         p["scopes"][0],
-        format!("/subscriptions/{SUB}/resourcegroups/rg1/providers/microsoft.operationalinsights/workspaces/Logs-1")
+        format!(
+            "/subscriptions/{SUB}/resourcegroups/rg1/providers/microsoft.operationalinsights/workspaces/Logs-1"
+        )
     );
     assert_eq!(
         p["actions"][0]["actionGroupId"],
-        format!("/subscriptions/{SUB}/resourcegroups/rg1/providers/microsoft.insights/actiongroups/pager")
+        format!(
+            "/subscriptions/{SUB}/resourcegroups/rg1/providers/microsoft.insights/actiongroups/pager"
+        )
     );
 }
 
@@ -170,7 +182,14 @@ async fn a_long_running_patch_answers_202_and_finishes_through_its_urls() {
     let e = group().await;
     let env = environment(&e).await;
     let url = path(&e, "Microsoft.App/containerApps", "web", V_APP);
-    put_done(&e, "Microsoft.App/containerApps", "web", V_APP, app_body(env["id"].as_str().unwrap())).await;
+    put_done(
+        &e,
+        "Microsoft.App/containerApps",
+        "web",
+        V_APP,
+        app_body(env["id"].as_str().unwrap()),
+    )
+    .await;
     let r = e
         .send(
             "PATCH",
@@ -179,14 +198,22 @@ async fn a_long_running_patch_answers_202_and_finishes_through_its_urls() {
         )
         .await;
     assert_eq!(r.status, 202, "{}", r.body);
-    let status_url = r.header("azure-asyncoperation").expect("Azure-AsyncOperation");
+    let status_url = r
+        .header("azure-asyncoperation")
+        .expect("Azure-AsyncOperation");
     let location = r.header("location").expect("Location");
     assert_eq!(e.send("GET", &location, None).await.status, 202, "running");
     e.advance(Duration::from_secs(3600));
-    assert_eq!(e.send("GET", &status_url, None).await.body["status"], "Succeeded");
+    assert_eq!(
+        e.send("GET", &status_url, None).await.body["status"],
+        "Succeeded"
+    );
     let done = e.send("GET", &location, None).await;
     assert_eq!(done.status, 200);
-    assert_eq!(done.body["properties"]["template"]["scale"]["minReplicas"], 2);
+    assert_eq!(
+        done.body["properties"]["template"]["scale"]["minReplicas"],
+        2
+    );
 }
 
 #[tokio::test]
@@ -201,7 +228,12 @@ async fn every_lro_shape_can_be_chosen() {
     assert_eq!(r.status, 202);
     assert!(r.header("location").is_some() && r.header("azure-asyncoperation").is_none());
     e.advance(Duration::from_secs(3600));
-    assert_eq!(e.send("GET", &r.header("location").unwrap(), None).await.status, 200);
+    assert_eq!(
+        e.send("GET", &r.header("location").unwrap(), None)
+            .await
+            .status,
+        200
+    );
     // state: 201 with a running provisioningState, no polling header
     e.emu.faults().set_str("lro-shape:state").unwrap();
     let url = path(&e, "Microsoft.App/containerApps", "a2", V_APP);
@@ -251,18 +283,31 @@ async fn identities_of_types_without_a_kind_get_their_ids() {
             "userAssignedIdentities": {id["id"].as_str().unwrap(): {}}}, "properties": {}}),
     )
     .await;
-    let users = vault["identity"]["userAssignedIdentities"].as_object().unwrap();
+    let users = vault["identity"]["userAssignedIdentities"]
+        .as_object()
+        .unwrap();
     let (_, ids) = users.iter().next().unwrap();
     assert_eq!(ids["principalId"], principal);
     assert_eq!(ids["clientId"], client);
-    assert!(vault["identity"]["principalId"].as_str().is_some_and(|p| p.len() == 36));
+    assert!(
+        vault["identity"]["principalId"]
+            .as_str()
+            .is_some_and(|p| p.len() == 36)
+    );
     assert!(vault["identity"]["tenantId"].is_string());
 }
 
 #[tokio::test]
 async fn list_actions_of_types_without_a_kind_answer_values() {
     let e = group().await;
-    put_done(&e, "Contoso.Stuff/accounts", "acc1", "2022-01-01", json!({"location": "eastus"})).await;
+    put_done(
+        &e,
+        "Contoso.Stuff/accounts",
+        "acc1",
+        "2022-01-01",
+        json!({"location": "eastus"}),
+    )
+    .await;
     let url = format!(
         "{}/providers/Contoso.Stuff/accounts/acc1/listKeys?api-version=2022-01-01",
         e.rg_path("rg1")
@@ -270,8 +315,19 @@ async fn list_actions_of_types_without_a_kind_answer_values() {
     let r = e.send("POST", &url, None).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["keys"][0]["keyName"], "key1");
-    assert_eq!(e.send("POST", &url, None).await.body, r.body, "deterministic");
-    put_done(&e, "Microsoft.Web/sites", "fn1", "2024-04-01", json!({"location": "eastus", "kind": "functionapp"})).await;
+    assert_eq!(
+        e.send("POST", &url, None).await.body,
+        r.body,
+        "deterministic"
+    );
+    put_done(
+        &e,
+        "Microsoft.Web/sites",
+        "fn1",
+        "2024-04-01",
+        json!({"location": "eastus", "kind": "functionapp"}),
+    )
+    .await;
     let host = e
         .send(
             "POST",
@@ -298,7 +354,9 @@ async fn a_role_assignment_on_a_resource_checks_its_principal() {
             "{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}?api-version=2022-04-01"
         )
     };
-    let role = format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/43d0d8ad-25c7-4714-9337-8ba259a9fe05");
+    let role = format!(
+        "/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/43d0d8ad-25c7-4714-9337-8ba259a9fe05"
+    );
     let good = e
         .send(
             "PUT",
@@ -311,7 +369,9 @@ async fn a_role_assignment_on_a_resource_checks_its_principal() {
         good.body["id"].as_str().unwrap().to_ascii_lowercase(),
         format!("{scope}/providers/Microsoft.Authorization/roleAssignments/5a3b0e1c-0000-4000-8000-000000000001").to_ascii_lowercase()
     );
-    let got = e.send("GET", &ra("5a3b0e1c-0000-4000-8000-000000000001"), None).await;
+    let got = e
+        .send("GET", &ra("5a3b0e1c-0000-4000-8000-000000000001"), None)
+        .await;
     assert_eq!(got.status, 200);
     let ghost = e
         .send(

@@ -15,8 +15,8 @@ use crate::clock::rfc3339;
 use crate::error::ArmError;
 use crate::faults::LroShape;
 use crate::ids::{self, ResourcePath, Route, group_id};
-use crate::registry;
 use crate::kinds::{PutRequest, TypeInfo};
+use crate::registry;
 
 use crate::store::{Cloud, CloudWorld, OpKind, Record};
 
@@ -569,7 +569,9 @@ fn resource(app: &App, p: &ResourcePath, req: &Req, v: &str) -> Outcome {
     let arm_type = p.arm_type();
     let info = app.provider.type_info(&arm_type);
     let registered = registry::registered(&arm_type);
-    let mut supported: Vec<&str> = registered.map(|r| r.api_versions.to_vec()).unwrap_or_default();
+    let mut supported: Vec<&str> = registered
+        .map(|r| r.api_versions.to_vec())
+        .unwrap_or_default();
     if let Some(i) = &info {
         for x in &i.api_versions {
             if !supported.iter().any(|s| s.eq_ignore_ascii_case(x)) {
@@ -639,7 +641,10 @@ fn check_parents(
             "ResourceNotFound",
             format!(
                 "The Resource '{}' under resource group '{}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
-                scope.split_once("/providers/").map(|(_, t)| t).unwrap_or(scope),
+                scope
+                    .split_once("/providers/")
+                    .map(|(_, t)| t)
+                    .unwrap_or(scope),
                 p.resource_group
             ),
         ));
@@ -918,7 +923,12 @@ fn put_inner(
                 cloud.resources.insert(key.clone(), record);
                 let status = shapes::write_status(shape, &req.method, status);
                 Ok((
-                    (status, view, Some((op, location, ms, shape)), Duration::ZERO),
+                    (
+                        status,
+                        view,
+                        Some((op, location, ms, shape)),
+                        Duration::ZERO,
+                    ),
                     true,
                 ))
             }
@@ -1067,7 +1077,11 @@ fn post_action(app: &App, p: &ResourcePath, action: &str) -> Outcome {
             .ok_or_else(|| no_action(&rec.arm_type))
             .and_then(done),
         (None, Some(parent)) if app.provider.type_info(&parent.arm_type).is_none() => {
-            let sub_path = format!("{}/{}", p.types.last().map(String::as_str).unwrap_or_default(), p.name());
+            let sub_path = format!(
+                "{}/{}",
+                p.types.last().map(String::as_str).unwrap_or_default(),
+                p.name()
+            );
             generic::list_action(&parent.id, &sub_path, action)
                 .map(|out| respond::json(200, &out))
                 .ok_or_else(|| no_action(&parent.arm_type))

@@ -94,8 +94,7 @@ pub fn check_role_assignment(
         .with_target("properties.principalId"));
     };
     let lower = pid.to_ascii_lowercase();
-    if lower == caller_principal.to_ascii_lowercase() || known_principals(cloud).contains(&lower)
-    {
+    if lower == caller_principal.to_ascii_lowercase() || known_principals(cloud).contains(&lower) {
         return Ok(());
     }
     Err(ArmError::bad_request(
@@ -120,7 +119,13 @@ pub fn list_action(id: &str, sub_path: &str, action: &str) -> Option<Value> {
     if !lower.starts_with("list") {
         return None;
     }
-    let seed = |n: &str| secret(&format!("{}|{}|{lower}|{n}", id.to_ascii_lowercase(), sub_path.to_ascii_lowercase()));
+    let seed = |n: &str| {
+        secret(&format!(
+            "{}|{}|{lower}|{n}",
+            id.to_ascii_lowercase(),
+            sub_path.to_ascii_lowercase()
+        ))
+    };
     let name = id.rsplit('/').next().unwrap_or_default();
     Some(match lower.as_str() {
         "listkeys" if sub_path.eq_ignore_ascii_case("host/default") => json!({
@@ -174,7 +179,10 @@ mod tests {
         let sent = json!({"location": "eastus"});
         let mut uai = sent.clone();
         complete(&req(UAI, USER_ASSIGNED_IDENTITY, &sent), &mut uai, None);
-        let principal = uai["properties"]["principalId"].as_str().unwrap().to_string();
+        let principal = uai["properties"]["principalId"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert_eq!(principal.len(), 36);
 
         let vault = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Contoso.Stuff/vaults/v";
@@ -185,11 +193,21 @@ mod tests {
             body["identity"]["userAssignedIdentities"][UAI]["principalId"],
             json!(principal)
         );
-        assert_eq!(body["identity"]["userAssignedIdentities"][UAI]["clientId"], uai["properties"]["clientId"]);
-        let system = body["identity"]["principalId"].as_str().unwrap().to_string();
+        assert_eq!(
+            body["identity"]["userAssignedIdentities"][UAI]["clientId"],
+            uai["properties"]["clientId"]
+        );
+        let system = body["identity"]["principalId"]
+            .as_str()
+            .unwrap()
+            .to_string();
         // Kept across a re-PUT.
         let mut again = sent.clone();
-        complete(&req(vault, "Contoso.Stuff/vaults", &sent), &mut again, Some(&body));
+        complete(
+            &req(vault, "Contoso.Stuff/vaults", &sent),
+            &mut again,
+            Some(&body),
+        );
         assert_eq!(again["identity"]["principalId"], json!(system));
     }
 
@@ -199,7 +217,10 @@ mod tests {
         let mut uai = json!({"location": "eastus"});
         let sent = uai.clone();
         complete(&req(UAI, USER_ASSIGNED_IDENTITY, &sent), &mut uai, None);
-        let principal = uai["properties"]["principalId"].as_str().unwrap().to_string();
+        let principal = uai["properties"]["principalId"]
+            .as_str()
+            .unwrap()
+            .to_string();
         cloud.resources.insert(
             UAI.to_ascii_lowercase(),
             Record {
@@ -229,14 +250,21 @@ mod tests {
         let keys = list_action(id, "", "listKeys").unwrap();
         assert_eq!(keys["keys"][0]["keyName"], "key1");
         assert_ne!(keys["keys"][0]["value"], keys["keys"][1]["value"]);
-        assert_eq!(list_action(id, "", "LISTKEYS"), Some(keys.clone()), "deterministic");
+        assert_eq!(
+            list_action(id, "", "LISTKEYS"),
+            Some(keys.clone()),
+            "deterministic"
+        );
         let other = list_action(&id.replace("/a", "/b"), "", "listKeys").unwrap();
         assert_ne!(other["keys"][0]["value"], keys["keys"][0]["value"]);
         let host = list_action(id, "host/default", "listKeys").unwrap();
         assert!(host["masterKey"].is_string() && host["functionKeys"]["default"].is_string());
         let creds = list_action(id, "", "listCredentials").unwrap();
         assert_eq!(creds["username"], "a");
-        assert_eq!(list_action(id, "", "listUsages"), Some(json!({"value": []})));
+        assert_eq!(
+            list_action(id, "", "listUsages"),
+            Some(json!({"value": []}))
+        );
         assert_eq!(list_action(id, "", "regenerateKey"), None);
     }
 }

@@ -9,9 +9,9 @@ mod oauth;
 mod ops;
 mod platform;
 mod ratelimit;
+pub(crate) mod respond;
 mod shapes;
 mod shaping;
-pub(crate) mod respond;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
@@ -41,8 +41,8 @@ use crate::persist::Persister;
 use crate::provider_bridge::Provider;
 use crate::store::Cloud;
 use crate::throttle::BucketKind;
-use ratelimit::{Drawn, RateLimits};
 use crate::tls::{TlsIdentity, make_identity};
+use ratelimit::{Drawn, RateLimits};
 
 /// One line of the request log.
 #[derive(Debug, Clone, PartialEq, Eq)]

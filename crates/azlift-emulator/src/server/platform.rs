@@ -146,7 +146,10 @@ pub fn subscriptions(app: &App, req: &Req) -> Response {
         }
     }
     let value: Vec<Value> = subs.iter().map(|s| subscription_json(s, &tenant)).collect();
-    respond::json(200, &json!({ "count": {"type": "Total", "value": value.len()}, "value": value }))
+    respond::json(
+        200,
+        &json!({ "count": {"type": "Total", "value": value.len()}, "value": value }),
+    )
 }
 
 /// `GET /tenants`: the caller's tenant.
@@ -336,7 +339,10 @@ fn parse_filter(filter: &str) -> Result<Vec<Clause>, ArmError> {
             let f = field(name).ok_or_else(|| {
                 filter_error(
                     filter,
-                    &format!("unknown property '{name}' (supported: {})", FIELDS.join(", ")),
+                    &format!(
+                        "unknown property '{name}' (supported: {})",
+                        FIELDS.join(", ")
+                    ),
                 )
             })?;
             let after = after.trim_start();
@@ -395,8 +401,7 @@ fn matches(r: &Record, clauses: &[Clause]) -> bool {
             })
         }),
         Clause::Eq(f, v) if f == "location" => {
-            super::arm::normalize_location(&value_of(f))
-                == super::arm::normalize_location(v)
+            super::arm::normalize_location(&value_of(f)) == super::arm::normalize_location(v)
         }
         Clause::Eq(f, v) => value_of(f).eq_ignore_ascii_case(v),
         Clause::Contains(f, v) => value_of(f)
@@ -480,7 +485,10 @@ pub fn list_resources(
         .filter(|r| {
             r.visible_at_ms <= now
                 && r.id.split('/').count() == 9
-                && r.id.split('/').nth(5).is_some_and(|p| p.eq_ignore_ascii_case("providers"))
+                && r.id
+                    .split('/')
+                    .nth(5)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("providers"))
                 && matches(r, &clauses)
         })
         .map(|r| generic(r, &expand))
@@ -495,8 +503,10 @@ mod tests {
     #[test]
     fn filters_parse_as_the_azure_cli_writes_them() {
         assert_eq!(
-            parse_filter("resourceGroup eq 'rg-1' and resourceType eq 'Microsoft.App/containerApps'")
-                .unwrap(),
+            parse_filter(
+                "resourceGroup eq 'rg-1' and resourceType eq 'Microsoft.App/containerApps'"
+            )
+            .unwrap(),
             vec![
                 Clause::Eq("resourceGroup".into(), "rg-1".into()),
                 Clause::Eq("resourceType".into(), "Microsoft.App/containerApps".into()),
@@ -543,7 +553,10 @@ mod tests {
         };
         let f = |s: &str| parse_filter(s).unwrap();
         assert!(matches(&r, &f("resourcegroup eq 'rg-one'")));
-        assert!(matches(&r, &f("resourceType eq 'microsoft.insights/components'")));
+        assert!(matches(
+            &r,
+            &f("resourceType eq 'microsoft.insights/components'")
+        ));
         assert!(matches(&r, &f("location eq 'East US'")));
         assert!(matches(&r, &f("tagName eq 'env' and tagValue eq 'prod'")));
         assert!(!matches(&r, &f("tagName eq 'env' and tagValue eq 'dev'")));

@@ -197,14 +197,24 @@ mod tests {
             panic!("the third read within a second is throttled")
         };
         assert_eq!(retry_after_secs, 1);
-        assert_eq!(headers[0], ("x-ms-ratelimit-remaining-subscription-reads", 0));
+        assert_eq!(
+            headers[0],
+            ("x-ms-ratelimit-remaining-subscription-reads", 0)
+        );
         assert!(matches!(draw(1000), Drawn::Allowed(_)));
     }
 
     #[test]
     fn tenant_requests_use_tenant_buckets() {
         let mut r = RateLimits::default();
-        let d = r.draw(ThrottleLimits::default(), BucketKind::Reads, None, "t", "p", 0);
+        let d = r.draw(
+            ThrottleLimits::default(),
+            BucketKind::Reads,
+            None,
+            "t",
+            "p",
+            0,
+        );
         assert_eq!(
             d,
             Drawn::Allowed(vec![("x-ms-ratelimit-remaining-tenant-reads", 249)])

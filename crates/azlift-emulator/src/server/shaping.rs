@@ -63,7 +63,10 @@ const SHAPES: &[(&str, &[Rule])] = &[
     // ex: containerApps/2025-07-01/ContainerApps_Get.json ("East US").
     ("Microsoft.App/containerApps", &[Rule::DisplayLocation]),
     // ex: managedEnvironments/2025-07-01/ManagedEnvironments_Get.json ("North Central US").
-    ("Microsoft.App/managedEnvironments", &[Rule::DisplayLocation]),
+    (
+        "Microsoft.App/managedEnvironments",
+        &[Rule::DisplayLocation],
+    ),
     // ex: apimService/2024-05-01/ApiManagementServiceGetService.json ("East US", `etag`).
     (
         "Microsoft.ApiManagement/service",
@@ -191,7 +194,10 @@ pub fn system_data(previous: Option<&Value>, principal: &str, now_ms: u64) -> Va
     let keep = |k: &str, fallback: Value| old.and_then(|o| o.get(k)).cloned().unwrap_or(fallback);
     let mut m = Map::new();
     m.insert("createdBy".into(), keep("createdBy", json!(principal)));
-    m.insert("createdByType".into(), keep("createdByType", json!("Application")));
+    m.insert(
+        "createdByType".into(),
+        keep("createdByType", json!("Application")),
+    );
     m.insert("createdAt".into(), keep("createdAt", json!(at)));
     m.insert("lastModifiedBy".into(), json!(principal));
     m.insert("lastModifiedByType".into(), json!("Application"));
@@ -212,7 +218,9 @@ mod tests {
             "/subscriptions/s/resourcegroups/My-RG/providers/microsoft.operationalinsights/workspaces/My-Logs"
         );
         assert_eq!(
-            lower_id("/subscriptions/s/resourceGroups/r/providers/Microsoft.ApiManagement/service/a/loggers/L"),
+            lower_id(
+                "/subscriptions/s/resourceGroups/r/providers/Microsoft.ApiManagement/service/a/loggers/L"
+            ),
             "/subscriptions/s/resourcegroups/r/providers/microsoft.apimanagement/service/a/loggers/L"
         );
     }
@@ -232,7 +240,8 @@ mod tests {
 
     #[test]
     fn metric_alerts_recase_ids_and_durations_and_add_dimensions() {
-        let ag = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Insights/actionGroups/Pager";
+        let ag =
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.Insights/actionGroups/Pager";
         let v = shape(
             "Microsoft.Insights/metricAlerts",
             json!({"location": "global", "properties": {
@@ -251,18 +260,33 @@ mod tests {
         );
         assert_eq!(v["properties"]["evaluationFrequency"], "PT1M");
         assert_eq!(v["properties"]["windowSize"], "PT5M");
-        assert_eq!(v["properties"]["criteria"]["allOf"][0]["dimensions"], json!([]));
-        assert_eq!(v["properties"]["criteria"]["allOf"][1]["dimensions"][0]["name"], "x");
+        assert_eq!(
+            v["properties"]["criteria"]["allOf"][0]["dimensions"],
+            json!([])
+        );
+        assert_eq!(
+            v["properties"]["criteria"]["allOf"][1]["dimensions"][0]["name"],
+            "x"
+        );
     }
 
     #[test]
     fn apim_gets_an_etag_that_follows_the_content() {
-        let a = shape("Microsoft.ApiManagement/service", json!({"location": "eastus", "sku": {"capacity": 1}}));
-        let b = shape("Microsoft.ApiManagement/service", json!({"location": "eastus", "sku": {"capacity": 2}}));
+        let a = shape(
+            "Microsoft.ApiManagement/service",
+            json!({"location": "eastus", "sku": {"capacity": 1}}),
+        );
+        let b = shape(
+            "Microsoft.ApiManagement/service",
+            json!({"location": "eastus", "sku": {"capacity": 2}}),
+        );
         assert_eq!(a["location"], "East US");
         assert!(a["etag"].as_str().is_some_and(|e| !e.is_empty()));
         assert_ne!(a["etag"], b["etag"]);
-        let again = shape("Microsoft.ApiManagement/service", json!({"location": "eastus", "sku": {"capacity": 1}}));
+        let again = shape(
+            "Microsoft.ApiManagement/service",
+            json!({"location": "eastus", "sku": {"capacity": 1}}),
+        );
         assert_eq!(a["etag"], again["etag"]);
     }
 
