@@ -886,7 +886,7 @@ fn put_inner(
         let shape = info
             .as_ref()
             .filter(|i| i.long_running_put)
-            .map(|_| shapes::write_shape(app))
+            .map(|i| shapes::write_shape(app, &req.method, i.arm_type))
             .unwrap_or(LroShape::Synchronous);
         match &info {
             Some(i) if shape != LroShape::Synchronous => {

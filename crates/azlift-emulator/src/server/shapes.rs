@@ -21,7 +21,20 @@ pub const DELETE_SHAPES: [LroShape; 3] = [
     LroShape::Synchronous,
 ];
 
-pub fn write_shape(app: &App) -> LroShape {
+/// Long-running types whose PATCH is nevertheless synchronous: `Workspaces_Update` lists
+/// only 200 and is no `x-ms-long-running-operation` (the official SDK's `update` is not a
+/// poller), unlike the Container Apps and API Management updates (`begin_update`).
+const SYNCHRONOUS_PATCH: &[&str] = &["Microsoft.OperationalInsights/workspaces"];
+
+/// The shape of a write (`PUT`/`PATCH`) of a long-running type.
+pub fn write_shape(app: &App, method: &str, arm_type: &str) -> LroShape {
+    if method == "PATCH"
+        && SYNCHRONOUS_PATCH
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(arm_type))
+    {
+        return LroShape::Synchronous;
+    }
     app.faults
         .lro_shape(&WRITE_SHAPES, LroShape::AsyncOperation)
 }
