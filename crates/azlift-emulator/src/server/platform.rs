@@ -467,7 +467,7 @@ pub fn list_resources(
     let prefix = match rg {
         Some(rg) => {
             let key = ids::key(&ids::group_id(sub, rg));
-            if !cloud.get(&key).is_some_and(|g| g.visible_at_ms <= now) {
+            if cloud.get(&key).is_none_or(|g| g.visible_at_ms > now) {
                 return Err(ArmError::not_found(
                     "ResourceGroupNotFound",
                     format!("Resource group '{rg}' could not be found."),
