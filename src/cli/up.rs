@@ -75,6 +75,7 @@ async fn up(
         eprint!("{}", session.redactor.redact(&text));
     }
     if !plan.has_changes() {
+        session.record_outputs(&planned.observation.known).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let replaces: Vec<String> = plan.replaces().map(|c| c.address.to_string()).collect();
@@ -106,11 +107,13 @@ async fn up(
     let doc = session.state.document().await;
     let model = azlift::ui::DurationModel::from_state(&doc);
     let sink = sink_for(choice, session.redactor.clone(), model);
+    let known = planned.observation.known.clone();
     let report = session.apply(planned, sink).await;
     let _ = global;
     if report.cancelled {
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
+    session.record_outputs(&known).await?;
     let failures: Vec<String> = report
         .failures()
         .map(|(a, e)| {

@@ -19,6 +19,7 @@ pub mod diagnostic;
 mod names;
 mod node;
 mod reader;
+pub mod schema;
 mod sections;
 mod vars;
 
@@ -362,6 +363,7 @@ fn evaluate(
         project_name: "project".into(),
         project_span: 0..0,
         secrets: Vec::new(),
+        ignore: Default::default(),
     };
     let model = sections::build(
         &merged,

@@ -6,6 +6,7 @@
 //! `apply::observe`; carrying the plan out happens after, in `apply`.
 
 mod diff;
+pub mod ignore;
 mod model;
 mod normalize;
 mod rules;
