@@ -22,6 +22,7 @@ pub mod ids;
 pub mod listing;
 pub mod persist;
 pub mod provider_bridge;
+pub mod registry;
 mod server;
 pub mod store;
 pub mod throttle;
@@ -37,7 +38,7 @@ pub use blocking::{BlockingEmulator, start_blocking};
 pub use clock::Clock;
 pub use config::{EmulatorConfig, EmulatorError, Profile};
 pub use error::ArmError;
-pub use faults::{FaultHandle, FaultKind, FaultSpec};
+pub use faults::{FaultHandle, FaultKind, FaultSpec, LroShape, LroShapeChoice};
 pub use provider_bridge::Provider;
 pub use server::{LoggedRequest, RequestStats, RunningEmulator, start, start_with_provider};
 

@@ -4,9 +4,14 @@
 
 mod admin;
 mod arm;
+mod generic;
 mod oauth;
 mod ops;
+mod platform;
+mod ratelimit;
 pub(crate) mod respond;
+mod shapes;
+mod shaping;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
@@ -34,8 +39,9 @@ use crate::ids::{self, Route};
 use crate::persist::{self, Persister};
 use crate::provider_bridge::Provider;
 use crate::store::{Cloud, Dirty};
-use crate::throttle::{BucketKind, Take, Throttle};
+use crate::throttle::BucketKind;
 use crate::tls::{TlsIdentity, make_identity};
+use ratelimit::{Drawn, RateLimits};
 
 /// One line of the request log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +79,7 @@ pub(crate) struct App {
     pub clock: Clock,
     pub profile: Profile,
     pub faults: FaultHandle,
-    throttle: Mutex<Option<Throttle>>,
+    rate: Mutex<RateLimits>,
     persist: Option<Persister>,
     pub base_url: String,
     pub token_key: Vec<u8>,
@@ -156,22 +162,20 @@ impl App {
         log.push_back(entry);
     }
 
-    fn throttle_take(&self, kind: BucketKind) -> Option<Take> {
-        let limits = self.faults.throttle();
-        let mut t = lock(&self.throttle);
+    /// Draw a token from ARM's buckets (always on; the fault spec's `throttle-*` items
+    /// change the figures).
+    fn throttle_draw(&self, kind: BucketKind, route: &Route, req: &Req) -> Drawn {
+        let limits = self.faults.throttle().unwrap_or_default();
+        let who = platform::caller(req);
         let now = self.clock.now_ms();
-        match limits {
-            None => {
-                *t = None;
-                None
-            }
-            Some(l) => {
-                if t.as_ref().is_none_or(|t| t.limits() != l) {
-                    *t = Some(Throttle::new(l, now));
-                }
-                t.as_mut().map(|t| t.take(kind, now))
-            }
-        }
+        lock(&self.rate).draw(
+            limits,
+            kind,
+            route.subscription(),
+            &who.tenant,
+            &who.principal,
+            now,
+        )
     }
 }
 
@@ -329,7 +333,7 @@ pub async fn start_with_provider(
         clock: config.clock.clone(),
         profile: config.profile,
         faults: FaultHandle::new(config.faults.clone()),
-        throttle: Mutex::new(None),
+        rate: Mutex::new(RateLimits::default()),
         persist,
         base_url,
         token_key,
@@ -481,6 +485,7 @@ async fn dispatch(State(app): State<Arc<App>>, request: Request) -> Response {
     let route = ids::route(&req.path);
     let (response, is_arm) = match &route {
         Route::Admin(rest) => return admin::handle(&app, rest, &req),
+        Route::Metadata => (platform::metadata(&app), false),
         Route::Token { .. } | Route::OpenIdConfiguration { .. } | Route::InstanceDiscovery => {
             (oauth::handle(&app, &route, &req), false)
         }
@@ -527,8 +532,11 @@ async fn arm_pipeline(app: &Arc<App>, route: &Route, req: &Req) -> Response {
         return *resp;
     }
     let bucket = BucketKind::of_method(&req.method);
-    let remaining = match app.throttle_take(bucket) {
-        Some(Take::Throttled { retry_after_secs }) => {
+    let remaining = match app.throttle_draw(bucket, route, req) {
+        Drawn::Throttled {
+            retry_after_secs,
+            headers,
+        } => {
             let mut r = respond::error(&ArmError::new(
                 429,
                 "SubscriptionRequestsThrottled",
@@ -538,14 +546,12 @@ async fn arm_pipeline(app: &Arc<App>, route: &Route, req: &Req) -> Response {
                 ),
             ));
             respond::header(&mut r, "retry-after", retry_after_secs.to_string());
-            respond::header(&mut r, bucket.header(), "0");
+            for (h, n) in headers {
+                respond::header(&mut r, h, n.to_string());
+            }
             return finish_headers(r, req);
         }
-        Some(Take::Allowed { remaining }) => remaining,
-        None => match bucket {
-            BucketKind::Reads => 249,
-            _ => 199,
-        },
+        Drawn::Allowed(headers) => headers,
     };
     let arm_type = route_type(route);
     let fault = app.faults.decide(&req.method, arm_type.as_deref());
@@ -591,7 +597,9 @@ async fn arm_pipeline(app: &Arc<App>, route: &Route, req: &Req) -> Response {
         }
         Some(FaultKind::FailLro) | None => arm::handle(app, route, req).await,
     };
-    respond::header(&mut response, bucket.header(), remaining.to_string());
+    for (h, n) in remaining {
+        respond::header(&mut response, h, n.to_string());
+    }
     finish_headers(response, req)
 }
 
