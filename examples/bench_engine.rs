@@ -2,16 +2,23 @@
 //!
 //! ```text
 //! cargo run --release --example bench_engine -- critical [FACTOR] [RUNS]   # (a) up / critical path
-//! cargo run --release --example bench_engine -- plan1000 [DIR] [RUNS]      # (b) plan of 1,000 resources, 20 ms latency
+//! cargo run --release --example bench_engine -- plan1000 [DIR] [RUNS]      # (b) plan of 1,000 resources, 20 ms latency, buckets on
 //! cargo run --release --example bench_engine -- noop                       # (c) requests of a no-op up
+//! cargo run --release --example bench_engine -- scale [RUNS] [SIZES...]    # (d) up of 250..4,000 resources, time per resource
+//! cargo run --release --example bench_engine -- up1000                     # (e) up of 1,000 creates with the buckets on
 //! ```
 //!
 //! (a) `up` of the production example with `AZLIFT_EMULATOR_PROFILE=scaled:FACTOR`: wall time of
 //! the apply divided by the graph's critical path computed from the emulator's realistic
 //! durations times FACTOR. (b) `plan` of a generated manifest of 1,000 resources with
-//! `AZLIFT_EMULATOR_FAULTS=latency:20ms`: wall time divided by requests x 20 ms / parallelism,
-//! and the requests by method; with DIR the project is left there for a `/usr/bin/time -v`
-//! run of the binary. (c) a second `up` of the production example: requests by method.
+//! `AZLIFT_EMULATOR_FAULTS=latency:20ms,throttle` (ARM's token buckets on): wall time,
+//! requests by method and 429s, observing by list (the default) and, side by side, with one
+//! GET per resource (`--observe get`), whose time the read bucket bounds; with DIR the
+//! project is left there for a `/usr/bin/time -v` run of the binary. (c) a second `up` of
+//! the production example: requests by method. (d) `up` (open, plan, apply, close: state and
+//! the emulator's cloud compacted) of generated manifests of each size against the instant
+//! emulator: wall time and time per resource, medians over RUNS. (e) `up` of the
+//! 1,000-resource manifest with the buckets on: 429s answered.
 //! Each phase runs in its own Tokio runtime so the emulator knobs (environment variables read
 //! when a session opens) are set while no other thread runs.
 
@@ -20,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use azlift::apply::ObserveMode;
 use azlift::arm::RequestStats;
 use azlift::emulator::kinds::Catalog;
 use azlift::events::NullSink;
@@ -57,6 +65,10 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn options(manifest: &Path, command: &str) -> OpenOptions {
+    options_observing(manifest, command, ObserveMode::List)
+}
+
+fn options_observing(manifest: &Path, command: &str, observe: ObserveMode) -> OpenOptions {
     OpenOptions {
         manifest: manifest.to_path_buf(),
         load: LoadOptions::from_flags(None, &[]).expect("no flags"),
@@ -66,11 +78,14 @@ fn options(manifest: &Path, command: &str) -> OpenOptions {
         command: command.to_string(),
         state_url: None,
         lock_timeout: Duration::ZERO,
+        observe,
     }
 }
 
 /// What one `up` took and sent.
 struct UpRun {
+    /// Open, plan, apply and close.
+    total: Duration,
     plan: Duration,
     apply: Duration,
     stats: RequestStats,
@@ -81,6 +96,7 @@ struct UpRun {
 /// `up` of `manifest` (open, plan, apply) in a fresh runtime. `factor` scales the critical path.
 fn up(manifest: &Path, factor: f64) -> UpRun {
     runtime().block_on(async {
+        let start = Instant::now();
         let (_tx, rx) = tokio::sync::watch::channel(false);
         let session = Session::open(&options(manifest, "bench up"), rx)
             .await
@@ -100,6 +116,7 @@ fn up(manifest: &Path, factor: f64) -> UpRun {
         let failed = report.failures().count();
         session.close().await.expect("close");
         UpRun {
+            total: start.elapsed(),
             plan,
             apply,
             stats,
@@ -110,10 +127,10 @@ fn up(manifest: &Path, factor: f64) -> UpRun {
 }
 
 /// `plan` of `manifest`: wall time and requests.
-fn plan(manifest: &Path) -> (Duration, RequestStats, usize) {
+fn plan(manifest: &Path, observe: ObserveMode) -> (Duration, RequestStats, usize) {
     runtime().block_on(async {
         let (_tx, rx) = tokio::sync::watch::channel(false);
-        let session = Session::open(&options(manifest, "bench plan"), rx)
+        let session = Session::open(&options_observing(manifest, "bench plan", observe), rx)
             .await
             .expect("open");
         let t0 = Instant::now();
@@ -183,6 +200,15 @@ fn critical(factor: f64, runs: usize) {
 /// A manifest of exactly 1,000 resources: group, workspace, Application Insights, environment,
 /// 3 action groups, 330 apps and 663 alerts.
 fn thousand() -> String {
+    generated(1000)
+}
+
+/// A manifest of exactly `n` (at least 10) resources: group, workspace, Application Insights,
+/// environment, 3 action groups, a third of the rest apps and two thirds alerts.
+fn generated(n: usize) -> String {
+    let rest = n.max(10) - 7;
+    let apps = rest / 3;
+    let alerts = rest - apps;
     let mut t =
         String::from("[project]\nname = \"bench1k\"\nlocation = \"eastus\"\n\n[monitoring]\n");
     for g in 0..3 {
@@ -191,13 +217,13 @@ fn thousand() -> String {
             "\n[action_group.g{g}]\nshort_name = \"grp{g}\"\nemail = {{ oncall = \"oncall{g}@example.com\" }}"
         );
     }
-    for a in 0..330 {
+    for a in 0..apps {
         let _ = writeln!(
             t,
             "\n[app.svc{a}]\nimage = \"example.azurecr.io/svc{a}:1.0\"\nport = 8080\ningress = \"internal\"\ntelemetry = true\nenv = {{ INDEX = \"{a}\" }}"
         );
     }
-    for a in 0..663 {
+    for a in 0..alerts {
         let _ = writeln!(
             t,
             "\n[alert.a{a}]\nmetric = \"requests/failed\"\nnamespace = \"microsoft.insights/components\"\naggregation = \"Count\"\noperator = \"GreaterThan\"\nthreshold = {}\nfrequency = \"PT1M\"\nwindow = \"PT5M\"\nnotify = [\"g{}\"]",
@@ -220,31 +246,86 @@ fn plan1000(keep: Option<PathBuf>, runs: usize) {
         r.plan.as_secs_f64(),
         r.apply.as_secs_f64()
     );
-    let latency = 0.020;
-    let mut ratios = Vec::new();
-    for i in 0..runs {
-        set_knobs(None, Some("latency:20ms"));
-        let (took, stats, changes) = plan(&m);
-        let ideal = stats.total() as f64 * latency / PARALLELISM as f64;
-        let ratio = took.as_secs_f64() / ideal;
+    for (mode, name, n) in [
+        (ObserveMode::List, "list", runs),
+        (ObserveMode::Get, "get", runs.min(3)),
+    ] {
+        let mut walls = Vec::new();
+        for i in 0..n {
+            set_knobs(None, Some("latency:20ms,throttle"));
+            let (took, stats, changes) = plan(&m, mode);
+            println!(
+                "(b) --observe {name} run {}: plan {:.3}s, {} changes, requests {} = {}",
+                i + 1,
+                took.as_secs_f64(),
+                changes,
+                stats.total(),
+                by_method(&stats),
+            );
+            walls.push(took.as_secs_f64());
+        }
         println!(
-            "(b) run {}: plan {:.3}s, {} changes, requests {} = {}, ideal {:.3}s, ratio {:.3}",
-            i + 1,
-            took.as_secs_f64(),
-            changes,
-            stats.total(),
-            by_method(&stats),
-            ideal,
-            ratio
+            "(b) --observe {name}: median plan over {n} runs: {:.3}s",
+            median(&mut walls)
         );
-        ratios.push(ratio);
     }
     set_knobs(None, None);
-    println!(
-        "(b) median plan / ideal over {runs} runs: {:.3}",
-        median(&mut ratios)
-    );
     println!("(b) project left in {}", dir.display());
+}
+
+/// (d) `up` of generated manifests of each size against the instant emulator.
+fn scale(runs: usize, sizes: &[usize]) {
+    set_knobs(None, None);
+    let mut per_resource = Vec::new();
+    for &n in sizes {
+        let mut walls = Vec::new();
+        for i in 0..runs {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let m = project(dir.path(), &generated(n));
+            let r = up(&m, 0.0);
+            assert_eq!(r.failed, 0, "up of {n} failed");
+            let wall = r.total.as_secs_f64();
+            println!(
+                "(d) {n} resources, run {}: up {wall:.3}s (plan {:.3}s, apply {:.3}s), {:.3} ms per resource, requests {}",
+                i + 1,
+                r.plan.as_secs_f64(),
+                r.apply.as_secs_f64(),
+                wall * 1000.0 / n as f64,
+                r.stats.total()
+            );
+            walls.push(wall);
+        }
+        let m = median(&mut walls);
+        per_resource.push(m * 1000.0 / n as f64);
+        println!(
+            "(d) {n} resources: median up {m:.3}s over {runs} runs, {:.3} ms per resource",
+            m * 1000.0 / n as f64
+        );
+    }
+    let lo = per_resource.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = per_resource.iter().copied().fold(0.0, f64::max);
+    println!(
+        "(d) time per resource from {lo:.3} to {hi:.3} ms: max / min {:.2}",
+        hi / lo
+    );
+}
+
+/// (e) `up` of 1,000 creates with ARM's token buckets on.
+fn up1000() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = project(dir.path(), &thousand());
+    set_knobs(None, Some("throttle"));
+    let r = up(&m, 0.0);
+    set_knobs(None, None);
+    println!(
+        "(e) up of 1,000 creates, buckets on: {:.2}s (plan {:.2}s, apply {:.2}s), {} failed, requests {} = {}",
+        r.total.as_secs_f64(),
+        r.plan.as_secs_f64(),
+        r.apply.as_secs_f64(),
+        r.failed,
+        r.stats.total(),
+        by_method(&r.stats)
+    );
 }
 
 fn noop() {
@@ -271,13 +352,26 @@ fn main() {
             arg(2).and_then(|n| n.parse().ok()).unwrap_or(5),
         ),
         "noop" => noop(),
+        "scale" => {
+            let runs = arg(1).and_then(|n| n.parse().ok()).unwrap_or(3);
+            let sizes: Vec<usize> = args.iter().skip(2).filter_map(|a| a.parse().ok()).collect();
+            let sizes = if sizes.is_empty() {
+                vec![250, 500, 1000, 2000, 4000]
+            } else {
+                sizes
+            };
+            scale(runs, &sizes);
+        }
+        "up1000" => up1000(),
         "all" => {
             critical(0.005, 5);
             plan1000(None, 5);
             noop();
         }
         other => {
-            eprintln!("unknown benchmark `{other}`: critical, plan1000, noop or all");
+            eprintln!(
+                "unknown benchmark `{other}`: critical, plan1000, noop, scale, up1000 or all"
+            );
             std::process::exit(2);
         }
     }

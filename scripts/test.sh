@@ -13,6 +13,9 @@ done
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 if [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then
+  # Its own virtual environments (.venv for pytest and the SDK clients, .venv-az for the
+  # Azure CLI), made or updated here, so a fresh machine needs no manual pip install.
+  bash scripts/python-env.sh
   cargo build --quiet --bin azlift
-  python3 -m pytest -q tests/python
+  AZLIFT_AZ="$PWD/.venv-az/bin/az" .venv/bin/python -m pytest -q tests/python
 fi

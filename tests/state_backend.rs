@@ -552,3 +552,109 @@ mod canonical_hash_props {
         }
     }
 }
+
+/// A session with `n` resources recorded, on `dir`'s `dev` state.
+async fn session_with(dir: &tempfile::TempDir, n: usize) -> (Arc<dyn StateBackend>, StateSession) {
+    let b: Arc<dyn StateBackend> = Arc::new(backend(dir));
+    let s = StateSession::open(
+        b.clone(),
+        &LockInfo::current("azlift up"),
+        "dev",
+        Arc::default(),
+    )
+    .await
+    .unwrap();
+    for i in 0..n {
+        s.record(entry(&format!("app.n{i:04}"))).await.unwrap();
+    }
+    (b, s)
+}
+
+#[tokio::test]
+async fn a_write_appends_what_changed_whatever_the_size_and_closing_compacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, s) = session_with(&dir, 200).await;
+    let local = backend(&dir);
+    let journal = |l: &LocalBackend| std::fs::metadata(l.journal_path()).map_or(0, |m| m.len());
+    let base = std::fs::read(local.state_path()).unwrap();
+    // The bytes one more resource costs do not depend on the 400 already there.
+    let before = journal(&local);
+    s.record(entry("app.late")).await.unwrap();
+    let one = journal(&local) - before;
+    let dir2 = tempfile::tempdir().unwrap();
+    let (_b2, s2) = session_with(&dir2, 1).await;
+    let l2 = backend(&dir2);
+    let before = journal(&l2);
+    s2.record(entry("app.late")).await.unwrap();
+    let small = journal(&l2) - before;
+    s2.close().await.unwrap();
+    // The same bytes at 2 and 201 resources (the serial's digits aside).
+    assert!(one.abs_diff(small) <= 4, "{one} vs {small} bytes");
+    assert!(one < 1024, "{one} bytes for one resource");
+    assert_eq!(
+        std::fs::read(local.state_path()).unwrap(),
+        base,
+        "state.json is not rewritten during the run"
+    );
+    // Readers see every record (the journal replayed).
+    let stored = b.read().await.unwrap().unwrap();
+    assert_eq!(stored.resources.len(), 201);
+    assert_eq!(stored, s.document().await);
+
+    s.close().await.unwrap();
+    assert!(
+        !local.journal_path().exists(),
+        "compacted when the run ends"
+    );
+    let text = std::fs::read_to_string(local.state_path()).unwrap();
+    let whole: StateDocument = serde_json::from_str(&text).unwrap();
+    assert_eq!(whole, stored);
+}
+
+#[tokio::test]
+async fn a_run_killed_before_compacting_is_replayed_and_compacted_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, s) = session_with(&dir, 3).await;
+    let local = backend(&dir);
+    let expected = s.document().await;
+    // Killed: the lock goes with the process, the journal stays; a torn append at the end
+    // (the kill came mid-write) is ignored.
+    drop(s);
+    let mut j = std::fs::OpenOptions::new()
+        .append(true)
+        .open(local.journal_path())
+        .unwrap();
+    std::io::Write::write_all(
+        &mut j,
+        br#"{"lineage":"00000000-0000-0000-0000-000000000000","serial":9,"cha"#,
+    )
+    .unwrap();
+    drop(j);
+    assert_eq!(b.read().await.unwrap().unwrap(), expected);
+
+    let lock = local.lock(&LockInfo::current("azlift up")).await.unwrap();
+    assert!(
+        !local.journal_path().exists(),
+        "the next lock compacts first"
+    );
+    let backup: StateDocument =
+        serde_json::from_slice(&std::fs::read(local.backup_path()).unwrap()).unwrap();
+    assert_eq!(backup, expected, "so the backup is whole");
+    local.unlock(lock).await.unwrap();
+    assert_eq!(b.read().await.unwrap().unwrap(), expected);
+}
+
+#[tokio::test]
+async fn a_damaged_journal_is_reported_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, s) = session_with(&dir, 2).await;
+    drop(s);
+    let local = backend(&dir);
+    let mut text = b"not a record\n".to_vec();
+    text.extend(std::fs::read(local.journal_path()).unwrap());
+    std::fs::write(local.journal_path(), text).unwrap();
+    let err = b.read().await.unwrap_err();
+    assert!(matches!(err, StateError::JournalCorrupt { .. }), "{err}");
+    assert!(err.to_string().contains("state.journal"), "{err}");
+    assert!(format!("{err:?}").contains("line: 1"), "{err:?}");
+}

@@ -73,11 +73,16 @@ fn production_example_passes_every_rule_and_prints_the_summary() {
     let run = verify(&p, &["-v"]);
     run.ok();
     assert!(run.stdout.contains("Verify passed."), "{}", run.stdout);
-    // One GET per resource state records, nothing written.
+    // Reads only: fewer requests than resources (the apps and the action groups of the group
+    // are listed, one request per type), one GET per resource with `--observe get`.
     let requests = run.requests();
     assert_eq!(requests.writes() + requests.post, 0, "{requests:?}");
     let recorded = p.state("prod")["resources"].as_object().unwrap().len() as u64;
-    assert_eq!(requests.get, recorded, "{requests:?}");
+    assert!(requests.get < recorded, "{requests:?} for {recorded}");
+    let single = verify(&p, &["-v", "--observe", "get"]);
+    single.ok();
+    assert_eq!(single.requests().get, recorded, "{:?}", single.requests());
+    assert_eq!(single.stdout, run.stdout, "the same report either way");
     insta::assert_snapshot!("production_passes", run.stdout);
 }
 

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use crate::arm::Listing;
+
 /// An ARM failure as the engine reports it: the deepest ARM error code first.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
@@ -58,6 +60,20 @@ pub trait Cloud: Send + Sync + 'static {
         api_version: &str,
         progress: ProgressFn,
     ) -> impl Future<Output = Result<(), CloudError>> + Send;
+
+    /// List the collection `collection` (`{group}/providers/{ns}/{type}`), reading at most
+    /// `max_pages` pages. `Ok(None)` when this cloud cannot list: the caller reads each
+    /// resource with [`Cloud::get`] instead. A collection whose group does not exist is an
+    /// empty, complete listing.
+    fn list(
+        &self,
+        collection: &str,
+        api_version: &str,
+        max_pages: usize,
+    ) -> impl Future<Output = Result<Option<Listing>, CloudError>> + Send {
+        let _ = (collection, api_version, max_pages);
+        async { Ok(None) }
+    }
 
     /// POST an action on a resource (`{id}/{action}`), e.g. `listSecrets`, `sharedKeys`.
     fn post(

@@ -11,7 +11,7 @@ pub mod scheduler;
 
 pub use cloud::{Cloud, CloudError, ProgressFn};
 pub use execute::{AppliedResource, Engine, EstimateFn, Recorder, Reporter, RunReport};
-pub use observe::{Observation, observe};
+pub use observe::{Observation, ObserveMode, observe};
 pub use resolve::Known;
 pub use scheduler::{Node, Outcome, walk};
 #[cfg(test)]

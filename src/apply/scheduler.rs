@@ -183,12 +183,14 @@ fn longest_remaining<K>(nodes: &[Node<K>], dependents: &[Vec<usize>]) -> Vec<f64
     let mut memo: Vec<Option<f64>> = vec![None; n];
     // Iterative post-order so deep graphs do not overflow the stack. Cycles are rejected
     // by `graph` before a walk; here a back edge simply counts as zero.
+    // Every node marked on the path is unmarked when its expansion ends, so one vector
+    // serves every start (allocating one per start would cost n^2).
+    let mut on_path = vec![false; n];
     for start in 0..n {
         if memo[start].is_some() {
             continue;
         }
         let mut stack: Vec<(usize, bool)> = vec![(start, false)];
-        let mut on_path = vec![false; n];
         while let Some((i, expanded)) = stack.pop() {
             if expanded {
                 let tail = dependents[i]

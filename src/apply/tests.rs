@@ -200,7 +200,9 @@ async fn plan_of(
     desired: &[DesiredResource],
     orphans: &[Orphan],
 ) -> (plan::Plan, Observation) {
-    let obs = observe(cloud.clone(), desired, orphans, 4).await.unwrap();
+    let obs = observe(cloud.clone(), desired, orphans, 4, ObserveMode::Get)
+        .await
+        .unwrap();
     let prior: HashMap<ResourceAddress, Prior> = state
         .entries
         .lock()

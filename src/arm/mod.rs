@@ -24,6 +24,8 @@
 //!   interval = `Retry-After` within `PollPolicy` bounds, else a tenth of the elapsed time.
 //!   PUT/PATCH end with a GET of the resource. A per-type limit (`Timeouts`) bounds the whole
 //!   operation.
+//! - **Lists** (`list`): a collection GET follows `nextLink` (which, like a polling URL, must
+//!   point at the ARM endpoint) up to a page budget.
 //! - **Events** (`ArmEvent`) go to the `OpContext` sink; a cancel signal in the context stops
 //!   waiting (not a request already sent).
 
@@ -33,6 +35,7 @@ pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod ids;
+mod list;
 pub mod lro;
 mod ops;
 mod retry;
@@ -44,5 +47,6 @@ pub use config::{ArmConfig, Bucket, Cloud, PollPolicy, RetryPolicy, ThrottlePoli
 pub use credentials::{Credential, CredentialKind, CredentialSource, Env, ProcessEnv};
 pub use error::{ArmError, ErrorDetail, HttpFailure, OperationFailure, OperationStatus};
 pub use events::{ArmEvent, EventSink, OpContext};
+pub use list::Listing;
 pub use ops::DeleteOutcome;
 pub use stats::RequestStats;

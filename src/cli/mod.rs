@@ -75,6 +75,25 @@ pub struct GlobalArgs {
     /// the holder.
     #[arg(long, global = true, value_name = "DURATION", default_value = "0", value_parser = parse_lock_timeout)]
     pub lock_timeout: std::time::Duration,
+    /// How plan reads Azure: `list` (a list operation per resource group and type where it
+    /// returns what a GET does; GET for the rest) or `get` (one GET per resource).
+    #[arg(long, global = true, value_enum, env = "AZLIFT_OBSERVE", default_value_t = ObserveArg::List)]
+    pub observe: ObserveArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObserveArg {
+    List,
+    Get,
+}
+
+impl From<ObserveArg> for azlift::apply::ObserveMode {
+    fn from(a: ObserveArg) -> Self {
+        match a {
+            ObserveArg::List => azlift::apply::ObserveMode::List,
+            ObserveArg::Get => azlift::apply::ObserveMode::Get,
+        }
+    }
 }
 
 fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, String> {

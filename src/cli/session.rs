@@ -53,6 +53,7 @@ pub fn open_options(global: &GlobalArgs, command: &str) -> miette::Result<OpenOp
         command: command.to_string(),
         state_url: global.state_url.clone(),
         lock_timeout: global.lock_timeout,
+        observe: global.observe.into(),
     })
 }
 

@@ -54,6 +54,25 @@ impl ArmCloud {
 }
 
 impl Cloud for ArmCloud {
+    async fn list(
+        &self,
+        collection: &str,
+        api_version: &str,
+        max_pages: usize,
+    ) -> Result<Option<crate::arm::Listing>, CloudError> {
+        let listed = self
+            .client
+            .list(collection, api_version, max_pages)
+            .await
+            .map_err(cloud_error)?;
+        // No group, nothing in it: an empty, complete list.
+        Ok(Some(listed.unwrap_or(crate::arm::Listing {
+            items: Vec::new(),
+            complete: true,
+            pages: 1,
+        })))
+    }
+
     async fn get(&self, id: &str, api_version: &str) -> Result<Option<Value>, CloudError> {
         let found = self
             .client

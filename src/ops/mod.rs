@@ -24,7 +24,7 @@ pub use state::{
 };
 pub use target::{FAULTS_ENV, LOCAL_SUBSCRIPTION, PROFILE_ENV, Target, local_cloud_file};
 
-use crate::apply::{Engine, Observation, RunReport, observe};
+use crate::apply::{Engine, Observation, ObserveMode, RunReport, observe};
 use crate::events::{Event, EventSink, PlanCounts, Redactor};
 use crate::manifest::{LoadOptions, ManifestErrors};
 use crate::plan::{self, Action, Orphan, Plan, PlanInputs, Prior};
@@ -80,6 +80,8 @@ pub struct OpenOptions {
     pub state_url: Option<String>,
     /// `--lock-timeout`: how long to wait for another run's lock (zero: fail at once).
     pub lock_timeout: std::time::Duration,
+    /// `--observe`: list operations per (group, type), or one GET per resource.
+    pub observe: ObserveMode,
 }
 
 /// A project opened against its target with its state locked for the whole run.
@@ -89,6 +91,7 @@ pub struct Session {
     pub state: Arc<StateSession>,
     pub redactor: Arc<Redactor>,
     pub parallelism: usize,
+    pub observe: ObserveMode,
     pub cancel: watch::Receiver<bool>,
 }
 
@@ -203,6 +206,7 @@ impl Session {
             state: Arc::new(state),
             redactor,
             parallelism: opts.parallelism,
+            observe: opts.observe,
             cancel,
         })
     }
@@ -227,7 +231,7 @@ impl Session {
     > {
         let doc = self.state.document().await;
         let recorded = orphans_of(&doc, |_| true);
-        let observation = observe(self.cloud(), &[], &recorded, self.parallelism)
+        let observation = observe(self.cloud(), &[], &recorded, self.parallelism, self.observe)
             .await
             .map_err(|e| OpsError::Observe {
                 code: e.code,
@@ -242,12 +246,18 @@ impl Session {
         let desired = &self.project.desired;
         let wanted: BTreeSet<&ResourceAddress> = desired.iter().map(|d| &d.address).collect();
         let orphans = orphans_of(&doc, |a| !wanted.contains(a));
-        let observation = observe(self.cloud(), desired, &orphans, self.parallelism)
-            .await
-            .map_err(|e| OpsError::Observe {
-                code: e.code,
-                message: e.message,
-            })?;
+        let observation = observe(
+            self.cloud(),
+            desired,
+            &orphans,
+            self.parallelism,
+            self.observe,
+        )
+        .await
+        .map_err(|e| OpsError::Observe {
+            code: e.code,
+            message: e.message,
+        })?;
         let prior = prior_of(&doc);
         let plan = plan::build(&PlanInputs {
             desired,

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use super::document::{StateDocument, now};
 use super::error::StateError;
+use super::journal::StateChange;
 
 /// Who holds a lock: shown to the run that finds the state locked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,7 +126,7 @@ impl fmt::Debug for StateLock {
     }
 }
 
-/// Where state lives. A remote backend (Azure Blob with a lease) implements the same four
+/// Where state lives. A remote backend (Azure Blob with a lease) implements the same
 /// operations; callers never look past this trait.
 #[async_trait]
 pub trait StateBackend: Send + Sync {
@@ -144,6 +145,20 @@ pub trait StateBackend: Send + Sync {
     /// `doc.lineage` (or nothing is stored and `doc.serial` is 0). On success `doc.serial`
     /// is incremented to the stored serial.
     async fn write(&self, doc: &mut StateDocument, lock: &StateLock) -> Result<(), StateError>;
+
+    /// Store `changes`, which took the stored document (serial `doc.serial`) to `doc`, with
+    /// the same checks and result as [`StateBackend::write`]. A backend with a journal appends
+    /// only the changes, so the cost does not grow with the document; the default writes `doc`
+    /// whole.
+    async fn append(
+        &self,
+        doc: &mut StateDocument,
+        changes: &[StateChange],
+        lock: &StateLock,
+    ) -> Result<(), StateError> {
+        let _ = changes;
+        self.write(doc, lock).await
+    }
 
     /// Release the lock.
     async fn unlock(&self, lock: StateLock) -> Result<(), StateError>;

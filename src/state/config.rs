@@ -160,6 +160,12 @@ impl BlobLocation {
         Ok(url)
     }
 
+    /// The name of the append blob holding the changes since the document was last written
+    /// whole: `<key>.journal`.
+    pub fn journal_key(&self) -> String {
+        format!("{}.journal", self.key)
+    }
+
     /// The name of the blob that carries the lease and the holder info: `<key>.lock`.
     pub fn lock_key(&self) -> String {
         format!("{}.lock", self.key)

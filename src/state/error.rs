@@ -93,6 +93,19 @@ pub enum StateError {
         source: serde_json::Error,
     },
 
+    #[error("the state journal {} is not valid: {source}", .path.display())]
+    #[diagnostic(
+        code(azlift::state::journal),
+        help(
+            "the journal holds the changes of a run since the state file was last written in full; restore an earlier version (`azlift state history`), or move the journal aside to fall back to the state file alone"
+        )
+    )]
+    JournalCorrupt {
+        path: PathBuf,
+        #[source]
+        source: super::journal::JournalError,
+    },
+
     #[error("the state file {} has format version {found}; this azlift reads up to {supported}", .path.display())]
     #[diagnostic(code(azlift::state::version), help("upgrade azlift"))]
     UnsupportedVersion {

@@ -1,6 +1,11 @@
 //! The local backend: `.azlift/<env>/state.json` beside the manifest, locked through an OS
-//! advisory lock on `.azlift/<env>/state.lock` (which also holds the holder's info), written
-//! atomically (temp file in the same folder, fsync, rename, fsync of the folder).
+//! advisory lock on `.azlift/<env>/state.lock` (which also holds the holder's info).
+//!
+//! During a run each write appends one record to `.azlift/<env>/state.journal` (and fsyncs
+//! it), so its cost is the size of what changed; reading replays the journal onto
+//! `state.json`. A whole-document write (the first one, `state push`...) and the compaction
+//! when a run releases its lock (or the next run takes it) replace `state.json` atomically
+//! (temp file in the same folder, fsync, rename, fsync of the folder) and remove the journal.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -16,10 +21,12 @@ use super::backend::{
 };
 use super::document::{FORMAT_VERSION, StateDocument};
 use super::error::StateError;
+use super::journal::{JournalRecord, StateChange, replay};
 
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "state.lock";
 const BACKUP_FILE: &str = "state.backup.json";
+const JOURNAL_FILE: &str = "state.journal";
 const TEMP_PREFIX: &str = ".state.json.";
 const TEMP_SUFFIX: &str = ".tmp";
 
@@ -31,11 +38,12 @@ pub struct LocalBackend {
     last: Mutex<Option<Seen>>,
 }
 
-/// A stored document's identity and the file's size and time when it had it.
+/// A stored document's identity and the files' sizes and time when it had it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Seen {
     len: u64,
     modified: Option<SystemTime>,
+    journal_len: u64,
     lineage: Uuid,
     serial: u64,
 }
@@ -80,12 +88,18 @@ impl LocalBackend {
         self.dir.join(LOCK_FILE)
     }
 
+    /// The changes written since `state.json` was last written whole.
+    pub fn journal_path(&self) -> PathBuf {
+        self.dir.join(JOURNAL_FILE)
+    }
+
     /// The state as it was when the last lock was taken (kept for recovery).
     pub fn backup_path(&self) -> PathBuf {
         self.dir.join(BACKUP_FILE)
     }
 
-    /// Read the stored document, if any, remembering what was seen.
+    /// Read the stored document (`state.json` with the journal replayed onto it), if any,
+    /// remembering what was seen.
     fn read_now(&self) -> Result<Option<StateDocument>, StateError> {
         let path = self.state_path();
         let text = match fs::read(&path) {
@@ -93,20 +107,40 @@ impl LocalBackend {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(io("read", &path, source)),
         };
-        let doc = parse(&path, &text)?;
+        let mut doc = parse(&path, &text)?;
         let meta = fs::metadata(&path).ok();
-        self.remember(meta.as_ref(), &doc);
+        let journal_path = self.journal_path();
+        let journal = match fs::read(&journal_path) {
+            Ok(j) => j,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => return Err(io("read", &journal_path, source)),
+        };
+        replay(&mut doc, &journal).map_err(|source| StateError::JournalCorrupt {
+            path: journal_path,
+            source,
+        })?;
+        self.remember(meta.as_ref(), journal.len() as u64, &doc);
         Ok(Some(doc))
     }
 
-    fn remember(&self, meta: Option<&fs::Metadata>, doc: &StateDocument) {
+    fn remember(&self, meta: Option<&fs::Metadata>, journal_len: u64, doc: &StateDocument) {
         if let (Some(meta), Ok(mut last)) = (meta, self.last.lock()) {
             *last = Some(Seen {
                 len: meta.len(),
                 modified: meta.modified().ok(),
+                journal_len,
                 lineage: doc.lineage,
                 serial: doc.serial,
             });
+        }
+    }
+
+    /// The journal's length, 0 when there is none.
+    fn journal_len(&self) -> Result<u64, StateError> {
+        match fs::metadata(self.journal_path()) {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(source) => Err(io("inspect", &self.journal_path(), source)),
         }
     }
 
@@ -118,11 +152,13 @@ impl LocalBackend {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(io("inspect", &self.state_path(), source)),
         };
+        let journal_len = self.journal_len()?;
         if let Ok(last) = self.last.lock()
             && let Some(seen) = *last
             && seen.len == meta.len()
             && seen.modified.is_some()
             && seen.modified == meta.modified().ok()
+            && seen.journal_len == journal_len
         {
             return Ok(Some((seen.lineage, seen.serial)));
         }
@@ -154,14 +190,55 @@ impl LocalBackend {
     }
 
     /// Stamp `doc` with the current format version, replace the state file with it
-    /// atomically and remember what was written (so the next write need not re-read it).
+    /// atomically, drop the journal it includes, and remember what was written (so the next
+    /// write need not re-read it). A crash between the two leaves a journal whose records
+    /// the new file already holds: replay skips them by serial.
     fn store(&self, doc: &mut StateDocument) -> Result<(), StateError> {
         doc.version = FORMAT_VERSION;
         let mut bytes = serde_json::to_vec_pretty(doc).map_err(StateError::Serialise)?;
         bytes.push(b'\n');
         self.write_atomically(&bytes)?;
-        self.remember(fs::metadata(self.state_path()).ok().as_ref(), doc);
+        let journal = self.journal_path();
+        match fs::remove_file(&journal) {
+            Ok(()) => sync_dir(&self.dir)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(io("remove", &journal, source)),
+        }
+        self.remember(fs::metadata(self.state_path()).ok().as_ref(), 0, doc);
         Ok(())
+    }
+
+    /// Fold the journal into `state.json` (when there is one). Only called while holding the
+    /// lock.
+    fn compact(&self) -> Result<(), StateError> {
+        if !self.journal_path().exists() {
+            return Ok(());
+        }
+        match self.read_now()? {
+            Some(mut doc) => self.store(&mut doc),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuse a write unless the stored document is `doc`'s lineage at `doc.serial` (or
+    /// nothing is stored and `doc.serial` is 0). Returns whether a document is stored.
+    fn check_stored(&self, doc: &StateDocument) -> Result<bool, StateError> {
+        match self.stored_identity()? {
+            None if doc.serial != 0 => Err(StateError::Conflict {
+                expected: doc.serial,
+                found: 0,
+            }),
+            None => Ok(false),
+            Some((lineage, _)) if lineage != doc.lineage => Err(StateError::LineageMismatch {
+                expected: doc.lineage,
+                found: lineage,
+            }),
+            Some((_, serial)) if serial != doc.serial => Err(StateError::Conflict {
+                expected: doc.serial,
+                found: serial,
+            }),
+            Some(_) => Ok(true),
+        }
     }
 
     fn write_atomically(&self, bytes: &[u8]) -> Result<(), StateError> {
@@ -228,6 +305,11 @@ impl StateBackend for LocalBackend {
             .and_then(|()| file.sync_all())
             .map_err(|e| io("write", &path, e))?;
         self.remove_stale_temps();
+        // A run killed mid-way left its journal: fold it in so the backup is whole.
+        if let Err(e) = self.compact() {
+            drop(HeldFile(file));
+            return Err(e);
+        }
         let state = self.state_path();
         if state.exists() {
             fs::copy(&state, self.backup_path())
@@ -246,28 +328,7 @@ impl StateBackend for LocalBackend {
 
     async fn write(&self, doc: &mut StateDocument, lock: &StateLock) -> Result<(), StateError> {
         self.check_lock(lock)?;
-        match self.stored_identity()? {
-            None if doc.serial != 0 => {
-                return Err(StateError::Conflict {
-                    expected: doc.serial,
-                    found: 0,
-                });
-            }
-            None => {}
-            Some((lineage, _)) if lineage != doc.lineage => {
-                return Err(StateError::LineageMismatch {
-                    expected: doc.lineage,
-                    found: lineage,
-                });
-            }
-            Some((_, serial)) if serial != doc.serial => {
-                return Err(StateError::Conflict {
-                    expected: doc.serial,
-                    found: serial,
-                });
-            }
-            Some(_) => {}
-        }
+        self.check_stored(doc)?;
         let mut next = doc.clone();
         next.serial = doc.serial + 1;
         self.store(&mut next)?;
@@ -275,10 +336,44 @@ impl StateBackend for LocalBackend {
         Ok(())
     }
 
+    /// One journal record per write; the first write of a new state is a whole file.
+    async fn append(
+        &self,
+        doc: &mut StateDocument,
+        changes: &[StateChange],
+        lock: &StateLock,
+    ) -> Result<(), StateError> {
+        self.check_lock(lock)?;
+        if !self.check_stored(doc)? {
+            doc.serial += 1;
+            if let Err(e) = self.store(doc) {
+                doc.serial -= 1;
+                return Err(e);
+            }
+            return Ok(());
+        }
+        let record = JournalRecord {
+            lineage: doc.lineage,
+            serial: doc.serial + 1,
+            changes: changes.to_vec(),
+        };
+        let line = record.encode().map_err(StateError::Serialise)?;
+        let journal_len = append_journal(&self.journal_path(), &line)?;
+        doc.serial = record.serial;
+        self.remember(
+            fs::metadata(self.state_path()).ok().as_ref(),
+            journal_len,
+            doc,
+        );
+        Ok(())
+    }
+
+    /// Compacts the journal into `state.json`, then releases the lock.
     async fn unlock(&self, lock: StateLock) -> Result<(), StateError> {
         self.check_lock(&lock)?;
+        let compacted = self.compact();
         drop(lock);
-        Ok(())
+        compacted
     }
 
     async fn create(&self, doc: &StateDocument, lock: &StateLock) -> Result<(), StateError> {
@@ -305,7 +400,11 @@ impl StateBackend for LocalBackend {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(source) => return Err(io("read", &path, source)),
             };
-            let doc = parse(&path, &text).ok();
+            let doc = if current {
+                self.read_now().ok().flatten()
+            } else {
+                parse(&path, &text).ok()
+            };
             let time = fs::metadata(&path)
                 .and_then(|m| m.modified())
                 .ok()
@@ -323,7 +422,12 @@ impl StateBackend for LocalBackend {
 
     async fn read_version(&self, id: &str) -> Result<StateDocument, StateError> {
         let path = match id {
-            CURRENT => self.state_path(),
+            CURRENT => {
+                return self.read_now()?.ok_or_else(|| StateError::VersionNotFound {
+                    id: id.to_string(),
+                    location: self.location(),
+                });
+            }
             BACKUP => self.backup_path(),
             _ => {
                 return Err(StateError::VersionNotFound {
@@ -415,6 +519,26 @@ pub(super) fn parse(path: &Path, text: &[u8]) -> Result<StateDocument, StateErro
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Append `line` to the journal at `path` (created when missing) and make it durable.
+/// Returns the journal's new length. Every journal write goes through here.
+fn append_journal(path: &Path, line: &[u8]) -> Result<u64, StateError> {
+    let created = !path.exists();
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io("open", path, e))?;
+    file.write_all(line)
+        .and_then(|()| file.sync_data())
+        .map_err(|e| io("append to", path, e))?;
+    if created && let Some(dir) = path.parent() {
+        sync_dir(dir)?;
+    }
+    file.metadata()
+        .map(|m| m.len())
+        .map_err(|e| io("inspect", path, e))
 }
 
 fn io(action: &'static str, path: &Path, source: std::io::Error) -> StateError {

@@ -3,8 +3,9 @@
 //! the choice between them (`[state]`, `--state-url`), the recovery operations (history,
 //! push, migrate) and the guard that keeps secrets out of it.
 //!
-//! The scheduler talks to a [`StateSession`]: it holds the lock for the whole run and writes
-//! the document atomically after every resource.
+//! The scheduler talks to a [`StateSession`]: it holds the lock for the whole run and makes
+//! every recorded resource durable by appending its change to the backend's journal (the
+//! document is compacted when the run ends), so a write costs what changed, not the project.
 
 mod arm_id;
 pub mod azblob;
@@ -13,6 +14,7 @@ mod config;
 mod document;
 mod error;
 mod guard;
+mod journal;
 mod local;
 pub mod outputs;
 mod recovery;
@@ -29,6 +31,7 @@ pub use config::{
 pub use document::{FORMAT_VERSION, OutputEntry, StateDocument, StateEntry};
 pub use error::StateError;
 pub use guard::{check_document, check_entry};
+pub use journal::{JournalError, JournalRecord, StateChange, replay};
 pub use local::LocalBackend;
 pub use recovery::{MigrateOutcome, migrate, push, restore};
 pub use session::{StateSession, lock_waiting};

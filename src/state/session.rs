@@ -1,10 +1,10 @@
-//! A run's hold on state: the lock for the whole run, the document in memory, and an atomic
+//! A run's hold on state: the lock for the whole run, the document in memory, and a durable
 //! write after every recorded resource. Shared by the scheduler's tasks through `&self`.
 //!
-//! Writes are group-committed: a record returns once a write that includes it is durable.
-//! When several tasks finish while a write is under way, the next write carries all of
-//! them, so state never costs more than one write (two fsyncs) per burst of finished
-//! resources, however high the parallelism.
+//! Writes are group-committed and incremental: a record returns once a write that includes
+//! it is durable; when several tasks finish while a write is under way, the next write
+//! carries all of them, and a write hands the backend only the changes since the last one
+//! ([`StateBackend::append`]), so its cost does not grow with the number of resources.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,12 +19,22 @@ use super::backend::{LockInfo, StateBackend, StateLock};
 use super::document::{OutputEntry, StateDocument, StateEntry};
 use super::error::StateError;
 use super::guard::{check_document, check_entry};
+use super::journal::StateChange;
+
+/// The document in memory and what is not yet durable.
+struct Pending {
+    /// The latest document (with changes maybe not yet written); its serial is the stored one.
+    doc: StateDocument,
+    /// Changes made since the last durable write, in order.
+    changes: Vec<StateChange>,
+    /// How many changes were ever made.
+    count: u64,
+}
 
 pub struct StateSession {
     backend: Arc<dyn StateBackend>,
     lock: StateLock,
-    /// The latest document (with changes maybe not yet written) and its change count.
-    doc: Mutex<(StateDocument, u64)>,
+    doc: Mutex<Pending>,
     /// Held while writing; holds the change count of the last durable write.
     written: Mutex<u64>,
     secrets: Arc<Redactor>,
@@ -72,7 +82,11 @@ impl StateSession {
         Ok(StateSession {
             backend,
             lock,
-            doc: Mutex::new((doc, 0)),
+            doc: Mutex::new(Pending {
+                doc,
+                changes: Vec::new(),
+                count: 0,
+            }),
             written: Mutex::new(0),
             secrets,
         })
@@ -80,7 +94,7 @@ impl StateSession {
 
     /// A copy of the document as it is now (including changes being written).
     pub async fn document(&self) -> StateDocument {
-        self.doc.lock().await.0.clone()
+        self.doc.lock().await.doc.clone()
     }
 
     /// Where the state is (see [`StateBackend::location`]; never carries a SAS).
@@ -100,10 +114,12 @@ impl StateSession {
     pub async fn record(&self, entry: StateEntry) -> Result<(), StateError> {
         check_entry(&entry, &self.secrets)?;
         let change = {
-            let mut doc = self.doc.lock().await;
-            doc.0.resources.insert(entry.address.clone(), entry);
-            doc.1 += 1;
-            doc.1
+            let mut p = self.doc.lock().await;
+            let change = StateChange::Record(Box::new(entry));
+            change.apply(&mut p.doc);
+            p.changes.push(change);
+            p.count += 1;
+            p.count
         };
         self.commit(change).await
     }
@@ -115,12 +131,13 @@ impl StateSession {
         address: &ResourceAddress,
     ) -> Result<Option<StateEntry>, StateError> {
         let (removed, change) = {
-            let mut doc = self.doc.lock().await;
-            let Some(removed) = doc.0.resources.remove(address) else {
+            let mut p = self.doc.lock().await;
+            let Some(removed) = p.doc.resources.remove(address) else {
                 return Ok(None);
             };
-            doc.1 += 1;
-            (removed, doc.1)
+            p.changes.push(StateChange::Forget(address.clone()));
+            p.count += 1;
+            (removed, p.count)
         };
         self.commit(change).await?;
         Ok(Some(removed))
@@ -133,17 +150,19 @@ impl StateSession {
         outputs: BTreeMap<String, OutputEntry>,
     ) -> Result<(), StateError> {
         let change = {
-            let mut doc = self.doc.lock().await;
-            if doc.0.outputs == outputs {
+            let mut p = self.doc.lock().await;
+            if p.doc.outputs == outputs {
                 return Ok(());
             }
-            let before = std::mem::replace(&mut doc.0.outputs, outputs);
-            if let Err(e) = check_document(&doc.0, &self.secrets) {
-                doc.0.outputs = before;
+            let before = std::mem::replace(&mut p.doc.outputs, outputs.clone());
+            if let Err(e) = check_document(&p.doc, &self.secrets) {
+                p.doc.outputs = before;
                 return Err(e);
             }
-            doc.1 += 1;
-            doc.1
+            // Journalled like an entry, so a run killed before compaction keeps them.
+            p.changes.push(StateChange::Outputs(outputs));
+            p.count += 1;
+            p.count
         };
         self.commit(change).await
     }
@@ -152,28 +171,32 @@ impl StateSession {
     /// created), after checking it holds no secret.
     pub async fn save(&self) -> Result<(), StateError> {
         let change = {
-            let mut doc = self.doc.lock().await;
-            check_document(&doc.0, &self.secrets)?;
-            doc.1 += 1;
-            doc.1
+            let mut p = self.doc.lock().await;
+            check_document(&p.doc, &self.secrets)?;
+            p.count += 1;
+            p.count
         };
         self.commit(change).await
     }
 
     /// Make change number `change` durable: return at once if a write since included it,
-    /// otherwise write the latest document (which includes every change so far).
+    /// otherwise write every change not yet written. The document stays locked during the
+    /// write (the backend reads it, and no change may slip in between), so tasks finishing
+    /// meanwhile queue up and share the next write.
     async fn commit(&self, change: u64) -> Result<(), StateError> {
         let mut written = self.written.lock().await;
         if *written >= change {
             return Ok(());
         }
-        let (mut snapshot, upto) = {
-            let doc = self.doc.lock().await;
-            (doc.0.clone(), doc.1)
-        };
-        self.backend.write(&mut snapshot, &self.lock).await?;
-        // Writes are serialised by `written`, so the stored serial is this one.
-        self.doc.lock().await.0.serial = snapshot.serial;
+        let mut p = self.doc.lock().await;
+        let upto = p.count;
+        let changes = std::mem::take(&mut p.changes);
+        if let Err(e) = self.backend.append(&mut p.doc, &changes, &self.lock).await {
+            // Not durable: the next write carries them (the document still holds them).
+            let later = std::mem::replace(&mut p.changes, changes);
+            p.changes.extend(later);
+            return Err(e);
+        }
         *written = upto;
         Ok(())
     }

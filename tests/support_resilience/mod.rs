@@ -88,12 +88,17 @@ impl Project {
         self.run(&["plan", "--detailed-exitcode"], "")
     }
 
-    /// The state file of the default environment, parsed (panics when invalid JSON).
+    /// The state of the default environment as azlift reads it (`state.json` with its
+    /// journal replayed), as JSON; panics when it cannot be read.
     pub fn state(&self) -> Value {
-        let p = self.path().join(".azlift/default/state.json");
-        let text =
-            std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("state is not JSON ({e}):\n{text}"))
+        let backend = azlift::state::LocalBackend::new(self.path().join(".azlift/default"));
+        let doc = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(azlift::state::StateBackend::read(&backend))
+            .unwrap_or_else(|e| panic!("state cannot be read: {e}"))
+            .expect("a state document");
+        serde_json::to_value(doc).expect("state as JSON")
     }
 
     /// Address -> ARM id of every resource state manages.
@@ -109,12 +114,13 @@ impl Project {
             .unwrap_or_default()
     }
 
-    /// The emulator's persisted cloud, parsed.
+    /// The emulator's persisted cloud as the emulator loads it (base file and journal).
     pub fn cloud(&self) -> Value {
         let p = self.path().join(".azlift/local-cloud.json");
-        let text =
-            std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
-        serde_json::from_str(&text).expect("local-cloud.json is JSON")
+        let cloud = azlift::emulator::persist::Persister::new(p.clone())
+            .load()
+            .unwrap_or_else(|e| panic!("load {}: {e}", p.display()));
+        serde_json::to_value(&cloud).expect("the cloud as JSON")
     }
 
     /// The ids (lower-cased) of every resource in the emulator's cloud.

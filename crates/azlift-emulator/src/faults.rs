@@ -18,6 +18,9 @@
 //! retry-after:2        Retry-After seconds of injected 429/503 (default 1)
 //! seed:42              seed of the random generator (default 1), so runs are reproducible
 //! latency:20ms         every ARM request waits this long before it is answered (benchmarks)
+//! lro-shape:random     long-running operations answer in a shape picked at random among the
+//!                      ones the specs allow for the operation (or one fixed shape: async,
+//!                      location, state, sync; `spec` = the spec's choice, the default)
 //! ```
 //!
 //! Filters follow any rule: `@METHOD` (GET, PUT, PATCH, DELETE, POST, HEAD) and `@Namespace/type`
@@ -132,6 +135,54 @@ impl Default for ThrottleLimits {
     }
 }
 
+/// How a long-running operation answers (see docs/emulator.md, "Long-running operations").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LroShape {
+    /// 201/202 (200 for a PUT update) with `Azure-AsyncOperation` and `Location`.
+    AsyncOperation,
+    /// 202 with `Location` only (final state read from the `Location` URL).
+    Location,
+    /// 200/201 with a transitional `provisioningState` and no polling header: the client
+    /// polls the resource itself until the state is terminal.
+    ProvisioningState,
+    /// Done before the answer: 200/201 `Succeeded` (DELETE: 200).
+    Synchronous,
+}
+
+impl LroShape {
+    pub const ALL: [LroShape; 4] = [
+        LroShape::AsyncOperation,
+        LroShape::Location,
+        LroShape::ProvisioningState,
+        LroShape::Synchronous,
+    ];
+    pub fn token(&self) -> &'static str {
+        match self {
+            LroShape::AsyncOperation => "async",
+            LroShape::Location => "location",
+            LroShape::ProvisioningState => "state",
+            LroShape::Synchronous => "sync",
+        }
+    }
+    pub fn parse(s: &str) -> Option<LroShape> {
+        LroShape::ALL
+            .into_iter()
+            .find(|k| k.token().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// Which shape long-running operations take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LroShapeChoice {
+    /// The shape the REST spec gives the operation.
+    #[default]
+    Spec,
+    /// This shape wherever the operation allows it (else the spec's).
+    Fixed(LroShape),
+    /// A shape picked at random per request among those the operation allows.
+    Random,
+}
+
 /// Delayed visibility after creates.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Visibility {
@@ -151,6 +202,7 @@ pub struct FaultSpec {
     pub visibility: Option<Visibility>,
     /// Added to every ARM request before it is answered.
     pub latency: Option<Duration>,
+    pub lro_shape: LroShapeChoice,
 }
 
 impl Default for FaultSpec {
@@ -162,6 +214,7 @@ impl Default for FaultSpec {
             throttle: None,
             visibility: None,
             latency: None,
+            lro_shape: LroShapeChoice::Spec,
         }
     }
 }
@@ -176,6 +229,7 @@ impl FaultSpec {
             && self.throttle.is_none()
             && self.visibility.is_none()
             && self.latency.is_none()
+            && self.lro_shape == LroShapeChoice::Spec
     }
 }
 
@@ -289,6 +343,18 @@ impl FromStr for FaultSpec {
                 "latency" => {
                     spec.latency = Some(parse_duration(need("a duration, e.g. 20ms")?)?);
                 }
+                "lro-shape" => {
+                    let a = need("spec, random, async, location, state or sync")?;
+                    spec.lro_shape = match a.to_ascii_lowercase().as_str() {
+                        "spec" => LroShapeChoice::Spec,
+                        "random" => LroShapeChoice::Random,
+                        other => LroShapeChoice::Fixed(LroShape::parse(other).ok_or_else(|| {
+                            spec_err(format!(
+                                "`{item}`: the shape is spec, random, async, location, state or sync"
+                            ))
+                        })?),
+                    };
+                }
                 "visibility" => {
                     let a = need("a duration, e.g. 500ms")?;
                     let (d, rate) = match a.split_once(':') {
@@ -380,6 +446,11 @@ impl fmt::Display for FaultSpec {
         }
         if let Some(l) = self.latency {
             items.push(format!("latency:{}ms", l.as_millis()));
+        }
+        match self.lro_shape {
+            LroShapeChoice::Spec => {}
+            LroShapeChoice::Random => items.push("lro-shape:random".into()),
+            LroShapeChoice::Fixed(k) => items.push(format!("lro-shape:{}", k.token())),
         }
         if self.retry_after_secs != 1 {
             items.push(format!("retry-after:{}", self.retry_after_secs));
@@ -531,11 +602,59 @@ impl FaultHandle {
     pub fn retry_after_secs(&self) -> u64 {
         self.lock().spec.retry_after_secs
     }
+
+    /// The shape of one long-running operation: `spec_shape` unless the configuration picks
+    /// another among `allowed`.
+    pub fn lro_shape(&self, allowed: &[LroShape], spec_shape: LroShape) -> LroShape {
+        let mut st = self.lock();
+        match st.spec.lro_shape {
+            LroShapeChoice::Spec => spec_shape,
+            LroShapeChoice::Fixed(k) if allowed.contains(&k) => k,
+            LroShapeChoice::Fixed(_) => spec_shape,
+            LroShapeChoice::Random if allowed.is_empty() => spec_shape,
+            LroShapeChoice::Random => allowed[st.rng.random_range(0..allowed.len())],
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lro_shapes_parse_print_and_pick_among_the_allowed() {
+        let s: FaultSpec = "lro-shape:location".parse().unwrap();
+        assert_eq!(s.lro_shape, LroShapeChoice::Fixed(LroShape::Location));
+        assert_eq!(s.to_string(), "lro-shape:location");
+        assert!("lro-shape:sideways".parse::<FaultSpec>().is_err());
+        let h = FaultHandle::new(s);
+        let delete_shapes = [LroShape::Location, LroShape::Synchronous];
+        assert_eq!(
+            h.lro_shape(&delete_shapes, LroShape::Synchronous),
+            LroShape::Location
+        );
+        assert_eq!(
+            h.lro_shape(&[LroShape::Synchronous], LroShape::Synchronous),
+            LroShape::Synchronous,
+            "a shape the operation does not allow falls back to the spec's"
+        );
+        let r = FaultHandle::new("lro-shape:random,seed:7".parse().unwrap());
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..200 {
+            let k = r.lro_shape(&LroShape::ALL, LroShape::AsyncOperation);
+            seen.insert(k.token());
+        }
+        assert_eq!(
+            seen.len(),
+            4,
+            "random reaches every allowed shape: {seen:?}"
+        );
+        let d = FaultHandle::new(FaultSpec::default());
+        assert_eq!(
+            d.lro_shape(&LroShape::ALL, LroShape::Location),
+            LroShape::Location
+        );
+    }
 
     #[test]
     fn parses_the_documented_example() {

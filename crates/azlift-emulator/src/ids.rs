@@ -15,9 +15,8 @@ pub struct ResourcePath {
     pub names: Vec<String>,
     /// A trailing POST action (`listSecrets`), if any.
     pub action: Option<String>,
-    /// For an extension resource (`{scope}/providers/Microsoft.Authorization/
-    /// roleAssignments/{name}`), the path of the resource it extends, as the client wrote it;
-    /// `namespace`, `types` and `names` are then the extension's.
+    /// For an extension resource (`{scope}/providers/{ns}/{type}/{name}`, e.g. a role
+    /// assignment on a container app): the id of the resource it extends, as sent.
     pub scope: Option<String>,
 }
 
@@ -38,11 +37,6 @@ impl ResourcePath {
 
     pub fn is_nested(&self) -> bool {
         self.types.len() > 1
-    }
-
-    /// Whether this is an extension resource (it has a scope).
-    pub fn is_extension(&self) -> bool {
-        self.scope.is_some()
     }
 
     /// The id built with the given type casing (`Namespace/type/child` as registered).
@@ -101,7 +95,26 @@ pub enum Route {
     InstanceDiscovery,
     /// `/_emulator/...`
     Admin(String),
+    /// `GET /subscriptions`
+    Subscriptions,
+    /// `GET /tenants`
+    Tenants,
+    /// `GET /metadata/endpoints` (anonymous: the cloud's endpoints, for `az cloud register`)
+    Metadata,
     Subscription {
+        sub: String,
+    },
+    /// `GET /subscriptions/{sub}/providers`
+    Providers {
+        sub: String,
+    },
+    /// `GET /subscriptions/{sub}/providers/{ns}`
+    Provider {
+        sub: String,
+        ns: String,
+    },
+    /// `GET /subscriptions/{sub}/resources` (with `$filter`)
+    SubscriptionResources {
         sub: String,
     },
     ResourceGroups {
@@ -148,6 +161,27 @@ pub enum Route {
     Unknown,
 }
 
+impl Route {
+    /// The subscription id the route names, if any.
+    pub fn subscription(&self) -> Option<&str> {
+        match self {
+            Route::Subscription { sub }
+            | Route::Providers { sub }
+            | Route::Provider { sub, .. }
+            | Route::SubscriptionResources { sub }
+            | Route::ResourceGroups { sub }
+            | Route::ResourceGroup { sub, .. }
+            | Route::GroupResources { sub, .. }
+            | Route::TypeCollection { sub, .. }
+            | Route::DeletedApimService { sub, .. }
+            | Route::DeletedApimServices { sub }
+            | Route::DeletedWorkspaces { sub, .. } => Some(sub),
+            Route::Resource(p) => Some(&p.subscription),
+            _ => None,
+        }
+    }
+}
+
 fn decode(seg: &str) -> String {
     percent_decode_str(seg).decode_utf8_lossy().into_owned()
 }
@@ -190,16 +224,20 @@ pub fn route(path: &str) -> Route {
             [c, d, i] if eq(c, "common") && eq(d, "discovery") && eq(i, "instance") => {
                 Route::InstanceDiscovery
             }
+            [t] if eq(t, "tenants") => Route::Tenants,
+            [m, e] if eq(m, "metadata") && eq(e, "endpoints") => Route::Metadata,
             _ => Route::Unknown,
         };
     }
     if s.len() < 2 {
-        return Route::Unknown;
+        return Route::Subscriptions;
     }
     let sub = s[1].to_string();
     let rest = &s[2..];
     match rest {
         [] => Route::Subscription { sub },
+        [p] if eq(p, "providers") => Route::Providers { sub },
+        [r] if eq(r, "resources") => Route::SubscriptionResources { sub },
         [rgs] if eq(rgs, "resourcegroups") => Route::ResourceGroups { sub },
         [rgs, rg] if eq(rgs, "resourcegroups") => Route::ResourceGroup {
             sub,
@@ -221,6 +259,10 @@ pub fn route(path: &str) -> Route {
 
 fn subscription_provider(sub: String, ns: &str, tail: &[&str]) -> Route {
     match tail {
+        [] => Route::Provider {
+            sub,
+            ns: ns.to_string(),
+        },
         [l, _loc, o, id] if eq(l, "locations") && eq(o, "operationstatuses") => {
             Route::OperationStatus { id: id.to_string() }
         }
@@ -270,22 +312,29 @@ fn group_provider(sub: String, rg: &str, ns: &str, tail: &[&str]) -> Route {
             arm_type: format!("{ns}/{d}"),
         };
     }
-    // `{type}/{name}/.../providers/{ns}/{type}/{name}`: an extension resource of the resource
-    // before the second `providers`.
-    if let Some(k) = (2..tail.len())
+    // An extension resource: `.../{type}/{name}/providers/{ns2}/{type2}/{name2}`.
+    if let Some(at) = (2..tail.len())
         .step_by(2)
-        .find(|&k| eq(tail[k], "providers") && tail.len() >= k + 4)
+        .find(|&i| eq(tail[i], "providers"))
     {
         let scope = format!(
             "{}/providers/{ns}/{}",
             group_id(&sub, rg),
-            tail[..k].join("/")
+            tail[..at].join("/")
         );
-        let Route::Resource(mut ext) = group_provider(sub, rg, tail[k + 1], &tail[k + 2..]) else {
+        let (Some(ns2), rest) = (tail.get(at + 1), tail.get(at + 2..).unwrap_or_default()) else {
             return Route::Unknown;
         };
-        ext.scope = Some(scope);
-        return Route::Resource(ext);
+        if rest.len() < 2 {
+            return Route::Unknown;
+        }
+        return match group_provider(sub, rg, ns2, rest) {
+            Route::Resource(mut p) => {
+                p.scope = Some(scope);
+                Route::Resource(p)
+            }
+            _ => Route::Unknown,
+        };
     }
     let mut types = Vec::new();
     let mut names = Vec::new();
@@ -335,28 +384,6 @@ mod tests {
     }
 
     #[test]
-    fn extension_resources_have_a_scope() {
-        let Route::Resource(p) = route(
-            "/subscriptions/s/resourceGroups/R/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/g1",
-        ) else {
-            panic!("not a resource")
-        };
-        assert_eq!(p.arm_type(), "Microsoft.Authorization/roleAssignments");
-        assert_eq!(p.name(), "g1");
-        assert!(p.is_extension() && !p.is_nested());
-        assert_eq!(
-            p.id_with_type("R", "Microsoft.Authorization/roleAssignments"),
-            "/subscriptions/s/resourceGroups/R/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/g1"
-        );
-        assert_eq!(
-            p.scope.as_deref(),
-            Some(
-                "/subscriptions/s/resourceGroups/R/providers/Microsoft.ContainerRegistry/registries/acr"
-            )
-        );
-    }
-
-    #[test]
     fn actions_and_special_endpoints() {
         let Route::Resource(p) = route(
             "/subscriptions/s/resourceGroups/r/providers/Microsoft.App/containerApps/a/listSecrets",
@@ -385,5 +412,32 @@ mod tests {
             Route::OperationStatus { .. }
         ));
         assert_eq!(ResourcePath::parent_of("/a/b/c/d").as_deref(), Some("/a/b"));
+    }
+
+    #[test]
+    fn extension_resources_keep_their_scope() {
+        let Route::Resource(p) = route(
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.App/containerApps/a/providers/Microsoft.Authorization/roleAssignments/g1",
+        ) else {
+            panic!("an extension resource")
+        };
+        assert_eq!(p.arm_type(), "Microsoft.Authorization/roleAssignments");
+        assert_eq!(
+            p.scope.as_deref(),
+            Some("/subscriptions/s/resourceGroups/r/providers/Microsoft.App/containerApps/a")
+        );
+        assert_eq!(
+            p.id_with_type("R", "Microsoft.Authorization/roleAssignments"),
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.App/containerApps/a/providers/Microsoft.Authorization/roleAssignments/g1"
+        );
+        assert!(!p.is_nested());
+        let Route::Resource(p) = route(
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.ApiManagement/service/a/loggers/l/providers/Microsoft.Insights/diagnosticSettings/d/listThings",
+        ) else {
+            panic!("an extension resource on a child")
+        };
+        assert_eq!(p.arm_type(), "Microsoft.Insights/diagnosticSettings");
+        assert_eq!(p.action.as_deref(), Some("listThings"));
+        assert!(p.scope.is_some_and(|s| s.ends_with("/loggers/l")));
     }
 }

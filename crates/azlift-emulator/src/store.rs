@@ -1,6 +1,7 @@
 //! The emulated cloud: resource groups and resources by lower-case id, soft-deleted
 //! resources, and long-running operations with their deadlines. Plain data, serialisable as
-//! a whole (see `persist`).
+//! a whole (see `persist`); every change goes through a method that notes what it touched
+//! ([`Dirty`]), so persistence can append only the changed records.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -95,9 +96,34 @@ pub struct Cloud {
     /// Key the emulator signs its tokens with (hex), kept so tokens survive a restart.
     #[serde(default)]
     pub token_key: String,
+    /// Number of the last commit this cloud includes (persistence skips journal records up
+    /// to it).
+    #[serde(default)]
+    pub seq: u64,
     /// Operations still running, by deadline (rebuilt on load).
     #[serde(skip)]
     pub pending: BTreeSet<(u64, String)>,
+    /// What changed since the last commit.
+    #[serde(skip)]
+    pub dirty: Dirty,
+}
+
+/// The keys changed since the last commit, per map; `all` when the whole cloud was replaced.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Dirty {
+    pub all: bool,
+    pub resources: BTreeSet<String>,
+    pub soft_deleted: BTreeSet<String>,
+    pub operations: BTreeSet<String>,
+}
+
+impl Dirty {
+    pub fn is_empty(&self) -> bool {
+        !self.all
+            && self.resources.is_empty()
+            && self.soft_deleted.is_empty()
+            && self.operations.is_empty()
+    }
 }
 
 impl Cloud {
@@ -113,6 +139,51 @@ impl Cloud {
 
     pub fn get(&self, key: &str) -> Option<&Record> {
         self.resources.get(key)
+    }
+
+    /// A stored record, to change.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Record> {
+        let r = self.resources.get_mut(key)?;
+        self.dirty.resources.insert(key.to_string());
+        Some(r)
+    }
+
+    pub fn insert(&mut self, key: String, record: Record) {
+        self.dirty.resources.insert(key.clone());
+        self.resources.insert(key, record);
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Record> {
+        let r = self.resources.remove(key)?;
+        self.dirty.resources.insert(key.to_string());
+        Some(r)
+    }
+
+    pub fn insert_soft_deleted(&mut self, key: String, sd: SoftDeleted) {
+        self.dirty.soft_deleted.insert(key.clone());
+        self.soft_deleted.insert(key, sd);
+    }
+
+    pub fn remove_soft_deleted(&mut self, key: &str) -> Option<SoftDeleted> {
+        let sd = self.soft_deleted.remove(key)?;
+        self.dirty.soft_deleted.insert(key.to_string());
+        Some(sd)
+    }
+
+    pub fn operation_mut(&mut self, id: &str) -> Option<&mut Operation> {
+        let o = self.operations.get_mut(id)?;
+        self.dirty.operations.insert(id.to_string());
+        Some(o)
+    }
+
+    /// Replace everything (the admin reset), keeping the token key.
+    pub fn reset(&mut self) {
+        let token_key = std::mem::take(&mut self.token_key);
+        *self = Cloud {
+            token_key,
+            ..Cloud::default()
+        };
+        self.dirty.all = true;
     }
 
     /// Keys strictly inside `key` (children, or everything in a group).
@@ -136,6 +207,7 @@ impl Cloud {
 
     pub fn add_operation(&mut self, op: Operation) {
         self.pending.insert((op.deadline_ms, op.id.clone()));
+        self.dirty.operations.insert(op.id.clone());
         self.operations.insert(op.id.clone(), op);
     }
 
@@ -150,9 +222,16 @@ impl Cloud {
 
     /// Forget finished operations that ended more than `keep_ms` ago.
     pub fn prune_operations(&mut self, now: u64, keep_ms: u64) {
-        self.operations.retain(|_, o| match o.ended_ms {
-            Some(e) => e + keep_ms > now,
-            None => true,
+        let dirty = &mut self.dirty.operations;
+        self.operations.retain(|id, o| {
+            let keep = match o.ended_ms {
+                Some(e) => e + keep_ms > now,
+                None => true,
+            };
+            if !keep {
+                dirty.insert(id.clone());
+            }
+            keep
         });
     }
 }

@@ -4,9 +4,13 @@
 //! - The document is the block blob `<key>`. Every write is conditional on the ETag this
 //!   backend last read or wrote (`If-Match`; `If-None-Match: *` for the first), so a write that
 //!   lost a race is refused, never silently overwritten.
+//! - During a run each write appends one record to the append blob `<key>.journal`
+//!   (conditional on the journal's ETag), so it costs what changed, not the document's size;
+//!   reading replays the journal onto the document. When the run releases its lock (or the
+//!   next run takes it) the journal is compacted into `<key>` and deleted.
 //! - Before each overwrite the current version is kept as a blob snapshot (taken with the
-//!   same `If-Match`); `history` lists the snapshots, each tagged with its serial and lineage
-//!   in metadata.
+//!   same `If-Match`), so there is one version per run; `history` lists the snapshots, each
+//!   tagged with its serial and lineage in metadata.
 //! - The lock is a finite lease (60 s by default) on a separate blob `<key>.lock`, renewed
 //!   in the background by a task the [`StateLock`] owns; the holder's info is that blob's
 //!   metadata. A lease on a separate blob keeps lease renewals and holder metadata from
@@ -28,6 +32,8 @@ use azure_core::credentials::TokenCredential;
 use azure_core::error::ErrorKind;
 use azure_core::http::{ClientOptions, Etag, RequestContent, StatusCode, Transport};
 use azure_storage_blob::models::{
+    AppendBlobClientAppendBlockOptions, AppendBlobClientAppendBlockResultHeaders,
+    AppendBlobClientCreateOptions, AppendBlobClientCreateResultHeaders,
     BlobClientAcquireLeaseOptions, BlobClientAcquireLeaseResultHeaders,
     BlobClientBreakLeaseOptions, BlobClientDownloadOptions, BlobClientGetPropertiesResultHeaders,
     BlobClientReleaseLeaseOptions, BlobClientRenewLeaseOptions, BlobClientSetMetadataOptions,
@@ -48,6 +54,7 @@ use super::backend::{
 use super::config::BlobLocation;
 use super::document::{FORMAT_VERSION, StateDocument};
 use super::error::StateError;
+use super::journal::{JournalRecord, StateChange, replay};
 use super::local::parse;
 
 /// How long a lease lasts unless renewed. Azure allows 15 to 60 seconds.
@@ -56,10 +63,16 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 /// The version id of the blob in force.
 const CURRENT: &str = "current";
 
+/// The largest journal record appended as one block (Azure's smallest block limit is
+/// 4 MiB); a larger write stores the whole document instead.
+const MAX_APPEND: usize = 4 * 1024 * 1024;
+
 /// State in a block blob.
 pub struct AzBlobBackend {
     loc: BlobLocation,
     state: BlobClient,
+    /// The append blob `<key>.journal`.
+    journal: BlobClient,
     lock_blob: Arc<BlobClient>,
     container: BlobContainerClient,
     /// Kept to make snapshot clients.
@@ -75,6 +88,8 @@ struct Seen {
     etag: Etag,
     serial: u64,
     lineage: Uuid,
+    /// The journal's ETag, `None` when there is no journal.
+    journal: Option<Etag>,
 }
 
 impl std::fmt::Debug for AzBlobBackend {
@@ -121,6 +136,12 @@ impl AzBlobBackend {
             Some(options.clone()),
         )
         .map_err(remote)?;
+        let journal = BlobClient::new(
+            loc.blob_url(&loc.journal_key())?,
+            credential.clone(),
+            Some(options.clone()),
+        )
+        .map_err(remote)?;
         let lock_blob = BlobClient::new(
             loc.blob_url(&loc.lock_key())?,
             credential.clone(),
@@ -140,6 +161,7 @@ impl AzBlobBackend {
         Ok(AzBlobBackend {
             loc,
             state,
+            journal,
             lock_blob: Arc::new(lock_blob),
             container,
             credential,
@@ -263,10 +285,12 @@ impl AzBlobBackend {
                     help: "this storage endpoint does not behave like Azure Blob Storage"
                         .to_string(),
                 })?;
+                let journal = self.seen().and_then(|s| s.journal);
                 self.set_seen(Some(Seen {
                     etag,
                     serial: doc.serial,
                     lineage: doc.lineage,
+                    journal,
                 }));
                 Ok(())
             }
@@ -519,11 +543,13 @@ impl StateBackend for AzBlobBackend {
             released: AtomicBool::new(false),
             client: self.lock_blob.clone(),
         };
-        Ok(StateLock::new(
-            who.clone(),
-            self.location(),
-            Box::new(guard),
-        ))
+        let lock = StateLock::new(who.clone(), self.location(), Box::new(guard));
+        // A journal left by a run that ended without compacting (force-unlocked after a kill).
+        if let Err(e) = self.compact().await {
+            let _ = self.unlock(lock).await;
+            return Err(e);
+        }
+        Ok(lock)
     }
 
     async fn read(&self) -> Result<Option<StateDocument>, StateError> {
@@ -533,11 +559,22 @@ impl StateBackend for AzBlobBackend {
                 Ok(None)
             }
             Some((bytes, etag)) => {
-                let doc = self.parse(&bytes)?;
+                let mut doc = self.parse(&bytes)?;
+                let journal = match self.download(&self.journal).await? {
+                    Some((text, journal_etag)) => {
+                        replay(&mut doc, &text).map_err(|source| StateError::JournalCorrupt {
+                            path: std::path::PathBuf::from(self.journal_url()),
+                            source,
+                        })?;
+                        journal_etag
+                    }
+                    None => None,
+                };
                 self.set_seen(etag.map(|etag| Seen {
                     etag,
                     serial: doc.serial,
                     lineage: doc.lineage,
+                    journal,
                 }));
                 Ok(Some(doc))
             }
@@ -602,13 +639,117 @@ impl StateBackend for AzBlobBackend {
         next.version = FORMAT_VERSION;
         self.upload(&next, precondition).await?;
         *doc = next;
+        // The document now holds every journal record (replay skips them by serial).
+        self.drop_journal().await;
+        Ok(())
+    }
+
+    async fn append(
+        &self,
+        doc: &mut StateDocument,
+        changes: &[StateChange],
+        lock: &StateLock,
+    ) -> Result<(), StateError> {
+        let guard = self.check_lock(lock)?;
+        if let Some(reason) = guard.lost() {
+            return Err(StateError::LockLost {
+                location: self.location(),
+                reason,
+            });
+        }
+        let seen = match self.seen() {
+            Some(s) => Some(s),
+            None => {
+                self.read().await?;
+                self.seen()
+            }
+        };
+        let record = JournalRecord {
+            lineage: doc.lineage,
+            serial: doc.serial + 1,
+            changes: changes.to_vec(),
+        };
+        let line = record.encode().map_err(StateError::Serialise)?;
+        let seen = match seen {
+            // Nothing stored yet (or a record too big for one block): the whole document.
+            None => return self.write(doc, lock).await,
+            Some(_) if line.len() > MAX_APPEND => return self.write(doc, lock).await,
+            Some(s) if s.lineage != doc.lineage => {
+                return Err(StateError::LineageMismatch {
+                    expected: doc.lineage,
+                    found: s.lineage,
+                });
+            }
+            Some(s) if s.serial != doc.serial => {
+                return Err(StateError::Conflict {
+                    expected: doc.serial,
+                    found: s.serial,
+                });
+            }
+            Some(s) => s,
+        };
+        // The document itself must be the one this run read: a write behind its back (by
+        // something ignoring the lock) is refused here, before the journal grows.
+        match self.state.get_properties(None).await {
+            Ok(props) if props.etag().ok().flatten().as_ref() == Some(&seen.etag) => {}
+            Ok(_) => return Err(self.diagnose(doc).await),
+            Err(e) if is_not_found(&e) && !is_container_missing(&e) => {
+                return Err(self.diagnose(doc).await);
+            }
+            Err(e) => return Err(self.remote("read", &e)),
+        }
+        let appender = self.journal.append_blob_client();
+        let journal_etag = match seen.journal.clone() {
+            Some(e) => e,
+            None => {
+                let options = AppendBlobClientCreateOptions {
+                    if_none_match: Some(Etag::from("*")),
+                    blob_content_type: Some("application/x-ndjson".to_string()),
+                    ..Default::default()
+                };
+                match appender.create(Some(options)).await {
+                    Ok(r) => r.etag().ok().flatten().ok_or_else(|| self.no_etag())?,
+                    Err(e) if is_precondition_failure(&e) || is_conflict(&e) => {
+                        return Err(StateError::ConcurrentWrite {
+                            location: self.loc.display_url(),
+                        });
+                    }
+                    Err(e) => return Err(self.remote("start the journal of", &e)),
+                }
+            }
+        };
+        let options = AppendBlobClientAppendBlockOptions {
+            if_match: Some(journal_etag),
+            ..Default::default()
+        };
+        let length = line.len() as u64;
+        let etag = match appender
+            .append_block(RequestContent::from(line), length, Some(options))
+            .await
+        {
+            Ok(r) => r.etag().ok().flatten().ok_or_else(|| self.no_etag())?,
+            Err(e) if is_precondition_failure(&e) || is_not_found(&e) => {
+                return Err(StateError::ConcurrentWrite {
+                    location: self.loc.display_url(),
+                });
+            }
+            Err(e) => return Err(self.remote("write", &e)),
+        };
+        doc.serial = record.serial;
+        self.set_seen(Some(Seen {
+            serial: record.serial,
+            journal: Some(etag),
+            ..seen
+        }));
         Ok(())
     }
 
     async fn unlock(&self, lock: StateLock) -> Result<(), StateError> {
         let guard = self.check_lock(&lock)?;
-        // Still under the lease, so no other run is snapshotting meanwhile. Best effort: a
-        // failure here costs storage, never state, so it does not fail the run.
+        // Still under the lease: fold the run's journal into the document. On failure the
+        // journal stays (nothing is lost: reads replay it, the next run compacts it).
+        let compacted = self.compact().await;
+        // Best effort: a failure here costs storage, never state, so it does not fail the run.
         if let Err(e) = self.prune().await {
             tracing::warn!("could not delete old state versions: {e}");
         }
@@ -616,6 +757,7 @@ impl StateBackend for AzBlobBackend {
         guard.released.store(true, Ordering::SeqCst);
         let result = release(&self.lock_blob, &guard.lease_id).await;
         drop(lock);
+        compacted?;
         result.map_err(|e| StateError::Remote {
             action: "release the lock on",
             location: self.lock_location(),
@@ -734,6 +876,89 @@ impl StateBackend for AzBlobBackend {
 }
 
 impl AzBlobBackend {
+    fn journal_url(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.loc.service.as_str().trim_end_matches('/'),
+            self.loc.container,
+            self.loc.journal_key()
+        )
+    }
+
+    fn no_etag(&self) -> StateError {
+        StateError::Remote {
+            action: "write",
+            location: self.loc.display_url(),
+            message: "the storage service returned no ETag".to_string(),
+            help: "this storage endpoint does not behave like Azure Blob Storage".to_string(),
+        }
+    }
+
+    /// Fold the journal into the document blob (same serial; the version replaced is kept as
+    /// a snapshot) and delete it. Nothing to do without a journal. Called under the lease.
+    async fn compact(&self) -> Result<(), StateError> {
+        let before = self.seen();
+        let Some(doc) = self.read().await? else {
+            return Ok(());
+        };
+        let Some(seen) = self.seen() else {
+            return Ok(());
+        };
+        if seen.journal.is_none() {
+            return Ok(());
+        }
+        // In a run, the document must still be the one it read (never fold this run's
+        // journal into a document someone else wrote).
+        if let Some(b) = before
+            && (b.etag != seen.etag || b.lineage != doc.lineage)
+        {
+            return Err(StateError::ConcurrentWrite {
+                location: self.loc.display_url(),
+            });
+        }
+        let options = BlobClientCreateSnapshotOptions {
+            if_match: Some(seen.etag.clone()),
+            ..Default::default()
+        };
+        match self.state.create_snapshot(Some(options)).await {
+            Ok(_) => {}
+            Err(e) if is_precondition_failure(&e) || is_not_found(&e) => {
+                return Err(self.diagnose(&doc).await);
+            }
+            Err(e) => return Err(self.remote("keep the previous version of", &e)),
+        }
+        let mut doc = doc;
+        doc.version = FORMAT_VERSION;
+        self.upload(&doc, Precondition::Match(seen.etag)).await?;
+        self.drop_journal().await;
+        Ok(())
+    }
+
+    /// Delete the journal this backend last saw (its records are all in the document now).
+    /// Best effort: a journal left behind is skipped by serial on replay.
+    async fn drop_journal(&self) {
+        let Some(seen) = self.seen() else { return };
+        let Some(etag) = seen.journal.clone() else {
+            return;
+        };
+        let options = BlobClientDeleteOptions {
+            if_match: Some(etag),
+            ..Default::default()
+        };
+        match self.journal.delete(Some(options)).await {
+            Ok(_) => {}
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => {
+                tracing::warn!("could not delete the state journal: {e}");
+                return;
+            }
+        }
+        self.set_seen(Some(Seen {
+            journal: None,
+            ..seen
+        }));
+    }
+
     fn check_lock<'l>(&self, lock: &'l StateLock) -> Result<&'l LeaseGuard, StateError> {
         match lock.guard::<LeaseGuard>() {
             Some(g) if lock.location() == self.location() => Ok(g),
@@ -808,6 +1033,10 @@ fn error_code(e: &azure_core::Error) -> Option<&str> {
 
 fn is_not_found(e: &azure_core::Error) -> bool {
     e.http_status() == Some(StatusCode::NotFound)
+}
+
+fn is_conflict(e: &azure_core::Error) -> bool {
+    e.http_status() == Some(StatusCode::Conflict)
 }
 
 fn is_container_missing(e: &azure_core::Error) -> bool {

@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use super::{App, Req, lock, respond};
 use crate::faults::FaultSpec;
-use crate::store::Cloud;
 
 fn bad(message: String) -> Response {
     respond::json(
@@ -79,11 +78,7 @@ pub fn handle(app: &App, rest: &str, req: &Req) -> Response {
         }
         ("POST", "reset") => {
             let mut cloud = app.cloud();
-            let key = std::mem::take(&mut cloud.token_key);
-            *cloud = Cloud {
-                token_key: key,
-                ..Cloud::default()
-            };
+            cloud.reset();
             app.commit(cloud);
             respond::empty(204)
         }

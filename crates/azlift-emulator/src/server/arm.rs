@@ -10,41 +10,18 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::ops::{self, poll_headers, set_state, soft_key};
-use super::{App, Req, respond};
+use super::{App, Req, generic, platform, respond, shapes, shaping};
 use crate::clock::rfc3339;
 use crate::error::ArmError;
+use crate::faults::LroShape;
 use crate::ids::{self, ResourcePath, Route, group_id};
 use crate::kinds::{PutRequest, TypeInfo};
+use crate::listing;
+use crate::registry;
 
 use crate::store::{Cloud, CloudWorld, OpKind, Record};
 
 pub const GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
-
-/// Resource-group api-versions accepted besides the ones the provider lists: the stable
-/// versions of Microsoft.Resources that the official SDKs send.
-const GROUP_VERSIONS: &[&str] = &[
-    "2025-04-01",
-    "2025-03-01",
-    "2024-11-01",
-    "2024-07-01",
-    "2024-03-01",
-    "2023-07-01",
-    "2022-09-01",
-    "2021-04-01",
-    "2021-01-01",
-    "2020-10-01",
-    "2020-06-01",
-    "2019-10-01",
-    "2019-08-01",
-    "2019-07-01",
-    "2019-05-10",
-    "2019-05-01",
-    "2019-03-01",
-    "2018-05-01",
-    "2018-02-01",
-    "2017-05-10",
-    "2016-09-01",
-];
 
 /// Types whose names are unique across all subscriptions (DNS names).
 const GLOBALLY_UNIQUE: &[&str] = &["Microsoft.ApiManagement/service"];
@@ -171,7 +148,7 @@ impl App {
         {
             r.body.clone()
         } else {
-            self.provider.get_view(&r.arm_type, &r.body)
+            shaping::shape(&r.arm_type, self.provider.get_view(&r.arm_type, &r.body))
         }
     }
 
@@ -197,30 +174,53 @@ pub async fn handle(app: &Arc<App>, route: &Route, req: &Req) -> Response {
             "The api-version query parameter (?api-version=) is required for all requests.",
         ));
     };
-    if !well_formed_version(&v) {
+    let platform_versions: Option<Vec<&str>> = match route {
+        Route::ResourceGroups { .. }
+        | Route::ResourceGroup { .. }
+        | Route::GroupResources { .. }
+        | Route::SubscriptionResources { .. }
+        | Route::Providers { .. }
+        | Route::Provider { .. } => Some(registry::RESOURCES_VERSIONS.to_vec()),
+        Route::Subscriptions | Route::Tenants | Route::Subscription { .. } => Some(
+            registry::SUBSCRIPTIONS_VERSIONS
+                .iter()
+                .chain(registry::RESOURCES_VERSIONS)
+                .copied()
+                .collect(),
+        ),
+        _ => None,
+    };
+    let known = platform_versions
+        .as_ref()
+        .is_none_or(|vs| vs.iter().any(|x| x.eq_ignore_ascii_case(&v)));
+    if !well_formed_version(&v) || !known {
+        let supported = platform_versions.unwrap_or_else(|| registry::RESOURCES_VERSIONS.to_vec());
         return err(ArmError::bad_request(
             "InvalidApiVersionParameter",
             format!(
                 "The api-version '{v}' is invalid. The supported versions are '{}'.",
-                GROUP_VERSIONS.join(",")
+                supported.join(",")
             ),
         ));
     }
+    if let Some(sub) = route.subscription()
+        && let Err(e) = platform::check_subscription(sub)
+    {
+        return err(e);
+    }
     let outcome: Outcome = match route {
-        Route::Subscription { sub } => Ok((
-            respond::json(
-                200,
-                &json!({
-                    "id": format!("/subscriptions/{sub}"),
-                    "subscriptionId": sub,
-                    "displayName": "azlift emulator",
-                    "state": "Enabled",
-                    "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"},
-                    "authorizationSource": "RoleBased",
-                }),
-            ),
-            Duration::ZERO,
-        )),
+        Route::Subscription { sub } if req.method == "GET" => {
+            done(platform::subscription(req, sub))
+        }
+        Route::Subscriptions if req.method == "GET" => done(platform::subscriptions(app, req)),
+        Route::Tenants if req.method == "GET" => done(platform::tenants(req)),
+        Route::Providers { sub } if req.method == "GET" => done(platform::providers(sub)),
+        Route::Provider { sub, ns } if req.method == "GET" => {
+            platform::provider(app, sub, ns).and_then(done)
+        }
+        Route::SubscriptionResources { sub } if req.method == "GET" => {
+            platform::list_resources(app, sub, None, req).and_then(done)
+        }
         Route::ResourceGroups { sub } if req.method == "GET" => list_groups(app, sub),
         Route::ResourceGroup { sub, rg } => match req.method.as_str() {
             "PUT" | "PATCH" => put_group(app, sub, rg, req, &v),
@@ -229,10 +229,10 @@ pub async fn handle(app: &Arc<App>, route: &Route, req: &Req) -> Response {
             _ => return method_not_allowed(req),
         },
         Route::GroupResources { sub, rg } if req.method == "GET" => {
-            list_group_resources(app, sub, rg)
+            platform::list_resources(app, sub, Some(rg), req).and_then(done)
         }
         Route::TypeCollection { sub, rg, arm_type } if req.method == "GET" => {
-            list_type(app, sub, rg.as_deref(), arm_type)
+            list_type(app, sub, rg.as_deref(), arm_type, req, &v)
         }
         Route::Resource(p) => resource(app, p, req, &v),
         Route::DeletedApimService {
@@ -249,6 +249,12 @@ pub async fn handle(app: &Arc<App>, route: &Route, req: &Req) -> Response {
             list_deleted_workspaces(app, sub, rg.as_deref())
         }
         Route::ResourceGroups { .. }
+        | Route::Subscription { .. }
+        | Route::Subscriptions
+        | Route::Tenants
+        | Route::Providers { .. }
+        | Route::Provider { .. }
+        | Route::SubscriptionResources { .. }
         | Route::GroupResources { .. }
         | Route::TypeCollection { .. }
         | Route::DeletedApimServices { .. }
@@ -431,7 +437,7 @@ fn put_group(app: &App, sub: &str, rg: &str, req: &Req, v: &str) -> Outcome {
             Some(e) => e.visible_at_ms,
             None => delay.map(|d| now + d.as_millis() as u64).unwrap_or(0),
         };
-        cloud.resources.insert(
+        cloud.insert(
             key,
             Record {
                 id,
@@ -497,7 +503,7 @@ fn delete_group(app: &App, sub: &str, rg: &str, v: &str) -> Outcome {
             .fold(factor_secs(GROUP_TYPE).max(1.0), f64::max);
         let ms = app.realistic(slowest).as_millis() as u64;
         let op = ops::begin(cloud, OpKind::DeleteGroup, &key, GROUP_TYPE, now, ms, None);
-        if let Some(g) = cloud.resources.get_mut(&key) {
+        if let Some(g) = cloud.get_mut(&key) {
             g.operation = Some(op.clone());
             set_state(&mut g.body, "Deleting");
         }
@@ -527,31 +533,27 @@ fn list_groups(app: &App, sub: &str) -> Outcome {
     done(respond::json(200, &json!({ "value": value })))
 }
 
-fn list_group_resources(app: &App, sub: &str, rg: &str) -> Outcome {
-    let value = with_cloud(app, |cloud, now| {
-        group_record(cloud, sub, rg, now)?;
-        let key = ids::key(&group_id(sub, rg));
-        let depth = key.split('/').count() + 4;
-        let v: Vec<Value> = cloud
-            .records_under(&key)
-            .filter(|r| visible(r, now) && r.id.split('/').count() == depth)
-            .map(|r| {
-                let mut o = json!({ "id": r.id, "name": r.body.get("name"), "type": r.arm_type });
-                for k in ["location", "kind", "sku", "tags", "managedBy", "identity"] {
-                    if let Some(x) = r.body.get(k) {
-                        o[k] = x.clone();
-                    }
-                }
-                o
-            })
-            .collect();
-        Ok((v, false))
-    })?;
-    done(respond::json(200, &json!({ "value": value })))
-}
-
-fn list_type(app: &App, sub: &str, rg: Option<&str>, arm_type: &str) -> Outcome {
-    let value = with_cloud(app, |cloud, now| {
+/// A type's list in a group (or the subscription), paged: [`listing::PAGE_SIZE`] items per
+/// page from `$skiptoken`, a `nextLink` while more follow; each item as the type's list shows
+/// it ([`listing::as_listed`]).
+fn list_type(
+    app: &App,
+    sub: &str,
+    rg: Option<&str>,
+    arm_type: &str,
+    req: &Req,
+    v: &str,
+) -> Outcome {
+    let skip = match req.query.get("$skiptoken") {
+        Some(t) => t.parse::<usize>().map_err(|_| {
+            ArmError::bad_request(
+                "InvalidSkipToken",
+                format!("The skip token '{t}' is not valid."),
+            )
+        })?,
+        None => 0,
+    };
+    let (value, more) = with_cloud(app, |cloud, now| {
         let prefix = match rg {
             Some(rg) => {
                 group_record(cloud, sub, rg, now)?;
@@ -559,17 +561,31 @@ fn list_type(app: &App, sub: &str, rg: Option<&str>, arm_type: &str) -> Outcome 
             }
             None => format!("/subscriptions/{}/", sub.to_ascii_lowercase()),
         };
-        let v: Vec<Value> = cloud
+        let mut matching = cloud
             .resources
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
             .map(|(_, r)| r)
             .filter(|r| visible(r, now) && r.arm_type.eq_ignore_ascii_case(arm_type))
-            .map(|r| app.provider_view(r))
+            .skip(skip);
+        let page: Vec<Value> = matching
+            .by_ref()
+            .take(listing::PAGE_SIZE)
+            .map(|r| listing::as_listed(arm_type, app.provider_view(r)))
             .collect();
-        Ok((v, false))
+        let more = matching.next().is_some();
+        Ok(((page, more), false))
     })?;
-    done(respond::json(200, &json!({ "value": value })))
+    let mut body = json!({ "value": value });
+    if more {
+        let next = skip + listing::PAGE_SIZE;
+        let mut url = format!("{}{}", app.base_url, req.path);
+        url.push_str("?api-version=");
+        url.extend(form_urlencoded::byte_serialize(v.as_bytes()));
+        url.push_str(&format!("&%24skiptoken={next}"));
+        body["nextLink"] = json!(url);
+    }
+    done(respond::json(200, &body))
 }
 
 // ---------------------------------------------------------------- resources
@@ -586,8 +602,19 @@ fn resource(app: &App, p: &ResourcePath, req: &Req, v: &str) -> Outcome {
     }
     let arm_type = p.arm_type();
     let info = app.provider.type_info(&arm_type);
-    if let Some(i) = &info
-        && !i.api_versions.iter().any(|x| x.eq_ignore_ascii_case(v))
+    let registered = registry::registered(&arm_type);
+    let mut supported: Vec<&str> = registered
+        .map(|r| r.api_versions.to_vec())
+        .unwrap_or_default();
+    if let Some(i) = &info {
+        for x in &i.api_versions {
+            if !supported.iter().any(|s| s.eq_ignore_ascii_case(x)) {
+                supported.push(x);
+            }
+        }
+    }
+    if (info.is_some() || registered.is_some())
+        && !supported.iter().any(|x| x.eq_ignore_ascii_case(v))
     {
         let loc = serde_json::from_slice::<Value>(&req.body)
             .ok()
@@ -597,7 +624,7 @@ fn resource(app: &App, p: &ResourcePath, req: &Req, v: &str) -> Outcome {
                     .map(str::to_string)
             })
             .unwrap_or_default();
-        return Err(no_registered_provider(i.arm_type, v, &i.api_versions, &loc));
+        return Err(no_registered_provider(&arm_type, v, &supported, &loc));
     }
     if let Some(action) = &p.action {
         return match req.method.as_str() {
@@ -638,6 +665,23 @@ fn check_parents(
         .filter(|r| !visible_only || visible(r, now));
     if g.is_none() {
         return Err(rg_not_found(&p.resource_group));
+    }
+    if let Some(scope) = &p.scope
+        && !cloud
+            .get(&ids::key(scope))
+            .is_some_and(|r| !visible_only || visible(r, now))
+    {
+        return Err(ArmError::not_found(
+            "ResourceNotFound",
+            format!(
+                "The Resource '{}' under resource group '{}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+                scope
+                    .split_once("/providers/")
+                    .map(|(_, t)| t)
+                    .unwrap_or(scope),
+                p.resource_group
+            ),
+        ));
     }
     if p.is_nested() {
         let parent = ResourcePath::parent_of(key).unwrap_or_default();
@@ -716,6 +760,8 @@ fn put_inner(
 ) -> Outcome {
     let key = resource_key(p);
     let request_type = p.arm_type();
+    let who = platform::caller(req);
+    let principal = who.principal.clone();
     let delay = app
         .visibility_delay
         .or_else(|| app.faults.visibility_delay());
@@ -794,7 +840,7 @@ fn put_inner(
                 // Workspaces (and APIM with `restore: true`) come back, keeping what the
                 // deleted one had (a workspace keeps its customerId).
                 previous = Some(sd.body.clone());
-                cloud.soft_deleted.remove(&sk);
+                cloud.remove_soft_deleted(&sk);
             }
             if GLOBALLY_UNIQUE
                 .iter()
@@ -834,14 +880,33 @@ fn put_inner(
                 app.provider.complete(&preq, previous.as_ref(), &world)?
             }
             None => {
+                if canonical_type.eq_ignore_ascii_case(generic::ROLE_ASSIGNMENT) {
+                    generic::check_role_assignment(&body, cloud, &who.principal, &who.tenant)?;
+                }
                 let mut b = body.clone();
                 if b.get("properties").is_some_and(Value::is_object) {
                     set_state(&mut b, "Succeeded");
                 }
+                let preq = PutRequest {
+                    id: &id,
+                    subscription: &p.subscription,
+                    resource_group: &rg_name,
+                    arm_type: &canonical_type,
+                    name: &name,
+                    api_version: v,
+                    body: &body,
+                };
+                generic::complete(&preq, &mut b, previous.as_ref());
                 b
             }
         };
         let mut stored = envelope(&id, &name, &canonical_type, stored);
+        if let Some(o) = stored.as_object_mut() {
+            o.insert(
+                "systemData".into(),
+                shaping::system_data(existing.as_ref().map(|e| &e.body), &principal, now),
+            );
+        }
         let create = existing.is_none();
         let visible_at = match &existing {
             Some(e) => e.visible_at_ms,
@@ -852,8 +917,13 @@ fn put_inner(
         } else {
             200
         };
+        let shape = info
+            .as_ref()
+            .filter(|i| i.long_running_put)
+            .map(|i| shapes::write_shape(app, &req.method, i.arm_type))
+            .unwrap_or(LroShape::Synchronous);
         match &info {
-            Some(i) if i.long_running_put => {
+            Some(i) if shape != LroShape::Synchronous => {
                 let ms = app
                     .realistic(app.provider.create_secs(i.arm_type, &stored))
                     .as_millis() as u64;
@@ -884,9 +954,15 @@ fn put_inner(
                     operation: Some(op.clone()),
                 };
                 let view = app.provider_view(&record);
-                cloud.resources.insert(key.clone(), record);
+                cloud.insert(key.clone(), record);
+                let status = shapes::write_status(shape, &req.method, status);
                 Ok((
-                    (status, view, Some((op, location, ms)), Duration::ZERO),
+                    (
+                        status,
+                        view,
+                        Some((op, location, ms, shape)),
+                        Duration::ZERO,
+                    ),
                     true,
                 ))
             }
@@ -904,15 +980,23 @@ fn put_inner(
                     operation: None,
                 };
                 let view = app.provider_view(&record);
-                cloud.resources.insert(key.clone(), record);
+                cloud.insert(key.clone(), record);
                 Ok(((status, view, None, wait), true))
             }
         }
     })?;
     let mut r = respond::json(status, &view);
-    if let Some((op, location, ms)) = lro {
+    if let Some((op, location, ms, shape)) = lro
+        && shape != LroShape::ProvisioningState
+    {
         let urls = ops::urls(app, &p.subscription, Some(&p.namespace), &location, &op, v);
-        poll_headers(&mut r, &urls, ops::retry_after(ms, 0), ms, true);
+        poll_headers(
+            &mut r,
+            &urls,
+            ops::retry_after(ms, 0),
+            ms,
+            shape == LroShape::AsyncOperation,
+        );
     }
     Ok((r, wait))
 }
@@ -925,6 +1009,11 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
         .is_some_and(|f| f.eq_ignore_ascii_case("true"));
     let provider = app.provider.clone();
     let v = req.api_version().unwrap_or_default().to_string();
+    let shape = info
+        .as_ref()
+        .filter(|i| provider.long_running_delete(i.arm_type))
+        .map(|_| shapes::delete_shape(app))
+        .unwrap_or(LroShape::Synchronous);
     let outcome = with_cloud(app, |cloud, now| {
         check_parents(cloud, p, &key, now, false)?;
         let Some(rec) = cloud.get(&key).cloned() else {
@@ -942,7 +1031,7 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
         let soft = info.is_some() && provider.soft_delete(&rec.arm_type) && !force;
         if let Some(i) = &info {
             provider.check_delete(&rec.id, &rec.arm_type, &CloudWorld(cloud))?;
-            if provider.long_running_delete(i.arm_type) {
+            if provider.long_running_delete(i.arm_type) && shape != LroShape::Synchronous {
                 let ms = app.realistic(i.realistic_delete_secs).as_millis() as u64;
                 let kind = if soft {
                     OpKind::Delete
@@ -950,7 +1039,7 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
                     OpKind::ForceDelete
                 };
                 let op = ops::begin(cloud, kind, &key, &rec.arm_type, now, ms, None);
-                if let Some(r) = cloud.resources.get_mut(&key) {
+                if let Some(r) = cloud.get_mut(&key) {
                     r.operation = Some(op.clone());
                     set_state(&mut r.body, "Deleting");
                 }
@@ -960,7 +1049,10 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();
-                return Ok((Some((Some((op, location, ms)), Duration::ZERO)), true));
+                return Ok((
+                    Some((Some((op, location, ms, shape)), Duration::ZERO)),
+                    true,
+                ));
             }
         }
         ops::remove_tree(cloud, provider.as_ref(), &key, soft, now);
@@ -973,10 +1065,16 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
     match outcome {
         None => done(respond::empty(204)),
         Some((None, wait)) => Ok((respond::empty(200), wait)),
-        Some((Some((op, location, ms)), _)) => {
+        Some((Some((op, location, ms, shape)), _)) => {
             let urls = ops::urls(app, &p.subscription, Some(&p.namespace), &location, &op, &v);
             let mut r = respond::empty(202);
-            poll_headers(&mut r, &urls, ops::retry_after(ms, 0), ms, false);
+            poll_headers(
+                &mut r,
+                &urls,
+                ops::retry_after(ms, 0),
+                ms,
+                shape == LroShape::AsyncOperation,
+            );
             done(r)
         }
     }
@@ -984,22 +1082,47 @@ fn delete_resource(app: &App, p: &ResourcePath, req: &Req, info: Option<TypeInfo
 
 fn post_action(app: &App, p: &ResourcePath, action: &str) -> Outcome {
     let key = resource_key(p);
-    let rec = with_cloud(app, |cloud, now| {
+    let (rec, parent) = with_cloud(app, |cloud, now| {
         check_parents(cloud, p, &key, now, true)?;
-        Ok((cloud.get(&key).filter(|r| visible(r, now)).cloned(), false))
-    })?
-    .ok_or_else(|| resource_not_found(p))?;
-    if app.provider.type_info(&rec.arm_type).is_none() {
-        return Err(ArmError::not_found(
+        let rec = cloud.get(&key).filter(|r| visible(r, now)).cloned();
+        // A sub-path of a resource (`sites/{app}/host/default/listKeys`).
+        let parent = match (&rec, p.is_nested()) {
+            (None, true) => ResourcePath::parent_of(&key)
+                .and_then(|k| cloud.get(&k))
+                .filter(|r| visible(r, now))
+                .cloned(),
+            _ => None,
+        };
+        Ok(((rec, parent), false))
+    })?;
+    let no_action = |arm_type: &str| {
+        ArmError::not_found(
             "ActionNotFound",
-            format!(
-                "The action '{action}' is not supported on resource type '{}'.",
-                rec.arm_type
-            ),
-        ));
+            format!("The action '{action}' is not supported on resource type '{arm_type}'."),
+        )
+    };
+    match (rec, parent) {
+        (Some(rec), _) if app.provider.type_info(&rec.arm_type).is_some() => {
+            let out = app.provider.action(&rec.arm_type, action, &rec.body)?;
+            done(respond::json(200, &out))
+        }
+        (Some(rec), _) => generic::list_action(&rec.id, "", action)
+            .map(|out| respond::json(200, &out))
+            .ok_or_else(|| no_action(&rec.arm_type))
+            .and_then(done),
+        (None, Some(parent)) if app.provider.type_info(&parent.arm_type).is_none() => {
+            let sub_path = format!(
+                "{}/{}",
+                p.types.last().map(String::as_str).unwrap_or_default(),
+                p.name()
+            );
+            generic::list_action(&parent.id, &sub_path, action)
+                .map(|out| respond::json(200, &out))
+                .ok_or_else(|| no_action(&parent.arm_type))
+                .and_then(done)
+        }
+        _ => Err(resource_not_found(p)),
     }
-    let out = app.provider.action(&rec.arm_type, action, &rec.body)?;
-    done(respond::json(200, &out))
 }
 
 fn list_children(app: &App, p: &ResourcePath, child: &str) -> Outcome {

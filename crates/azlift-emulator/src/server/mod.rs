@@ -4,16 +4,20 @@
 
 mod admin;
 mod arm;
+mod generic;
 mod oauth;
 mod ops;
+mod platform;
+mod ratelimit;
 pub(crate) mod respond;
+mod shapes;
+mod shaping;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -32,11 +36,12 @@ use crate::config::{EmulatorConfig, EmulatorError, Profile};
 use crate::error::ArmError;
 use crate::faults::{FaultHandle, FaultKind};
 use crate::ids::{self, Route};
-use crate::persist::Persister;
+use crate::persist::{self, Persister};
 use crate::provider_bridge::Provider;
-use crate::store::Cloud;
-use crate::throttle::{BucketKind, Take, Throttle};
+use crate::store::{Cloud, Dirty};
+use crate::throttle::BucketKind;
 use crate::tls::{TlsIdentity, make_identity};
+use ratelimit::{Drawn, RateLimits};
 
 /// One line of the request log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,12 +75,11 @@ impl RequestStats {
 /// Shared state of a running emulator.
 pub(crate) struct App {
     pub cloud: Mutex<Cloud>,
-    generation: AtomicU64,
     pub provider: Arc<dyn Provider>,
     pub clock: Clock,
     pub profile: Profile,
     pub faults: FaultHandle,
-    throttle: Mutex<Option<Throttle>>,
+    rate: Mutex<RateLimits>,
     persist: Option<Persister>,
     pub base_url: String,
     pub token_key: Vec<u8>,
@@ -97,21 +101,46 @@ impl App {
         lock(&self.cloud)
     }
 
-    /// Persist the cloud (if a state file is configured), releasing the lock before the
-    /// file is written.
-    pub fn commit(&self, cloud: MutexGuard<'_, Cloud>) {
-        let Some(p) = &self.persist else { return };
-        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let bytes = serde_json::to_vec(&*cloud);
-        drop(cloud);
-        match bytes {
-            Ok(b) => {
-                if let Err(e) = p.write(generation, &b) {
-                    tracing::warn!("emulator state not saved: {e}");
-                }
-            }
-            Err(e) => tracing::warn!("emulator state not serialised: {e}"),
+    /// Persist what changed (if a state file is configured): a journal line with the
+    /// changed records, or the whole cloud when it was replaced or the journal has grown
+    /// (see `persist`). The writer is taken before the cloud is released, so commits are
+    /// written in order; the cloud is released before the file is written.
+    pub fn commit(&self, mut cloud: MutexGuard<'_, Cloud>) {
+        let Some(p) = &self.persist else {
+            cloud.dirty = Dirty::default();
+            return;
+        };
+        if cloud.dirty.is_empty() {
+            return;
         }
+        cloud.seq += 1;
+        let mut writer = p.writer();
+        let full = cloud.dirty.all || writer.wants_full();
+        let bytes = if full {
+            serde_json::to_vec(&*cloud)
+        } else {
+            persist::journal_line(&cloud)
+        };
+        cloud.dirty = Dirty::default();
+        drop(cloud);
+        let written = match bytes {
+            Ok(b) if full => writer.write_full(&b),
+            Ok(b) => writer.append(&b),
+            Err(e) => {
+                tracing::warn!("emulator state not serialised: {e}");
+                return;
+            }
+        };
+        if let Err(e) = written {
+            tracing::warn!("emulator state not saved: {e}");
+        }
+    }
+
+    /// Fold the journal into the base file (at shutdown).
+    fn compact(&self) {
+        let mut cloud = self.cloud();
+        cloud.dirty.all = true;
+        self.commit(cloud);
     }
 
     /// Finish the operations whose time has come; true when anything changed.
@@ -133,22 +162,20 @@ impl App {
         log.push_back(entry);
     }
 
-    fn throttle_take(&self, kind: BucketKind) -> Option<Take> {
-        let limits = self.faults.throttle();
-        let mut t = lock(&self.throttle);
+    /// Draw a token from ARM's buckets (always on; the fault spec's `throttle-*` items
+    /// change the figures).
+    fn throttle_draw(&self, kind: BucketKind, route: &Route, req: &Req) -> Drawn {
+        let limits = self.faults.throttle().unwrap_or_default();
+        let who = platform::caller(req);
         let now = self.clock.now_ms();
-        match limits {
-            None => {
-                *t = None;
-                None
-            }
-            Some(l) => {
-                if t.as_ref().is_none_or(|t| t.limits() != l) {
-                    *t = Some(Throttle::new(l, now));
-                }
-                t.as_mut().map(|t| t.take(kind, now))
-            }
-        }
+        lock(&self.rate).draw(
+            limits,
+            kind,
+            route.subscription(),
+            &who.tenant,
+            &who.principal,
+            now,
+        )
     }
 }
 
@@ -233,6 +260,7 @@ impl RunningEmulator {
         for t in self.tasks {
             let _ = t.await;
         }
+        self.app.compact();
     }
 }
 
@@ -293,18 +321,19 @@ pub async fn start_with_provider(
     if cloud.token_key.is_empty() {
         cloud.token_key = hex::encode(rand::random::<[u8; 32]>());
     }
+    // The first commit writes the whole cloud (folding in a journal left by a crash).
+    cloud.dirty.all = true;
     let token_key =
         hex::decode(&cloud.token_key).unwrap_or_else(|_| cloud.token_key.clone().into_bytes());
 
     let (events, _) = broadcast::channel(1024);
     let app = Arc::new(App {
         cloud: Mutex::new(cloud),
-        generation: AtomicU64::new(0),
         provider,
         clock: config.clock.clone(),
         profile: config.profile,
         faults: FaultHandle::new(config.faults.clone()),
-        throttle: Mutex::new(None),
+        rate: Mutex::new(RateLimits::default()),
         persist,
         base_url,
         token_key,
@@ -456,6 +485,7 @@ async fn dispatch(State(app): State<Arc<App>>, request: Request) -> Response {
     let route = ids::route(&req.path);
     let (response, is_arm) = match &route {
         Route::Admin(rest) => return admin::handle(&app, rest, &req),
+        Route::Metadata => (platform::metadata(&app), false),
         Route::Token { .. } | Route::OpenIdConfiguration { .. } | Route::InstanceDiscovery => {
             (oauth::handle(&app, &route, &req), false)
         }
@@ -502,8 +532,11 @@ async fn arm_pipeline(app: &Arc<App>, route: &Route, req: &Req) -> Response {
         return *resp;
     }
     let bucket = BucketKind::of_method(&req.method);
-    let remaining = match app.throttle_take(bucket) {
-        Some(Take::Throttled { retry_after_secs }) => {
+    let remaining = match app.throttle_draw(bucket, route, req) {
+        Drawn::Throttled {
+            retry_after_secs,
+            headers,
+        } => {
             let mut r = respond::error(&ArmError::new(
                 429,
                 "SubscriptionRequestsThrottled",
@@ -513,14 +546,12 @@ async fn arm_pipeline(app: &Arc<App>, route: &Route, req: &Req) -> Response {
                 ),
             ));
             respond::header(&mut r, "retry-after", retry_after_secs.to_string());
-            respond::header(&mut r, bucket.header(), "0");
+            for (h, n) in headers {
+                respond::header(&mut r, h, n.to_string());
+            }
             return finish_headers(r, req);
         }
-        Some(Take::Allowed { remaining }) => remaining,
-        None => match bucket {
-            BucketKind::Reads => 249,
-            _ => 199,
-        },
+        Drawn::Allowed(headers) => headers,
     };
     let arm_type = route_type(route);
     let fault = app.faults.decide(&req.method, arm_type.as_deref());
@@ -566,7 +597,9 @@ async fn arm_pipeline(app: &Arc<App>, route: &Route, req: &Req) -> Response {
         }
         Some(FaultKind::FailLro) | None => arm::handle(app, route, req).await,
     };
-    respond::header(&mut response, bucket.header(), remaining.to_string());
+    for (h, n) in remaining {
+        respond::header(&mut response, h, n.to_string());
+    }
     finish_headers(response, req)
 }
 

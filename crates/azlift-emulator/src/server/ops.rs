@@ -63,7 +63,7 @@ fn finish(cloud: &mut Cloud, provider: &dyn Provider, op_id: &str) {
     };
     cloud.pending.remove(&(op.deadline_ms, op.id.clone()));
     let failed = op.failure.is_some();
-    if let Some(o) = cloud.operations.get_mut(op_id) {
+    if let Some(o) = cloud.operation_mut(op_id) {
         o.status = if failed {
             OpStatus::Failed
         } else {
@@ -74,7 +74,7 @@ fn finish(cloud: &mut Cloud, provider: &dyn Provider, op_id: &str) {
     let owns = |r: &Record| r.operation.as_deref() == Some(op_id);
     match op.kind {
         OpKind::Create | OpKind::Update => {
-            if let Some(r) = cloud.resources.get_mut(&op.target)
+            if let Some(r) = cloud.get_mut(&op.target)
                 && owns(r)
             {
                 r.operation = None;
@@ -85,7 +85,7 @@ fn finish(cloud: &mut Cloud, provider: &dyn Provider, op_id: &str) {
             let mine = cloud.resources.get(&op.target).is_some_and(owns);
             if mine {
                 if failed {
-                    if let Some(r) = cloud.resources.get_mut(&op.target) {
+                    if let Some(r) = cloud.get_mut(&op.target) {
                         r.operation = None;
                         set_state(&mut r.body, "Succeeded");
                     }
@@ -106,7 +106,7 @@ fn finish(cloud: &mut Cloud, provider: &dyn Provider, op_id: &str) {
             }
         }
         OpKind::Purge => {
-            cloud.soft_deleted.remove(&op.target);
+            cloud.remove_soft_deleted(&op.target);
         }
     }
 }
@@ -117,7 +117,7 @@ pub fn remove_tree(cloud: &mut Cloud, provider: &dyn Provider, key: &str, soft: 
     let mut keys = cloud.keys_under(key);
     keys.push(key.to_string());
     for k in keys {
-        let Some(r) = cloud.resources.remove(&k) else {
+        let Some(r) = cloud.remove(&k) else {
             continue;
         };
         if soft
@@ -135,7 +135,7 @@ pub fn remove_tree(cloud: &mut Cloud, provider: &dyn Provider, key: &str, soft: 
                 .to_string();
             let mut body = r.body.clone();
             set_state(&mut body, "Deleted");
-            cloud.soft_deleted.insert(
+            cloud.insert_soft_deleted(
                 soft_key(&r.arm_type, &r.id, &name),
                 SoftDeleted {
                     id: r.id.clone(),

@@ -248,8 +248,9 @@ impl Kind for ContainerApps {
                 ));
             }
             if get_str(s, &["value"]).is_none() && get_str(s, &["keyVaultUrl"]).is_none() {
+                // The service's code for a secret without a value (issue 11).
                 return Err(coded(
-                    "ContainerAppSecretInvalid",
+                    "ContainerAppSecretNull",
                     &format!("{t}.value"),
                     format!("Secret '{name}' needs a value or a keyVaultUrl."),
                 ));

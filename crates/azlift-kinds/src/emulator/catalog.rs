@@ -341,7 +341,11 @@ impl Catalog {
 /// Managed identity principals, as Entra ID would assign them: a system-assigned principal
 /// per resource (kept across re-PUTs) and, for each user-assigned identity, ids derived from
 /// the identity's resource id (the same identity shows the same ids everywhere).
-fn complete_identity(req: &PutRequest<'_>, out: &mut Map<String, Value>, previous: Option<&Value>) {
+pub fn complete_identity(
+    req: &PutRequest<'_>,
+    out: &mut Map<String, Value>,
+    previous: Option<&Value>,
+) {
     let Some(identity) = out.get_mut("identity").and_then(Value::as_object_mut) else {
         return;
     };

@@ -746,7 +746,7 @@ fn cross_field_rules() {
     let mut b = app_body(&s.env, true);
     b["properties"]["configuration"]["secrets"][0] =
         json!({"name": "appinsights-connection-string"});
-    assert_eq!(rejected(&s, &app, b).code, "ContainerAppSecretInvalid");
+    assert_eq!(rejected(&s, &app, b).code, "ContainerAppSecretNull");
 
     let alert = id("blog", "Microsoft.Insights/metricAlerts", "a4");
     let mut b = alert_body(&s.ai, &s.ag);

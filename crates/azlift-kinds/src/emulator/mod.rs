@@ -27,6 +27,8 @@ mod schema_tests;
 mod test_support;
 
 pub use catalog::Catalog;
+pub use catalog::complete_identity;
+pub use common::derived_guid;
 pub use error::ArmError;
 pub use kind::Kind;
 pub use schema::{Schemas, TypeSchema, Violation, ViolationKind};
