@@ -24,6 +24,8 @@ use super::rules::{ArrayRule, array_rule, owned_when_absent, replace_reason, ser
 /// What state remembers of a resource's last apply.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Prior {
+    /// The ARM id state records at this address (`None`: not known, as in unit tests).
+    pub id: Option<String>,
     /// Hash of the body last sent (pending values resolved).
     pub applied_hash: Option<String>,
     /// Hash per write-only pointer, as last sent.
@@ -91,6 +93,7 @@ pub fn diff_resource(
         reason: String::new(),
         attributes: Vec::new(),
         observed_hash: observed.map(|o| canonical_hash(&o.body)),
+        replaces: None,
     };
     if !d.managed {
         change.action = Action::Read;

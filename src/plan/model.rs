@@ -76,6 +76,10 @@ pub struct Change {
     /// saved plan can tell that the world moved on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_hash: Option<String>,
+    /// A replace whose id changed (a name, the resource group or a parent's name): the id
+    /// state recorded, which apply deletes before creating `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 impl Change {
@@ -89,7 +93,14 @@ impl Change {
             reason: "no longer in the manifest".to_string(),
             attributes: Vec::new(),
             observed_hash: None,
+            replaces: None,
         }
+    }
+
+    /// The id apply deletes for this replace: the recorded one when the id changed,
+    /// otherwise the resource's own.
+    pub fn old_id(&self) -> &str {
+        self.replaces.as_deref().unwrap_or(&self.id)
     }
 }
 

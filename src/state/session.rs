@@ -77,6 +77,21 @@ impl StateSession {
         })
     }
 
+    /// Bind this state to `project`: refuse (and release the lock) when it belongs to
+    /// another project; a state that records none (written before azlift recorded it) is
+    /// claimed, written at the next write. Returns whether the state had no project
+    /// recorded (its resources may predate ownership tags).
+    pub async fn bind_project(&self, project: &str) -> Result<bool, StateError> {
+        let mut doc = self.doc.lock().await;
+        if doc.0.serial == 0 && doc.0.resources.is_empty() && doc.0.project.is_none() {
+            // A new state: it is this project's from its first write.
+            doc.0.project = Some(project.to_string());
+            return Ok(false);
+        }
+        let location = self.backend.location();
+        doc.0.claim(project, &location)
+    }
+
     /// A copy of the document as it is now (including changes being written).
     pub async fn document(&self) -> StateDocument {
         self.doc.lock().await.0.clone()

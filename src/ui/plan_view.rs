@@ -59,7 +59,11 @@ pub fn render_change(c: &Change, color: bool) -> String {
         verb(c.action),
         c.reason
     );
-    if c.attributes.is_empty() {
+    if let Some(old) = &c.replaces {
+        // The id changed: the recorded resource goes, the new one comes.
+        let _ = writeln!(out, "{:>4} {}", st.apply_to("-"), old);
+        let _ = writeln!(out, "{:>4} {}", st.apply_to("+"), c.id);
+    } else if c.attributes.is_empty() {
         let _ = writeln!(out, "{:>4} {}", st.apply_to(c.action.symbol()), c.id);
     }
     for a in &c.attributes {
@@ -135,6 +139,7 @@ mod tests {
             reason: "1 attribute differs".into(),
             attributes: attrs,
             observed_hash: None,
+            replaces: None,
         }
     }
 

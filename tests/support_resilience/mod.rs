@@ -51,12 +51,17 @@ impl Project {
 
     /// `azlift <args> --local -f azlift.toml` with no emulator knob inherited from the caller.
     pub fn cmd(&self, args: &[&str]) -> Command {
+        self.cmd_with(&self.manifest(), args)
+    }
+
+    /// [`Project::cmd`] with another manifest of the same folder (sharing its local cloud).
+    pub fn cmd_with(&self, manifest: &Path, args: &[&str]) -> Command {
         let mut c = Command::cargo_bin("azlift").expect("the azlift binary");
         c.current_dir(self.path())
             .args(args)
             .arg("--local")
             .arg("-f")
-            .arg(self.manifest())
+            .arg(manifest)
             .env_remove(PROFILE_ENV)
             .env_remove(FAULTS_ENV)
             .env_remove("AZLIFT_ENV")
@@ -90,7 +95,12 @@ impl Project {
 
     /// The state file of the default environment, parsed (panics when invalid JSON).
     pub fn state(&self) -> Value {
-        let p = self.path().join(".azlift/default/state.json");
+        self.state_of(&self.manifest(), "default")
+    }
+
+    /// The state file of `manifest`'s `env`, parsed (panics when missing or invalid JSON).
+    pub fn state_of(&self, manifest: &Path, env: &str) -> Value {
+        let p = azlift::ops::local_state_path(manifest, env).expect("state path");
         let text =
             std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("state is not JSON ({e}):\n{text}"))
@@ -98,7 +108,12 @@ impl Project {
 
     /// Address -> ARM id of every resource state manages.
     pub fn state_resources(&self) -> BTreeMap<String, String> {
-        let s = self.state();
+        self.resources_of(&self.manifest(), "default")
+    }
+
+    /// Address -> ARM id of every resource the state of `manifest`'s `env` manages.
+    pub fn resources_of(&self, manifest: &Path, env: &str) -> BTreeMap<String, String> {
+        let s = self.state_of(manifest, env);
         s["resources"]
             .as_object()
             .map(|m| {
