@@ -2,6 +2,7 @@
 //! renamed resource is replaced, never leaked), environments are isolated and owned, two
 //! manifests in one folder keep apart, and a tampered state is refused.
 
+mod common;
 mod support_resilience;
 
 use std::collections::BTreeMap;
@@ -58,8 +59,9 @@ fn edit(p: &Project, from: &str, to: &str) {
     std::fs::write(p.manifest(), text.replacen(from, to, 1)).unwrap();
 }
 
+/// Everything a run printed, miette's wrapping undone.
 fn all(o: &Output) -> String {
-    format!("{}{}", stdout(o), stderr(o))
+    common::flatten(&format!("{}\n{}", stdout(o), stderr(o)))
 }
 
 /// The ARM type segment of an id, lower case (`workspaces`, `resourcegroups`).

@@ -633,7 +633,7 @@ pub async fn run_clean(project: &Project, env: Vec<(String, String)>, args: &[&s
 }
 
 /// Text with miette's wrapping undone (see [`Run::flat_stderr`]).
-fn flatten(text: &str) -> String {
+pub fn flatten(text: &str) -> String {
     text.lines()
         .map(|l| l.trim().trim_start_matches('│').trim())
         .filter(|l| !l.is_empty())
