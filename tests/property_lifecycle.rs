@@ -83,7 +83,7 @@ impl World {
         }
         for (k, n) in &self.action_groups {
             m += &format!(
-                "\n[action_group.g{k}]\nname = \"prop-group-{n}{e}\"\nshort_name = \"g{k}\"\nemail = {{ admin = \"ops@example.com\" }}\n"
+                "\n[action_group.g{k}]\nname = \"prop-group-{k}-{n}{e}\"\nshort_name = \"g{k}\"\nemail = {{ admin = \"ops@example.com\" }}\n"
             );
         }
         if let Some(a) = self.alert {
