@@ -210,6 +210,20 @@ fn renaming_the_apim_logger_replaces_it() {
     );
 }
 
+#[test]
+fn a_resource_moved_to_another_address_with_its_id_is_kept_not_deleted() {
+    let p = Project::new(ALL_KINDS);
+    assert_exit(&p.up(""), 0, "first up");
+    let alert = p.state_resources()["alert.errors"].clone();
+    edit(&p, "[alert.errors]", "[alert.failures]");
+    assert_exit(&p.run(&["up", "--yes"], ""), 0, "up after the key changed");
+    let state = p.state_resources();
+    assert!(!state.contains_key("alert.errors"), "{state:?}");
+    assert!(state["alert.failures"].eq_ignore_ascii_case(&alert), "{state:?}");
+    assert_cloud_matches_state(&p, &state, "after the move");
+    assert_no_changes(&p, "plan after the move");
+}
+
 const ISOLATED: &str = r#"
 [project]
 name = "iso"

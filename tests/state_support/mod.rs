@@ -56,14 +56,10 @@ pub fn entry(address: &str) -> StateEntry {
     e
 }
 
-/// The local backend of `environment` for a manifest in `dir` (`.azlift/<project>/<env>`
-/// when the manifest is there, the earlier `.azlift/<env>` otherwise).
+/// The local backend of `environment` for a manifest in `dir`: `.azlift/<project>/<env>`
+/// (the project is `project` when there is no manifest, as for the state commands).
 pub fn local_backend(dir: &Path, environment: &str) -> LocalBackend {
-    let manifest = dir.join("azlift.toml");
-    if !manifest.exists() {
-        return LocalBackend::for_manifest(&manifest, environment).unwrap();
-    }
-    let state = azlift::ops::local_state_path(&manifest, environment).unwrap();
+    let state = azlift::ops::local_state_path(&dir.join("azlift.toml"), environment).unwrap();
     LocalBackend::new(state.parent().unwrap())
 }
 
