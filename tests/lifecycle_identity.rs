@@ -55,7 +55,11 @@ logger_name = "life-logger"
 
 fn edit(p: &Project, from: &str, to: &str) {
     let text = std::fs::read_to_string(p.manifest()).unwrap();
-    assert_eq!(text.matches(from).count(), 1, "`{from}` once in the manifest");
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "`{from}` once in the manifest"
+    );
     std::fs::write(p.manifest(), text.replacen(from, to, 1)).unwrap();
 }
 
@@ -79,7 +83,14 @@ fn ids_of_type(ids: &[String], segment: &str) -> Vec<String> {
 /// Rename one name key: plan shows the replace with `reason` at `address`; after
 /// `up --allow-replace` the cloud holds exactly one resource of `type_segment`, under
 /// `new_name`, and exactly what state records; plan is quiet; `down` leaves nothing.
-fn rename_converges(from: &str, to: &str, address: &str, reason: &str, type_segment: &str, new_name: &str) {
+fn rename_converges(
+    from: &str,
+    to: &str,
+    address: &str,
+    reason: &str,
+    type_segment: &str,
+    new_name: &str,
+) {
     let p = Project::new(ALL_KINDS);
     assert_exit(&p.up(""), 0, "first up");
     let before = p.state_resources();
@@ -98,7 +109,11 @@ fn rename_converges(from: &str, to: &str, address: &str, reason: &str, type_segm
     assert_exit(&refused, 1, "up without --allow-replace");
     assert_eq!(p.state_resources(), before, "a refused up changes nothing");
 
-    assert_exit(&p.run(&["up", "--yes", "--allow-replace"], ""), 0, "up --allow-replace");
+    assert_exit(
+        &p.run(&["up", "--yes", "--allow-replace"], ""),
+        0,
+        "up --allow-replace",
+    );
     let state = p.state_resources();
     assert_cloud_matches_state(&p, &state, "after the replace");
     let kind = ids_of_type(&p.cloud_ids(), type_segment);
@@ -219,7 +234,10 @@ fn a_resource_moved_to_another_address_with_its_id_is_kept_not_deleted() {
     assert_exit(&p.run(&["up", "--yes"], ""), 0, "up after the key changed");
     let state = p.state_resources();
     assert!(!state.contains_key("alert.errors"), "{state:?}");
-    assert!(state["alert.failures"].eq_ignore_ascii_case(&alert), "{state:?}");
+    assert!(
+        state["alert.failures"].eq_ignore_ascii_case(&alert),
+        "{state:?}"
+    );
     assert_cloud_matches_state(&p, &state, "after the move");
     assert_no_changes(&p, "plan after the move");
 }
@@ -256,18 +274,31 @@ fn environments_are_isolated_and_never_take_each_other_over() {
         m.values().map(|i| i.to_ascii_lowercase()).collect()
     };
     for id in lower(&dev) {
-        assert!(!lower(&default).contains(&id), "{id} is in both environments");
+        assert!(
+            !lower(&default).contains(&id),
+            "{id} is in both environments"
+        );
     }
     assert_eq!(default["resource_group"].rsplit('/').next(), Some("rg-iso"));
     assert_eq!(dev["resource_group"].rsplit('/').next(), Some("rg-iso-dev"));
-    assert!(dev["monitoring.workspace"].ends_with("/iso-dev-logs"), "{dev:?}");
+    assert!(
+        dev["monitoring.workspace"].ends_with("/iso-dev-logs"),
+        "{dev:?}"
+    );
 
-    assert_exit(&p.run(&["down", "--yes", "-e", "dev"], ""), 0, "down -e dev");
+    assert_exit(
+        &p.run(&["down", "--yes", "-e", "dev"], ""),
+        0,
+        "down -e dev",
+    );
     let mut cloud = p.cloud_ids();
     cloud.sort();
     let mut left = lower(&default);
     left.sort();
-    assert_eq!(cloud, left, "down -e dev leaves the default environment whole");
+    assert_eq!(
+        cloud, left,
+        "down -e dev leaves the default environment whole"
+    );
     assert_no_changes(&p, "the default environment after down -e dev");
 
     // A name both environments write the same way: dev is refused, naming the owner.
@@ -295,7 +326,11 @@ fn environments_are_isolated_and_never_take_each_other_over() {
             "the refusal names the owner and the way out:\n{text}"
         );
     }
-    assert_eq!(p.cloud()["resources"], before["resources"], "nothing was touched");
+    assert_eq!(
+        p.cloud()["resources"],
+        before["resources"],
+        "nothing was touched"
+    );
 }
 
 fn minimal(name: &str) -> String {

@@ -122,9 +122,8 @@ fn rendered(p: &Project, env: &str) -> BTreeMap<String, String> {
         env: Some(env.to_string()),
         ..Default::default()
     };
-    let project =
-        azlift::ops::Project::load(&p.manifest(), &opts, azlift::ops::LOCAL_SUBSCRIPTION)
-            .expect("the generated manifest loads");
+    let project = azlift::ops::Project::load(&p.manifest(), &opts, azlift::ops::LOCAL_SUBSCRIPTION)
+        .expect("the generated manifest loads");
     project
         .desired
         .iter()
@@ -145,7 +144,10 @@ fn check(edits: &[Edit]) -> Result<(), TestCaseError> {
     };
     let p = Project::new(&world.manifest());
     let mut touched: BTreeSet<&'static str> = BTreeSet::new();
-    for (step, e) in std::iter::once(None).chain(edits.iter().map(Some)).enumerate() {
+    for (step, e) in std::iter::once(None)
+        .chain(edits.iter().map(Some))
+        .enumerate()
+    {
         if let Some(e) = e {
             world.apply(e);
         }
@@ -164,7 +166,11 @@ fn check(edits: &[Edit]) -> Result<(), TestCaseError> {
 
         let mut recorded: BTreeSet<String> = BTreeSet::new();
         for env in &touched {
-            recorded.extend(p.resources_of(&p.manifest(), env).into_values().map(|i| i.to_ascii_lowercase()));
+            recorded.extend(
+                p.resources_of(&p.manifest(), env)
+                    .into_values()
+                    .map(|i| i.to_ascii_lowercase()),
+            );
         }
         let cloud: BTreeSet<String> = p.cloud_ids().into_iter().collect();
         prop_assert_eq!(cloud, recorded, "cloud vs the states, {}", &what);

@@ -75,7 +75,9 @@ pub enum OpsError {
         id: String,
         why: String,
     },
-    #[error("`{address}` already exists in Azure ({id}) and belongs to {owner}; azlift does not take over a resource it does not own")]
+    #[error(
+        "`{address}` already exists in Azure ({id}) and belongs to {owner}; azlift does not take over a resource it does not own"
+    )]
     #[diagnostic(
         code(azlift::not_owned),
         help(
@@ -418,14 +420,14 @@ impl Session {
                 continue;
             };
             if let Some(old) = &c.replaces {
-                let old_body = self
-                    .cloud()
-                    .get(old, &c.api_version)
-                    .await
-                    .map_err(|e| OpsError::Observe {
-                        code: e.code,
-                        message: e.message,
-                    })?;
+                let old_body =
+                    self.cloud()
+                        .get(old, &c.api_version)
+                        .await
+                        .map_err(|e| OpsError::Observe {
+                            code: e.code,
+                            message: e.message,
+                        })?;
                 trust.check_recorded_live(&c.address, old, &c.arm_type, old_body.as_ref())?;
             }
             let same_id = recorded.is_some_and(|e| e.id.eq_ignore_ascii_case(&d.id));

@@ -81,8 +81,10 @@ pub fn state_settings(
 /// (`.azlift/<project>/<environment>/state.json` beside it). Reads only `[project]`.
 pub fn local_state_path(manifest: &Path, environment: &str) -> Result<PathBuf, OpsError> {
     let settings = state_settings(manifest, &LoadOptions::default(), environment, None)?;
-    Ok(crate::state::LocalBackend::folder_for(manifest, &settings.project, environment)
-        .join("state.json"))
+    Ok(
+        crate::state::LocalBackend::folder_for(manifest, &settings.project, environment)
+            .join("state.json"),
+    )
 }
 
 /// Open `choice` for a command without an ARM target of its own.

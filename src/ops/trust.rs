@@ -222,7 +222,9 @@ mod tests {
         for (id, why) in [
             ("garbage".to_string(), "not a well-formed"),
             (
-                format!("/subscriptions/{SUB}/resourceGroups/rg-blog/providers/Microsoft.App/containerApps/x"),
+                format!(
+                    "/subscriptions/{SUB}/resourceGroups/rg-blog/providers/Microsoft.App/containerApps/x"
+                ),
                 "names a `Microsoft.App/containerApps`",
             ),
             (
@@ -236,7 +238,9 @@ mod tests {
         ] {
             let doc = doc_with("monitoring.workspace", &id, WS);
             match trust(&doc).check_recorded(&doc) {
-                Err(OpsError::Untrusted { address, why: w, .. }) => {
+                Err(OpsError::Untrusted {
+                    address, why: w, ..
+                }) => {
                     assert_eq!(address, "monitoring.workspace");
                     assert!(w.contains(why), "{w} should say {why}");
                 }
@@ -260,13 +264,24 @@ mod tests {
         assert!(t.check_recorded_live(&a, "id", WS, Some(&dev)).is_err());
         assert!(t.check_recorded_live(&a, "id", WS, Some(&nobody)).is_err());
         let child = "Microsoft.ApiManagement/service/loggers";
-        assert!(t.check_recorded_live(&a, "id", child, Some(&json!({}))).is_ok());
+        assert!(
+            t.check_recorded_live(&a, "id", child, Some(&json!({})))
+                .is_ok()
+        );
         let legacy = Trust {
             legacy: true,
             ..trust(&doc)
         };
-        assert!(legacy.check_recorded_live(&a, "id", WS, Some(&nobody)).is_ok());
-        assert!(legacy.check_recorded_live(&a, "id", WS, Some(&theirs)).is_err());
+        assert!(
+            legacy
+                .check_recorded_live(&a, "id", WS, Some(&nobody))
+                .is_ok()
+        );
+        assert!(
+            legacy
+                .check_recorded_live(&a, "id", WS, Some(&theirs))
+                .is_err()
+        );
 
         assert!(t.check_unrecorded_live(&a, "id", true, &mine).is_ok());
         assert!(t.check_unrecorded_live(&a, "id", false, &json!({})).is_ok());

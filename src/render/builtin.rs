@@ -113,7 +113,11 @@ fn with_owner_tags(mut context: Map<String, Value>, address: &str) -> Map<String
     let tags = crate::ownership::tags_with_owner(&user, &owner);
     context.insert(
         "tags".into(),
-        Value::Object(tags.into_iter().map(|(k, v)| (k, Value::String(v))).collect()),
+        Value::Object(
+            tags.into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        ),
     );
     context
 }
