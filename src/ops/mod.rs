@@ -384,7 +384,9 @@ impl Session {
             plan,
             observation,
             orphans,
-            state: doc,
+            // As it is now: planning may have forgotten entries (gone, or moved to another
+            // address), and a saved plan must name the state it leaves.
+            state: self.state.document().await,
         })
     }
 
