@@ -182,4 +182,13 @@ mod tests {
         );
         assert!(text.ends_with("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.\n"));
     }
+
+    #[test]
+    fn a_renamed_resource_shows_its_reason_and_both_ids() {
+        let old = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/old-api";
+        let mut c = change(Action::Replace, vec![]);
+        c.reason = "name changed: old-api -> task-api".into();
+        c.replaces = Some(old.into());
+        insta::assert_snapshot!(render_change(&c, false));
+    }
 }
