@@ -235,7 +235,11 @@ fn a_resource_moved_to_another_address_with_its_id_is_kept_not_deleted() {
     let saved = p.path().join("moved.json");
     let saved = saved.to_str().unwrap();
     assert_exit(&p.run(&["plan", "--out", saved], ""), 0, "plan --out");
-    assert_exit(&p.run(&["up", saved, "--yes"], ""), 0, "up of the saved plan");
+    assert_exit(
+        &p.run(&["up", saved, "--yes"], ""),
+        0,
+        "up of the saved plan",
+    );
     let state = p.state_resources();
     assert!(!state.contains_key("alert.errors"), "{state:?}");
     assert!(

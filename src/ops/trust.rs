@@ -79,7 +79,7 @@ impl Trust {
     /// subscription and groups. The first that is not is refused, naming the resource.
     pub fn check_recorded(&self, doc: &StateDocument) -> Result<(), OpsError> {
         for e in doc.resources.values() {
-            if let Some(why) = self.recorded_problem(&e.id, &e.arm_type) {
+            if let Some(why) = self.recorded_problem(&e.id, &e.arm_type, e.managed) {
                 return Err(OpsError::Untrusted {
                     address: e.address.to_string(),
                     id: e.id.clone(),
@@ -90,7 +90,9 @@ impl Trust {
         Ok(())
     }
 
-    fn recorded_problem(&self, id: &str, arm_type: &str) -> Option<String> {
+    /// What is wrong with a recorded id, if anything. A resource azlift only reads (never
+    /// writes or deletes) needs a well-formed id of its type, wherever it lives.
+    fn recorded_problem(&self, id: &str, arm_type: &str, managed: bool) -> Option<String> {
         let Some(parsed) = ArmId::parse(id).filter(|p| !p.names.iter().any(String::is_empty))
         else {
             return Some("it is not a well-formed ARM resource id".to_string());
@@ -100,6 +102,9 @@ impl Trust {
                 "it names a `{}`, but state records a `{arm_type}`",
                 parsed.arm_type
             ));
+        }
+        if !managed {
+            return None;
         }
         if !parsed.subscription.eq_ignore_ascii_case(&self.subscription) {
             return Some(format!(
@@ -247,6 +252,19 @@ mod tests {
                 other => panic!("{id} should be refused, got {other:?}"),
             }
         }
+        // A resource azlift only reads (an existing APIM service elsewhere) is never written
+        // or deleted: its group need not be the project's.
+        let mut read_only = doc_with(
+            "apim.service",
+            &format!(
+                "/subscriptions/{SUB}/resourceGroups/rg-shared/providers/Microsoft.ApiManagement/service/gw"
+            ),
+            "Microsoft.ApiManagement/service",
+        );
+        for e in read_only.resources.values_mut() {
+            e.managed = false;
+        }
+        assert!(trust(&read_only).check_recorded(&read_only).is_ok());
     }
 
     #[test]

@@ -185,7 +185,8 @@ mod tests {
 
     #[test]
     fn a_renamed_resource_shows_its_reason_and_both_ids() {
-        let old = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/old-api";
+        let old =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/old-api";
         let mut c = change(Action::Replace, vec![]);
         c.reason = "name changed: old-api -> task-api".into();
         c.replaces = Some(old.into());
