@@ -341,6 +341,30 @@ fn environments_are_isolated_and_never_take_each_other_over() {
     );
 }
 
+#[test]
+fn the_production_example_runs_dev_beside_default() {
+    let p = Project::production();
+    assert_exit(&p.up(""), 0, "up");
+    assert_exit(&p.run(&["up", "--yes", "-e", "dev"], ""), 0, "up -e dev");
+    let default = p.state_resources();
+    let dev = p.resources_of(&p.manifest(), "dev");
+    assert_eq!(default.len(), 14);
+    assert_eq!(dev.len(), 14);
+    let mut cloud = p.cloud_ids();
+    cloud.sort();
+    let mut both: Vec<String> = default
+        .values()
+        .chain(dev.values())
+        .map(|i| i.to_ascii_lowercase())
+        .collect();
+    both.sort();
+    assert_eq!(cloud, both, "28 resources, none shared");
+    assert!(
+        dev["apim.service"].ends_with("/blog08-prod-dev-apim"),
+        "{dev:?}"
+    );
+}
+
 fn minimal(name: &str) -> String {
     format!("[project]\nname = \"{name}\"\nlocation = \"eastus\"\n\n[monitoring]\n")
 }
