@@ -359,6 +359,7 @@ fn apim_etas_depend_on_the_tier() {
         write_only: vec![],
         depends_on: BTreeSet::new(),
         managed: true,
+        ignore: Vec::new(),
     };
     let m = DurationModel::new();
     assert_eq!(
@@ -391,6 +392,7 @@ fn the_redactor_learns_the_sensitive_values_of_desired_resources() {
         write_only: vec![],
         depends_on: BTreeSet::new(),
         managed: true,
+        ignore: Vec::new(),
     };
     let r = Redactor::new();
     r.learn_desired(&desired);

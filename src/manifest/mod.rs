@@ -19,6 +19,7 @@ pub mod diagnostic;
 mod names;
 mod node;
 mod reader;
+pub mod schema;
 mod sections;
 mod vars;
 
@@ -363,6 +364,7 @@ fn evaluate(
         project_span: 0..0,
         name_stem: "project".into(),
         secrets: Vec::new(),
+        ignore: Default::default(),
     };
     let model = sections::build(
         &merged,
