@@ -19,6 +19,7 @@ pub mod kinds;
 pub mod manifest;
 pub mod model;
 pub mod ops;
+pub mod ownership;
 pub mod pipeline;
 pub mod plan;
 pub mod render;

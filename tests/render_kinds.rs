@@ -78,7 +78,12 @@ fn resource_group_and_workspace() {
     assert_eq!(rg.id, RG);
     assert_eq!(
         rg.body,
-        json!({"location": "eastus", "tags": {"env": "prod"}})
+        json!({"location": "eastus", "tags": {
+            "env": "prod",
+            "azlift-project": "blog08-prod",
+            "azlift-env": "default",
+            "azlift-address": "resource_group",
+        }})
     );
     assert!(rg.depends_on.is_empty());
     let ws = find(&resources, "monitoring.workspace");

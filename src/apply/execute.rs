@@ -121,22 +121,36 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
             .iter()
             .filter_map(|d| {
                 let c = changes.get(&d.address)?;
+                // The old resource: the recorded id when the id changed (a rename), which
+                // may be in the desired location when it was never observed.
+                let location = known_location(&known, &d.address).or_else(|| {
+                    d.body
+                        .get("location")
+                        .and_then(Value::as_str)
+                        .map(crate::plan::normalize_location)
+                });
                 (c.action == Action::Replace).then(|| Orphan {
                     address: d.address.clone(),
-                    id: c.id.clone(),
+                    id: c.old_id().to_string(),
                     arm_type: d.arm_type.clone(),
                     api_version: d.api_version.clone(),
                     depends_on: d.depends_on.iter().cloned().collect(),
                     managed: true,
-                    purge_id: purge_id_for(&d.arm_type, &c.id, known_location(&known, &d.address)),
+                    purge_id: purge_id_for(&d.arm_type, c.old_id(), location),
                 })
             })
             .collect();
         let mut failed_deletes: Vec<ResourceAddress> = Vec::new();
         // Deleting a resource group deletes everything in it: never do that to replace one
         // that holds resources this project does not declare.
-        let ours: std::collections::HashSet<String> =
-            desired.iter().map(|d| d.id.to_ascii_lowercase()).collect();
+        // Ours: what the project declares, and what state recorded that this run replaces or
+        // deletes (a renamed group still holds the old resources until they are deleted).
+        let ours: std::collections::HashSet<String> = desired
+            .iter()
+            .map(|d| d.id.to_ascii_lowercase())
+            .chain(replaced.iter().map(|o| o.id.to_ascii_lowercase()))
+            .chain(orphans.iter().map(|o| o.id.to_ascii_lowercase()))
+            .collect();
         let mut replaced = replaced;
         let mut refused: Vec<(ResourceAddress, CloudError)> = Vec::new();
         for o in &replaced {

@@ -212,6 +212,7 @@ async fn plan_of(
             (
                 a.clone(),
                 Prior {
+                    id: Some(e.id.clone()),
                     applied_hash: Some(e.applied_hash.clone()),
                     write_only_hashes: e.write_only_hashes.clone(),
                 },

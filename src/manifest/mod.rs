@@ -362,6 +362,7 @@ fn evaluate(
         base_dir,
         project_name: "project".into(),
         project_span: 0..0,
+        name_stem: "project".into(),
         secrets: Vec::new(),
         ignore: Default::default(),
     };

@@ -8,6 +8,7 @@ mod saved;
 mod secrets;
 mod state;
 mod target;
+mod trust;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -20,11 +21,12 @@ pub use project::Project;
 pub use saved::{SavedPlan, StalePlan};
 pub use secrets::read_secret_outputs;
 pub use state::{
-    OpenedState, StateOptions, open_configured_state, open_migration, open_state, state_settings,
+    OpenedState, StateOptions, local_state_path, open_configured_state, open_migration, open_state,
+    state_settings,
 };
 pub use target::{FAULTS_ENV, LOCAL_SUBSCRIPTION, PROFILE_ENV, Target, local_cloud_file};
 
-use crate::apply::{Engine, Observation, ObserveMode, RunReport, observe};
+use crate::apply::{Cloud, Engine, Observation, ObserveMode, RunReport, observe};
 use crate::events::{Event, EventSink, PlanCounts, Redactor};
 use crate::manifest::{LoadOptions, ManifestErrors};
 use crate::plan::{self, Action, Orphan, Plan, PlanInputs, Prior};
@@ -61,6 +63,32 @@ pub enum OpsError {
         help("run `azlift plan --out FILE` again and review the new plan")
     )]
     StalePlan(String),
+    #[error("refusing to touch `{address}` on the word of state: {id}: {why}")]
+    #[diagnostic(
+        code(azlift::state::untrusted),
+        help(
+            "azlift updates and deletes only resources whose state record is a well-formed id inside the project and whose live tags name this project and environment; if the record is wrong, `azlift state rm {address}` forgets it without touching any resource"
+        )
+    )]
+    Untrusted {
+        address: String,
+        id: String,
+        why: String,
+    },
+    #[error(
+        "`{address}` already exists in Azure ({id}) and belongs to {owner}; azlift does not take over a resource it does not own"
+    )]
+    #[diagnostic(
+        code(azlift::not_owned),
+        help(
+            "adopt it with `azlift state import {address} {id}`, or give this resource another name in the manifest"
+        )
+    )]
+    NotOwned {
+        address: String,
+        id: String,
+        owner: String,
+    },
     #[error("reading ARM failed: {code}: {message}")]
     #[diagnostic(code(azlift::observe))]
     Observe { code: String, message: String },
@@ -89,6 +117,9 @@ pub struct Session {
     pub project: Project,
     pub target: Target,
     pub state: Arc<StateSession>,
+    /// The state recorded no project when opened (written before azlift recorded it): its
+    /// resources may predate ownership tags.
+    pub legacy_state: bool,
     pub redactor: Arc<Redactor>,
     pub parallelism: usize,
     pub observe: ObserveMode,
@@ -154,6 +185,7 @@ impl Session {
             let backend = open_backend(
                 &choice,
                 &opts.manifest,
+                &project.loaded.model.project.name,
                 project.environment(),
                 Some(credential),
                 pem.as_deref(),
@@ -169,8 +201,15 @@ impl Session {
                 }
             }
         } else {
-            open_backend(&choice, &opts.manifest, project.environment(), None, None)
-                .map_err(OpsError::State)?
+            open_backend(
+                &choice,
+                &opts.manifest,
+                &project.loaded.model.project.name,
+                project.environment(),
+                None,
+                None,
+            )
+            .map_err(OpsError::State)?
         };
         let who = LockInfo::current(opts.command.clone());
         let state = match StateSession::open_waiting(
@@ -184,6 +223,17 @@ impl Session {
         {
             Ok(s) => s,
             Err(e) => {
+                if let Some(t) = early_target {
+                    t.close().await;
+                }
+                return Err(OpsError::State(e));
+            }
+        };
+        // A state of another project is refused before anything else happens.
+        let legacy_state = match state.bind_project(&project.loaded.model.project.name).await {
+            Ok(legacy) => legacy,
+            Err(e) => {
+                let _ = state.close().await;
                 if let Some(t) = early_target {
                     t.close().await;
                 }
@@ -204,6 +254,7 @@ impl Session {
             project,
             target,
             state: Arc::new(state),
+            legacy_state,
             redactor,
             parallelism: opts.parallelism,
             observe: opts.observe,
@@ -240,12 +291,43 @@ impl Session {
         Ok((doc, observation.observed))
     }
 
-    /// Observe ARM and make the plan.
+    /// What this run trusts (see `trust`): this project and environment, its subscription
+    /// and groups.
+    fn trust(&self, doc: &StateDocument) -> trust::Trust {
+        trust::Trust::new(
+            &self.project.loaded.model.project.name,
+            self.project.environment(),
+            &self.target.subscription_id,
+            self.legacy_state,
+            &self.project.desired,
+            doc,
+        )
+    }
+
+    /// Observe ARM and make the plan. Refused before any change when state records an id
+    /// that cannot be trusted, or when a resource to write or delete is not this
+    /// environment's (see `trust`).
     pub async fn plan(&self) -> Result<Planned, OpsError> {
         let doc = self.state.document().await;
+        let trust = self.trust(&doc);
+        trust.check_recorded(&doc)?;
         let desired = &self.project.desired;
         let wanted: BTreeSet<&ResourceAddress> = desired.iter().map(|d| &d.address).collect();
         let orphans = orphans_of(&doc, |a| !wanted.contains(a));
+        // Identity is the id: a recorded resource whose id a desired resource now has (its
+        // address changed, not its name) is that resource, never deleted: forget the old
+        // address; the new one records it.
+        let desired_ids: std::collections::HashSet<String> =
+            desired.iter().map(|d| d.id.to_ascii_lowercase()).collect();
+        let (moved, orphans): (Vec<Orphan>, Vec<Orphan>) = orphans
+            .into_iter()
+            .partition(|o| desired_ids.contains(&o.id.to_ascii_lowercase()));
+        for m in &moved {
+            self.state
+                .forget(&m.address)
+                .await
+                .map_err(OpsError::State)?;
+        }
         let observation = observe(
             self.cloud(),
             desired,
@@ -254,10 +336,10 @@ impl Session {
             self.observe,
         )
         .await
-        .map_err(|e| OpsError::Observe {
-            code: e.code,
-            message: e.message,
-        })?;
+            .map_err(|e| OpsError::Observe {
+                code: e.code,
+                message: e.message,
+            })?;
         let prior = prior_of(&doc);
         let plan = plan::build(&PlanInputs {
             desired,
@@ -306,12 +388,75 @@ impl Session {
                     .collect(),
             );
         }
+        self.check_ownership(&trust, &plan, &observation, &doc)
+            .await?;
         Ok(Planned {
             plan,
             observation,
             orphans,
-            state: doc,
+            // As it is now: planning may have forgotten entries (gone, or moved to another
+            // address), and a saved plan must name the state it leaves.
+            state: self.state.document().await,
         })
+    }
+
+    /// Before any change: every resource the plan writes or deletes is this environment's.
+    /// A recorded one must carry its ownership tags (the old id of a rename is read for
+    /// that); one that exists but is not recorded must have been made by this environment.
+    async fn check_ownership(
+        &self,
+        trust: &trust::Trust,
+        plan: &Plan,
+        observation: &Observation,
+        doc: &StateDocument,
+    ) -> Result<(), OpsError> {
+        let live = |a: &ResourceAddress| {
+            observation
+                .observed
+                .get(a)
+                .and_then(|o| o.as_ref())
+                .map(|o| &o.body)
+        };
+        for c in plan.changes.iter().filter(|c| c.action.is_change()) {
+            let recorded = doc.get(&c.address);
+            if c.action == Action::Delete {
+                trust.check_recorded_live(&c.address, &c.id, &c.arm_type, live(&c.address))?;
+                continue;
+            }
+            let Some(d) = self
+                .project
+                .desired
+                .iter()
+                .find(|d| d.address == c.address && d.managed)
+            else {
+                continue;
+            };
+            if let Some(old) = &c.replaces {
+                let old_body =
+                    self.cloud()
+                        .get(old, &c.api_version)
+                        .await
+                        .map_err(|e| OpsError::Observe {
+                            code: e.code,
+                            message: e.message,
+                        })?;
+                trust.check_recorded_live(&c.address, old, &c.arm_type, old_body.as_ref())?;
+            }
+            let same_id = recorded.is_some_and(|e| e.id.eq_ignore_ascii_case(&d.id));
+            match live(&c.address) {
+                Some(body) if same_id => {
+                    trust.check_recorded_live(&c.address, &d.id, &d.arm_type, Some(body))?
+                }
+                Some(body) => trust.check_unrecorded_live(
+                    &c.address,
+                    &d.id,
+                    d.body.get("tags").is_some(),
+                    body,
+                )?,
+                None => {}
+            }
+        }
+        Ok(())
     }
 
     async fn engine(
@@ -378,6 +523,7 @@ impl Session {
     ) -> Result<RunReport, OpsError> {
         let started = Instant::now();
         let doc = self.state.document().await;
+        self.check_destroy(&doc).await?;
         if let Some(report) = self
             .destroy_whole_group(&doc, &sink, purge, started)
             .await?
@@ -455,6 +601,22 @@ impl Session {
         }
         emit_summary(&sink, &plan, &report, started);
         Ok(report)
+    }
+
+    /// `down` deletes only what this environment's state owns: every recorded id is
+    /// trusted, and every live resource it names carries this environment's tags.
+    async fn check_destroy(&self, doc: &StateDocument) -> Result<(), OpsError> {
+        let trust = self.trust(doc);
+        trust.check_recorded(doc)?;
+        let (_, observed) = self.observe_state().await?;
+        for e in doc.resources.values().filter(|e| e.managed) {
+            let live = observed
+                .get(&e.address)
+                .and_then(|o| o.as_ref())
+                .map(|o| &o.body);
+            trust.check_recorded_live(&e.address, &e.id, &e.arm_type, live)?;
+        }
+        Ok(())
     }
 
     /// Resources in the group `group_id` that state does not know (top-level ids, lower case).
@@ -680,6 +842,7 @@ fn prior_of(doc: &StateDocument) -> HashMap<ResourceAddress, Prior> {
             (
                 e.address.clone(),
                 Prior {
+                    id: Some(e.id.clone()),
                     applied_hash: Some(e.applied_hash.clone()),
                     write_only_hashes: e.write_only_hashes.clone(),
                 },

@@ -24,6 +24,8 @@ use super::rules::{ArrayRule, array_rule, owned_when_absent, replace_reason, ser
 /// What state remembers of a resource's last apply.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Prior {
+    /// The ARM id state records at this address (`None`: not known, as in unit tests).
+    pub id: Option<String>,
     /// Hash of the body last sent (pending values resolved).
     pub applied_hash: Option<String>,
     /// Hash per write-only pointer, as last sent.
@@ -104,6 +106,7 @@ pub fn diff_resource(
         observed_hash: observed.map(|o| canonical_hash(&o.body)),
         before: observed.map(|o| masked_observed(&o.body, &d.sensitive)),
         after: d.managed.then(|| resolved.planned_body(d)),
+        replaces: None,
     };
     if !d.managed {
         change.action = Action::Read;

@@ -6,6 +6,7 @@
 //! `apply::observe`; carrying the plan out happens after, in `apply`.
 
 mod diff;
+mod identity;
 pub mod ignore;
 mod model;
 mod normalize;
@@ -14,6 +15,7 @@ mod rules;
 mod tests;
 
 pub use diff::{Prior, ResolvedValues, diff_resource};
+pub use identity::identity_change;
 pub use model::{Action, AttributeChange, Change, Plan, PlanSummary};
 pub use normalize::{canonical_hash, normalize_location, values_equal};
 pub use rules::{ArrayRule, array_rule, replace_reason};
@@ -68,7 +70,8 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
             }
         }
         let prior = inputs.prior.get(&d.address);
-        let change = diff_resource(d, observed, &resolved, prior);
+        let mut change = diff_resource(d, observed, &resolved, prior);
+        replace_if_moved(&mut change, d, prior, inputs.desired);
         if matches!(change.action, Action::Create | Action::Replace) {
             recreated.insert(d.address.clone(), ());
         }
@@ -88,6 +91,33 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
         changes.push(change);
     }
     Plan::new(changes)
+}
+
+/// Identity is the ARM id: when state recorded another id at this address (a name, the
+/// group or a parent's name changed), the resource is replaced — the recorded one deleted,
+/// the new one created — unless another desired resource now has the recorded id (then
+/// nothing is deleted: the id moved between addresses).
+fn replace_if_moved(
+    change: &mut Change,
+    d: &DesiredResource,
+    prior: Option<&Prior>,
+    desired: &[DesiredResource],
+) {
+    if !d.managed {
+        return;
+    }
+    let Some(old) = prior.and_then(|p| p.id.as_deref()) else {
+        return;
+    };
+    let Some(reason) = identity_change(old, &d.id) else {
+        return;
+    };
+    if desired.iter().any(|o| o.id.eq_ignore_ascii_case(old)) {
+        return;
+    }
+    change.action = Action::Replace;
+    change.reason = reason;
+    change.replaces = Some(old.to_string());
 }
 
 /// A resource inside a replaced one (its id extends the parent's: a group's resources, a

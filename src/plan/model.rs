@@ -85,6 +85,10 @@ pub struct Change {
     /// a resource azlift only reads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
+    /// A replace whose id changed (a name, the resource group or a parent's name): the id
+    /// state recorded, which apply deletes before creating `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 impl Change {
@@ -100,7 +104,14 @@ impl Change {
             observed_hash: None,
             before: None,
             after: None,
+            replaces: None,
         }
+    }
+
+    /// The id apply deletes for this replace: the recorded one when the id changed,
+    /// otherwise the resource's own.
+    pub fn old_id(&self) -> &str {
+        self.replaces.as_deref().unwrap_or(&self.id)
     }
 }
 

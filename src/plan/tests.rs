@@ -117,6 +117,7 @@ fn prior_for(d: &DesiredResource, r: &ResolvedValues) -> Prior {
         wo.insert(p.clone(), canonical_hash(body.pointer(p).unwrap()));
     }
     Prior {
+        id: Some(d.id.clone()),
         applied_hash: Some(canonical_hash(&body)),
         write_only_hashes: wo,
     }

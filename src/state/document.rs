@@ -24,6 +24,10 @@ pub struct StateDocument {
     /// Made once when the state is created and kept for its whole life (also across
     /// backends): a document of another lineage is never overwritten.
     pub lineage: Uuid,
+    /// The project this state belongs to (`[project] name`). `None` only in a state written
+    /// before azlift recorded it: the first run that opens it claims it for its project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub environment: String,
     #[serde(default)]
     pub resources: BTreeMap<ResourceAddress, StateEntry>,
@@ -52,9 +56,35 @@ impl StateDocument {
             version: FORMAT_VERSION,
             serial: 0,
             lineage: Uuid::new_v4(),
+            project: None,
             environment: environment.into(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+        }
+    }
+
+    /// An empty document of a new lineage for `project`'s `environment`.
+    pub fn for_project(project: &str, environment: impl Into<String>) -> Self {
+        StateDocument {
+            project: Some(project.to_string()),
+            ..StateDocument::new(environment)
+        }
+    }
+
+    /// Refuse a document of another project; a document that records no project (written
+    /// before azlift recorded it) is claimed for `project`. Returns whether it was claimed.
+    pub fn claim(&mut self, project: &str, location: &str) -> Result<bool, super::StateError> {
+        match &self.project {
+            Some(p) if p == project => Ok(false),
+            Some(p) => Err(super::StateError::ProjectMismatch {
+                location: location.to_string(),
+                expected: project.to_string(),
+                found: p.clone(),
+            }),
+            None => {
+                self.project = Some(project.to_string());
+                Ok(true)
+            }
         }
     }
 

@@ -1,7 +1,9 @@
-//! The local backend: `.azlift/<env>/state.json` beside the manifest, locked through an OS
-//! advisory lock on `.azlift/<env>/state.lock` (which also holds the holder's info).
+//! The local backend: `.azlift/<project>/<env>/state.json` beside the manifest (so two
+//! manifests in one folder keep apart), locked through an OS advisory lock on `state.lock` in
+//! the same folder (which also holds the holder's info). A state of the earlier layout
+//! (`.azlift/<env>/`) is moved to the new one by the first project that opens it.
 //!
-//! During a run each write appends one record to `.azlift/<env>/state.journal` (and fsyncs
+//! During a run each write appends one record to `state.journal` in that folder (and fsyncs
 //! it), so its cost is the size of what changed; reading replays the journal onto
 //! `state.json`. A whole-document write (the first one, `state push`...) and the compaction
 //! when a run releases its lock (or the next run takes it) replace `state.json` atomically
@@ -49,7 +51,7 @@ struct Seen {
 }
 
 impl LocalBackend {
-    /// State kept in `dir` (the `.azlift/<env>` folder).
+    /// State kept in `dir` (the `.azlift/<project>/<env>` folder).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         LocalBackend {
             dir: dir.into(),
@@ -57,23 +59,64 @@ impl LocalBackend {
         }
     }
 
-    /// The backend of `environment` for the manifest at `manifest`:
-    /// `<manifest's folder>/.azlift/<environment>`.
+    /// The backend of `environment` in the earlier layout, shared by every manifest of the
+    /// folder: `<manifest's folder>/.azlift/<environment>`. Only read to migrate from it.
     pub fn for_manifest(manifest: &Path, environment: &str) -> Result<Self, StateError> {
-        let valid = !environment.is_empty()
-            && environment != "."
-            && environment != ".."
-            && environment
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !valid {
-            return Err(StateError::InvalidEnvironment(environment.to_string()));
+        check_segment(environment)?;
+        Ok(LocalBackend::new(azlift_folder(manifest).join(environment)))
+    }
+
+    /// The backend of `project`'s `environment` for the manifest at `manifest`:
+    /// `<manifest's folder>/.azlift/<project>/<environment>`. When that holds no state but
+    /// the earlier layout's `.azlift/<environment>` does, and that state records no project
+    /// or this one, its files are moved here first (a state of another project stays).
+    pub fn for_project(
+        manifest: &Path,
+        project: &str,
+        environment: &str,
+    ) -> Result<Self, StateError> {
+        check_segment(environment)?;
+        check_segment(project)?;
+        let backend = LocalBackend::new(LocalBackend::folder_for(manifest, project, environment));
+        let legacy = LocalBackend::for_manifest(manifest, environment)?;
+        if !backend.state_path().exists() && legacy.state_path().exists() {
+            let owner = fs::read(legacy.state_path())
+                .ok()
+                .and_then(|text| parse(&legacy.state_path(), &text).ok())
+                .map(|doc| doc.project);
+            match owner {
+                Some(None) => backend.take_files_of(&legacy)?,
+                Some(Some(p)) if p == project => backend.take_files_of(&legacy)?,
+                _ => {}
+            }
         }
-        let folder = match manifest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        Ok(LocalBackend::new(folder.join(".azlift").join(environment)))
+        Ok(backend)
+    }
+
+    /// The folder of `project`'s `environment` for the manifest at `manifest` (no check, no
+    /// migration): `<manifest's folder>/.azlift/<project>/<environment>`.
+    pub fn folder_for(manifest: &Path, project: &str, environment: &str) -> PathBuf {
+        azlift_folder(manifest).join(project).join(environment)
+    }
+
+    /// Move the files (state, backup, lock) of `legacy`'s folder into this one.
+    fn take_files_of(&self, legacy: &LocalBackend) -> Result<(), StateError> {
+        fs::create_dir_all(&self.dir).map_err(|e| io("create", &self.dir, e))?;
+        for path in [
+            legacy.state_path(),
+            legacy.backup_path(),
+            legacy.lock_path(),
+        ] {
+            let Some(name) = path.file_name() else {
+                continue;
+            };
+            match fs::rename(&path, self.dir.join(name)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io("move", &path, e)),
+            }
+        }
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {
@@ -501,6 +544,30 @@ impl Drop for HeldFile {
 }
 
 /// Parse a stored document (`path` names it in errors), refusing newer format versions.
+/// `<manifest's folder>/.azlift`.
+fn azlift_folder(manifest: &Path) -> PathBuf {
+    let folder = match manifest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    folder.join(".azlift")
+}
+
+/// A project or environment name used as a folder name: letters, digits, `-`, `_`, `.`.
+fn check_segment(name: &str) -> Result<(), StateError> {
+    let valid = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(StateError::InvalidEnvironment(name.to_string()))
+    }
+}
+
 pub(super) fn parse(path: &Path, text: &[u8]) -> Result<StateDocument, StateError> {
     #[derive(serde::Deserialize)]
     struct Version {

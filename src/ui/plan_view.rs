@@ -163,7 +163,11 @@ pub fn render_change_with(c: &Change, color: bool, detail: Detail) -> String {
         render_tree(&mut out, sym, &c.id, after);
         return out;
     }
-    if c.attributes.is_empty() {
+    if let Some(old) = &c.replaces {
+        // The id changed: the recorded resource goes, the new one comes.
+        let _ = writeln!(out, "{:>4} {}", st.apply_to("-"), old);
+        let _ = writeln!(out, "{:>4} {}", st.apply_to("+"), c.id);
+    } else if c.attributes.is_empty() {
         let _ = writeln!(out, "{:>4} {}", st.apply_to(c.action.symbol()), c.id);
     }
     for a in &c.attributes {
@@ -246,6 +250,7 @@ mod tests {
             observed_hash: None,
             before: None,
             after: None,
+            replaces: None,
         }
     }
 
@@ -459,5 +464,15 @@ Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.
             "{text}"
         );
         assert!(text.ends_with("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.\n"));
+    }
+
+    #[test]
+    fn a_renamed_resource_shows_its_reason_and_both_ids() {
+        let old =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/old-api";
+        let mut c = change(Action::Replace, vec![]);
+        c.reason = "name changed: old-api -> task-api".into();
+        c.replaces = Some(old.into());
+        insta::assert_snapshot!(render_change(&c, false));
     }
 }
