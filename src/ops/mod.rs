@@ -336,10 +336,10 @@ impl Session {
             self.observe,
         )
         .await
-            .map_err(|e| OpsError::Observe {
-                code: e.code,
-                message: e.message,
-            })?;
+        .map_err(|e| OpsError::Observe {
+            code: e.code,
+            message: e.message,
+        })?;
         let prior = prior_of(&doc);
         let plan = plan::build(&PlanInputs {
             desired,
