@@ -75,9 +75,20 @@ pub fn run(args: InitArgs, global: &GlobalArgs) -> CmdResult {
     }
     std::fs::write(path, text)
         .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+    let project_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let ignored = azlift::ops::ensure_gitignore(project_dir)
+        .map_err(|e| miette::miette!("cannot update {}: {e}", project_dir.join(".gitignore").display()))?;
     println!(
-        "Wrote {} for project `{name}`. Next: `azlift validate`, then `azlift plan`.",
-        path.display()
+        "Wrote {} for project `{name}`{}. Next: `azlift validate`, then `azlift plan`.",
+        path.display(),
+        if ignored {
+            " and listed `.azlift/` (local state and cloud) in .gitignore"
+        } else {
+            ""
+        }
     );
     Ok(ExitCode::SUCCESS)
 }

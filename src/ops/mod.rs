@@ -3,6 +3,9 @@
 //! module never touches the terminal (progress goes out as events).
 
 mod adapters;
+mod cloud_lock;
+mod gitignore;
+mod in_flight;
 mod project;
 mod saved;
 mod secrets;
@@ -16,6 +19,8 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 pub use adapters::{ArmCloud, SessionRecorder, SinkReporter, event_action};
+pub use cloud_lock::{CloudLock, cloud_lock_file};
+pub use gitignore::ensure_gitignore;
 pub use project::Project;
 pub use saved::{SavedPlan, StalePlan};
 pub use secrets::read_secret_outputs;
@@ -122,9 +127,10 @@ impl Session {
                 .unwrap_or_else(|| LOCAL_SUBSCRIPTION.to_string())
         };
         let project = Project::load(&opts.manifest, &opts.load, &probe_subscription)?;
-        let redactor = Arc::new(Redactor::with_secrets(
-            project.loaded.secrets.iter().cloned(),
-        ));
+        let redactor = Redactor::process();
+        for secret in &project.loaded.secrets {
+            redactor.add(secret.clone());
+        }
         let choice = StateSettings::from_process(
             project.loaded.model.state.clone(),
             opts.state_url.clone(),
@@ -133,9 +139,10 @@ impl Session {
         )
         .resolve()
         .map_err(OpsError::State)?;
+        let who = LockInfo::current(opts.command.clone());
         let connect = || async {
             if opts.local {
-                Target::local(&dir, opts.parallelism).await
+                Target::local_locked(&dir, opts.parallelism, &who, opts.lock_timeout).await
             } else {
                 Target::azure(opts.subscription.clone(), opts.parallelism)
             }
@@ -169,7 +176,6 @@ impl Session {
             open_backend(&choice, &opts.manifest, project.environment(), None, None)
                 .map_err(OpsError::State)?
         };
-        let who = LockInfo::current(opts.command.clone());
         let state = match StateSession::open_waiting(
             backend,
             &who,
@@ -210,7 +216,6 @@ impl Session {
     fn cloud(&self) -> Arc<ArmCloud> {
         Arc::new(ArmCloud {
             client: self.target.client.clone(),
-            cancel: self.cancel.clone(),
         })
     }
 
@@ -327,6 +332,8 @@ impl Session {
     /// Carry out `planned`, reporting through `sink`.
     pub async fn apply(&self, planned: Planned, sink: Arc<dyn EventSink>) -> RunReport {
         let started = Instant::now();
+        let tracker = in_flight::InFlight::wrap(sink, self.cancel.clone());
+        let sink: Arc<dyn EventSink> = tracker.clone();
         sink.emit(Event::PlanReady {
             counts: counts(&planned.plan),
         });
@@ -340,7 +347,7 @@ impl Session {
                 self.cancel.clone(),
             )
             .await;
-        emit_summary(&sink, &planned.plan, &report, started);
+        emit_summary(&sink, &planned.plan, &report, started, tracker.at_interrupt());
         report
     }
 
@@ -353,6 +360,8 @@ impl Session {
         purge: bool,
     ) -> Result<RunReport, OpsError> {
         let started = Instant::now();
+        let tracker = in_flight::InFlight::wrap(sink, self.cancel.clone());
+        let sink: Arc<dyn EventSink> = tracker.clone();
         let doc = self.state.document().await;
         if let Some(report) = self
             .destroy_whole_group(&doc, &sink, purge, started)
@@ -429,7 +438,7 @@ impl Session {
         if purge && report.ok() {
             self.purge_apim(&sink).await?;
         }
-        emit_summary(&sink, &plan, &report, started);
+        emit_summary(&sink, &plan, &report, started, tracker.at_interrupt());
         Ok(report)
     }
 
@@ -516,14 +525,13 @@ impl Session {
         );
         let sink_for_progress = sink.clone();
         let address = group.address.clone();
-        let ctx = crate::arm::OpContext::new()
-            .with_cancel(self.cancel.clone())
-            .with_events(move |e| {
-                sink_for_progress.emit(Event::ResourceProgress {
-                    address: address.clone(),
-                    message: e.to_string(),
-                })
-            });
+        // In flight once sent: an interrupt waits for it (see `ArmCloud`).
+        let ctx = crate::arm::OpContext::new().with_events(move |e| {
+            sink_for_progress.emit(Event::ResourceProgress {
+                address: address.clone(),
+                message: e.to_string(),
+            })
+        });
         let mut report = RunReport::default();
         match self
             .target
@@ -553,7 +561,13 @@ impl Session {
             }
         }
         report.cancelled = *self.cancel.borrow();
-        emit_summary(sink, &plan, &report, started);
+        // The one delete was in flight when a signal came: it was waited for.
+        let in_flight = if report.cancelled {
+            vec![group.address.clone()]
+        } else {
+            Vec::new()
+        };
+        emit_summary(sink, &plan, &report, started, in_flight);
         Ok(Some(report))
     }
 
@@ -675,12 +689,18 @@ pub fn counts(plan: &Plan) -> PlanCounts {
     }
 }
 
-fn emit_summary(sink: &Arc<dyn EventSink>, plan: &Plan, report: &RunReport, started: Instant) {
+fn emit_summary(
+    sink: &Arc<dyn EventSink>,
+    plan: &Plan,
+    report: &RunReport,
+    started: Instant,
+    in_flight: Vec<ResourceAddress>,
+) {
     use crate::apply::Outcome;
     if report.cancelled {
         sink.emit(Event::Interrupted {
-            // Running operations were waited for, so nothing is left in flight.
-            in_flight: Vec::new(),
+            // The operations running when the signal came, all waited for.
+            in_flight,
             not_started: report.count(|o| matches!(o, Outcome::Cancelled)),
             forced: false,
         });

@@ -18,6 +18,7 @@
 //! apps, APIM, custom resources (keys in name order within each).
 
 mod arm_template;
+mod budget;
 mod builtin;
 pub mod display;
 #[doc(hidden)]
@@ -96,6 +97,20 @@ pub enum RenderError {
         address: ResourceAddress,
         message: String,
     },
+    #[error("{0}")]
+    #[diagnostic(
+        code(azlift::render::subscription),
+        help("pass `--subscription` (or set AZURE_SUBSCRIPTION_ID) to the subscription's GUID")
+    )]
+    InvalidSubscription(String),
+    #[error("{address}: its ARM name or id holds a secret value")]
+    #[diagnostic(
+        code(azlift::render::secret_in_id),
+        help(
+            "names and ids are sent in URLs and shown in every plan: derive the name from a plain variable"
+        )
+    )]
+    SecretInId { address: ResourceAddress },
     #[error("two resources render to the address {0}")]
     #[diagnostic(code(azlift::render::duplicate))]
     Duplicate(ResourceAddress),
@@ -104,6 +119,15 @@ pub enum RenderError {
     Io {
         path: PathBuf,
         source: std::io::Error,
+    },
+    #[error("cannot read the template {path}: {source}")]
+    #[diagnostic(
+        code(azlift::render::unreadable),
+        help("templates are regular files inside the project folder")
+    )]
+    Unreadable {
+        path: PathBuf,
+        source: crate::manifest::files::FileError,
     },
     #[error("template set has no `{0}`")]
     #[diagnostic(code(azlift::render::missing_template))]
@@ -122,6 +146,7 @@ struct Drafted {
 
 /// Renders the model into desired resources, in a stable order.
 pub fn render(model: &Model, ctx: &RenderContext) -> Result<Vec<DesiredResource>, RenderError> {
+    ids::check_subscription(&ctx.subscription_id).map_err(RenderError::InvalidSubscription)?;
     let marks = Marks::default();
     let planned = builtin::plan(model, &ctx.subscription_id, &marks)?;
 
@@ -129,6 +154,7 @@ pub fn render(model: &Model, ctx: &RenderContext) -> Result<Vec<DesiredResource>
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::Json);
     env.set_keep_trailing_newline(false);
+    env.set_fuel(Some(budget::FUEL));
     marks.register(&mut env);
     for (name, source) in ctx.templates.iter() {
         env.add_template_owned(name.to_string(), source.text.clone())
@@ -257,9 +283,21 @@ fn render_json(
     let template = env
         .get_template(name)
         .map_err(|_| RenderError::MissingTemplate(name.to_string()))?;
-    let text = template
-        .render(minijinja::Value::from_serialize(context))
-        .map_err(|e| template_error(shown, &e))?;
+    let mut out = budget::CappedText::new(budget::MAX_OUTPUT_BYTES);
+    let rendered = template
+        .render_captured_to(minijinja::Value::from_serialize(context), &mut out)
+        .map(|_| ());
+    if out.overflowed() {
+        return Err(RenderError::Template {
+            template: shown.to_string(),
+            message: format!(
+                "the output is larger than {} bytes",
+                budget::MAX_OUTPUT_BYTES
+            ),
+        });
+    }
+    rendered.map_err(|e| template_error(shown, &e))?;
+    let text = out.into_text();
     let text = json_text::strip_trailing_commas(&text);
     serde_json::from_str(&text).map_err(|e| RenderError::InvalidJson {
         template: shown.to_string(),
@@ -302,12 +340,19 @@ fn custom_head(
     let arm_type = take("type")?;
     let api_version = take("apiVersion")?;
     let name = take("name")?;
+    // Everything here goes into a URL path: only validated segments make an id.
+    ids::check_type(&arm_type).map_err(err)?;
+    ids::check_api_version(&api_version).map_err(err)?;
     let names: Vec<&str> = name.split('/').collect();
     let needed = ids::name_count(&arm_type);
     if needed == 0 || names.len() != needed || names.iter().any(|n| n.is_empty()) {
         return Err(err(format!(
-            "type `{arm_type}` needs a name with {needed} segment(s) separated by `/`, got `{name}`"
+            "type `{arm_type}` needs a name with {needed} segment(s) separated by `/`, got `{}`",
+            crate::text::quoted(&name)
         )));
+    }
+    for n in &names {
+        ids::check_name(n).map_err(err)?;
     }
     Ok(Fixed {
         id: ids::resource_id(subscription_id, resource_group, &arm_type, &names),
@@ -340,6 +385,26 @@ fn resolve_declared(
         });
     }
     Ok(group)
+}
+
+/// Refuse a resource whose name or id holds a secret value (it would be sent in a URL and
+/// printed in every plan), then mark the body strings that hold one ([`mark_secrets`]).
+/// Runs before anything is sent.
+pub fn protect_secrets(
+    resources: &mut [DesiredResource],
+    secrets: &[String],
+) -> Result<(), RenderError> {
+    let redactor = crate::events::Redactor::with_secrets(secrets.iter().cloned());
+    if let Some(r) = resources
+        .iter()
+        .find(|r| redactor.leaks(&r.id) || redactor.leaks(&r.name))
+    {
+        return Err(RenderError::SecretInId {
+            address: r.address.clone(),
+        });
+    }
+    mark_secrets(resources, secrets);
+    Ok(())
 }
 
 /// Mark every body string that holds a secret value (a secret variable used in a custom

@@ -16,6 +16,7 @@ use super::backend::{
 };
 use super::document::{FORMAT_VERSION, StateDocument};
 use super::error::StateError;
+use crate::emulator::private_fs;
 
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "state.lock";
@@ -85,10 +86,21 @@ impl LocalBackend {
         self.dir.join(BACKUP_FILE)
     }
 
+    /// Create the state folder (and `.azlift/` above it) private to the user: 0700, never a
+    /// symlink.
+    fn ensure_dir(&self) -> Result<(), StateError> {
+        if let Some(parent) = self.dir.parent()
+            && parent.file_name().is_some_and(|n| n == ".azlift")
+        {
+            private_fs::ensure_private_dir(parent).map_err(|e| io("create", parent, e))?;
+        }
+        private_fs::ensure_private_dir(&self.dir).map_err(|e| io("create", &self.dir, e))
+    }
+
     /// Read the stored document, if any, remembering what was seen.
     fn read_now(&self) -> Result<Option<StateDocument>, StateError> {
         let path = self.state_path();
-        let text = match fs::read(&path) {
+        let text = match private_fs::read_private(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(io("read", &path, source)),
@@ -187,16 +199,19 @@ impl StateBackend for LocalBackend {
     }
 
     async fn lock(&self, who: &LockInfo) -> Result<StateLock, StateError> {
-        fs::create_dir_all(&self.dir).map_err(|e| io("create", &self.dir, e))?;
+        self.ensure_dir()?;
         let path = self.lock_path();
-        // Never truncate on open: the file holds the current holder's info.
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| io("open", &path, e))?;
+        // Never truncate on open: the file holds the current holder's info. Never through a
+        // symlink either: a linked lock's target would be emptied.
+        let mut file = private_fs::open_private(
+            &path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .map_err(|e| io("open", &path, e))?;
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => {
@@ -230,7 +245,8 @@ impl StateBackend for LocalBackend {
         self.remove_stale_temps();
         let state = self.state_path();
         if state.exists() {
-            fs::copy(&state, self.backup_path())
+            private_fs::read_private(&state)
+                .and_then(|bytes| private_fs::write_private_atomically(&self.backup_path(), &bytes))
                 .map_err(|e| io("back up", &self.backup_path(), e))?;
         }
         Ok(StateLock::new(
@@ -300,7 +316,7 @@ impl StateBackend for LocalBackend {
             (CURRENT, self.state_path(), true),
             (BACKUP, self.backup_path(), false),
         ] {
-            let text = match fs::read(&path) {
+            let text = match private_fs::read_private(&path) {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(source) => return Err(io("read", &path, source)),
@@ -332,7 +348,7 @@ impl StateBackend for LocalBackend {
                 });
             }
         };
-        match fs::read(&path) {
+        match private_fs::read_private(&path) {
             Ok(text) => parse(&path, &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(StateError::VersionNotFound {
@@ -346,7 +362,7 @@ impl StateBackend for LocalBackend {
 
     async fn holder(&self) -> Result<Option<LockHolder>, StateError> {
         let path = self.lock_path();
-        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
+        let mut file = match private_fs::open_private(&path, OpenOptions::new().read(true).write(true)) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(io("open", &path, source)),

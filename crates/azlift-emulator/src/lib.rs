@@ -21,6 +21,7 @@ pub mod faults;
 pub mod ids;
 pub mod kinds;
 pub mod persist;
+pub mod private_fs;
 pub mod provider_bridge;
 mod server;
 pub mod store;

@@ -1,7 +1,7 @@
 //! Persistence of the whole cloud to one JSON file: loaded at start, rewritten atomically
-//! (temporary file in the same directory, then rename) after every change.
+//! (temporary file in the same directory, then rename) after every change. The file is
+//! private (0600, folder 0700, no symlink followed; see [`crate::private_fs`]).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -37,7 +37,7 @@ impl Persister {
 
     /// The cloud stored in the file; an empty cloud when the file does not exist yet.
     pub fn load(&self) -> Result<Cloud, EmulatorError> {
-        let bytes = match std::fs::read(&self.path) {
+        let bytes = match crate::private_fs::read_private(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Cloud::default()),
             Err(e) => return Err(state_err(&self.path, e.to_string())),
@@ -62,23 +62,11 @@ impl Persister {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| state_err(&self.path, e.to_string()))?;
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "emulator-state.json".into());
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let result = (|| -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &self.path)
-        })();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(state_err(&self.path, e.to_string()));
-        }
+        // The file holds secret values and the token-signing key: 0600 in a 0700 folder, and
+        // never written through a symlink.
+        crate::private_fs::create_private_dir(dir)
+            .and_then(|()| crate::private_fs::write_private_atomically(&self.path, bytes))
+            .map_err(|e| state_err(&self.path, e.to_string()))?;
         *last = generation;
         Ok(())
     }
