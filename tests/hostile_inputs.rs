@@ -196,7 +196,16 @@ fn cases() -> Vec<Case> {
             format!("{BASE}{} = 1\n", vec!["a"; 2000].join(".")),
             Setup::None,
             VALIDATE,
-            "levels deep",
+            // The TOML parser's own limit; it gives no position.
+            "recursion limit",
+            None,
+        ),
+        case(
+            "a dotted key 40 levels deep",
+            format!("{BASE}{} = 1\n", vec!["a"; 40].join(".")),
+            Setup::None,
+            VALIDATE,
+            "more than 32 levels deep",
             Some("4:"),
         ),
         case(
