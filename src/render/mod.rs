@@ -342,7 +342,6 @@ fn custom_head(
     let name = take("name")?;
     // Everything here goes into a URL path: only validated segments make an id.
     ids::check_type(&arm_type).map_err(err)?;
-    ids::check_api_version(&api_version).map_err(err)?;
     let names: Vec<&str> = name.split('/').collect();
     let needed = ids::name_count(&arm_type);
     if needed == 0 || names.len() != needed || names.iter().any(|n| n.is_empty()) {
@@ -354,6 +353,7 @@ fn custom_head(
     for n in &names {
         ids::check_name(n).map_err(err)?;
     }
+    ids::check_api_version(&api_version).map_err(err)?;
     Ok(Fixed {
         id: ids::resource_id(subscription_id, resource_group, &arm_type, &names),
         name: names.last().copied().unwrap_or_default().to_string(),
