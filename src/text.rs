@@ -127,7 +127,10 @@ mod tests {
         let masked = mask_controls_same_len(text);
         assert_eq!(masked.len(), text.len());
         assert_eq!(masked, "a?b???c\r\nd?e\n");
-        assert!(matches!(mask_controls_same_len("plain\n"), Cow::Borrowed(_)));
+        assert!(matches!(
+            mask_controls_same_len("plain\n"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -652,14 +652,7 @@ fn cases() -> Vec<Case> {
         } else {
             n.to_string()
         };
-        v.push(case(
-            name,
-            CUSTOM,
-            head(t, api, &n),
-            RENDER,
-            expect,
-            None,
-        ));
+        v.push(case(name, CUSTOM, head(t, api, &n), RENDER, expect, None));
     }
     v
 }
@@ -766,7 +759,10 @@ fn every_hostile_input_is_refused_quickly_clearly_and_without_a_panic() {
 #[test]
 fn traversal_is_refused_before_any_request() {
     let p = Project::from_toml(CUSTOM);
-    prepare(&p, &head("Microsoft.Foo/../..", "2023-01-01", "../rg-victim"));
+    prepare(
+        &p,
+        &head("Microsoft.Foo/../..", "2023-01-01", "../rg-victim"),
+    );
     let (code, run) = run_bounded(&p, &["up", "--yes", "-v"]);
     assert_eq!(code, Some(1), "{}", run.all());
     assert!(run.flat_all().contains("resource.r"), "{}", run.all());

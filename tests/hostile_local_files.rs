@@ -31,7 +31,11 @@ fn local_files_are_private_under_umask_000() {
         });
     }
     let out = cmd.output().expect("azlift ran");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // A second run writes the backup too.
     let mut again = p.std_command(&["up", "--yes"], &[]);
     // SAFETY: as above.
@@ -92,7 +96,11 @@ fn init_lists_the_local_folder_in_gitignore() {
         .args(["init", "--name", "demo"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
     assert!(ignore.lines().any(|l| l == ".azlift/"), "{ignore}");
 }
@@ -114,7 +122,10 @@ fn two_local_runs_of_one_folder_take_turns_on_the_local_cloud() {
     let lock = p.path().join(".azlift").join("local-cloud.lock");
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::fs::read_to_string(&lock).map_or(true, |t| t.is_empty()) {
-        assert!(Instant::now() < deadline, "the first run never took the cloud");
+        assert!(
+            Instant::now() < deadline,
+            "the first run never took the cloud"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let refused: Run = p.run(&["up", "--yes", "-e", "b"]);

@@ -51,13 +51,20 @@ fn a_secret_variable_in_a_validation_error_is_masked_in_human_and_json_output() 
     let p = Project::from_toml(&format!(
         "[variables]\npw = {{ secret = true, default = \"{SECRET_IN_ERROR}\" }}\n\n[project]\nname = \"${{var.pw}}\"\nlocation = \"eastus\"\n"
     ));
-    for args in [&["validate"][..], &["validate", "--output", "json"], &["plan"]] {
+    for args in [
+        &["validate"][..],
+        &["validate", "--output", "json"],
+        &["plan"],
+    ] {
         let r = p.run(args);
         assert_ne!(r.code, 0, "{}", r.all());
         assert!(r.flat_all().contains("project name"), "{}", r.all());
         assert_hidden(&r, SECRET_IN_ERROR);
     }
-    assert_eq!(files_holding(p.path(), SECRET_IN_ERROR, &["azlift.toml"]), Vec::<String>::new());
+    assert_eq!(
+        files_holding(p.path(), SECRET_IN_ERROR, &["azlift.toml"]),
+        Vec::<String>::new()
+    );
 }
 
 const SECRET_IN_CONTEXT: &str = "Literal-App-Secret-In-Context";
@@ -111,7 +118,10 @@ fn a_secret_in_a_resource_name_is_refused_before_anything_is_sent() {
         !p.path().join(".azlift").join("local-cloud.json").exists(),
         "nothing may reach the cloud"
     );
-    assert_eq!(files_holding(p.path(), SECRET_IN_NAME, &["azlift.toml"]), Vec::<String>::new());
+    assert_eq!(
+        files_holding(p.path(), SECRET_IN_NAME, &["azlift.toml"]),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

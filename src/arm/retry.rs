@@ -214,7 +214,9 @@ mod tests {
         assert!(never_connected(
             "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)"
         ));
-        assert!(never_connected("dns error: failed to lookup address information"));
+        assert!(never_connected(
+            "dns error: failed to lookup address information"
+        ));
         assert!(!never_connected(
             "connection closed before message completed"
         ));

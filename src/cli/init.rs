@@ -79,8 +79,12 @@ pub fn run(args: InitArgs, global: &GlobalArgs) -> CmdResult {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let ignored = azlift::ops::ensure_gitignore(project_dir)
-        .map_err(|e| miette::miette!("cannot update {}: {e}", project_dir.join(".gitignore").display()))?;
+    let ignored = azlift::ops::ensure_gitignore(project_dir).map_err(|e| {
+        miette::miette!(
+            "cannot update {}: {e}",
+            project_dir.join(".gitignore").display()
+        )
+    })?;
     println!(
         "Wrote {} for project `{name}`{}. Next: `azlift validate`, then `azlift plan`.",
         path.display(),

@@ -129,7 +129,10 @@ pub fn run(_args: ValidateArgs, global: &GlobalArgs) -> CmdResult {
                     print_human("error", e, &handler);
                 }
                 if errors.omitted_errors() > 0 {
-                    eprintln!("… and {}", count(errors.omitted_errors(), "more error", "more errors"));
+                    eprintln!(
+                        "… and {}",
+                        count(errors.omitted_errors(), "more error", "more errors")
+                    );
                 }
                 for w in errors.warnings() {
                     print_human("warning", w, &handler);

@@ -221,7 +221,12 @@ pub(crate) struct LineIndex {
 impl LineIndex {
     pub(crate) fn new(text: &str) -> Self {
         let starts = std::iter::once(0)
-            .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
             .collect();
         LineIndex { starts }
     }
@@ -241,7 +246,11 @@ impl LineIndex {
 
     /// The byte range of the 1-based line `line`, without its newline.
     pub(crate) fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
-        let start = self.starts.get(line.saturating_sub(1)).copied().unwrap_or(text.len());
+        let start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(text.len());
         let end = self
             .starts
             .get(line)

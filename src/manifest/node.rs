@@ -193,7 +193,9 @@ fn convert_value(v: &Spanned<DeValue<'_>>, d: &mut Diags, depth: usize) -> Node 
         }
         DeValue::Boolean(b) => Value::Bool(*b),
         DeValue::Datetime(dt) => Value::Datetime(dt.to_string()),
-        DeValue::Array(a) => Value::Array(a.iter().map(|x| convert_value(x, d, depth + 1)).collect()),
+        DeValue::Array(a) => {
+            Value::Array(a.iter().map(|x| convert_value(x, d, depth + 1)).collect())
+        }
         DeValue::Table(t) => Value::Table(convert_table(t, d, depth)),
     };
     Node::new(span, value)

@@ -106,15 +106,26 @@ mod tests {
         let held = CloudLock::acquire(dir.path(), &first, Duration::ZERO)
             .await
             .unwrap();
-        let err = CloudLock::acquire(dir.path(), &LockInfo::current("azlift plan"), Duration::ZERO)
-            .await
-            .unwrap_err()
-            .to_string();
+        let err = CloudLock::acquire(
+            dir.path(),
+            &LockInfo::current("azlift plan"),
+            Duration::ZERO,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("azlift up --local"), "{err}");
-        assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
         drop(held);
-        CloudLock::acquire(dir.path(), &LockInfo::current("azlift plan"), Duration::ZERO)
-            .await
-            .unwrap();
+        CloudLock::acquire(
+            dir.path(),
+            &LockInfo::current("azlift plan"),
+            Duration::ZERO,
+        )
+        .await
+        .unwrap();
     }
 }

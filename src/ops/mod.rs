@@ -347,7 +347,13 @@ impl Session {
                 self.cancel.clone(),
             )
             .await;
-        emit_summary(&sink, &planned.plan, &report, started, tracker.at_interrupt());
+        emit_summary(
+            &sink,
+            &planned.plan,
+            &report,
+            started,
+            tracker.at_interrupt(),
+        );
         report
     }
 

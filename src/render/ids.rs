@@ -272,7 +272,14 @@ mod tests {
         for n in ["kv-prod", "my_vault.v2", "appinsights"] {
             assert!(check_name(n).is_ok(), "{n:?}");
         }
-        for v in ["../../x", "2023-07-01/..", "latest", "2023-7-1", "2023-07-01-", ""] {
+        for v in [
+            "../../x",
+            "2023-07-01/..",
+            "latest",
+            "2023-7-1",
+            "2023-07-01-",
+            "",
+        ] {
             assert!(check_api_version(v).is_err(), "{v:?}");
         }
         for v in ["2023-07-01", "2024-02-02-preview", "2015-05-01"] {

@@ -362,11 +362,12 @@ impl StateBackend for LocalBackend {
 
     async fn holder(&self) -> Result<Option<LockHolder>, StateError> {
         let path = self.lock_path();
-        let mut file = match private_fs::open_private(&path, OpenOptions::new().read(true).write(true)) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(io("open", &path, source)),
-        };
+        let mut file =
+            match private_fs::open_private(&path, OpenOptions::new().read(true).write(true)) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(source) => return Err(io("open", &path, source)),
+            };
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {
                 let _ = fs4::FileExt::unlock(&file);

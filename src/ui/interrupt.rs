@@ -108,7 +108,10 @@ impl Signals {
 
     #[cfg(not(unix))]
     async fn next(&mut self) -> Option<u8> {
-        tokio::signal::ctrl_c().await.ok().map(|()| EXIT_INTERRUPTED)
+        tokio::signal::ctrl_c()
+            .await
+            .ok()
+            .map(|()| EXIT_INTERRUPTED)
     }
 }
 

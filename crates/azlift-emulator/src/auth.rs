@@ -90,7 +90,9 @@ pub enum TokenError {
     )]
     WrongAudience(String),
     /// A token from an issuer that is not Entra ID.
-    #[error("The access token is from the wrong issuer '{0}'. It must be issued by Entra ID ('https://sts.windows.net/{{tenant}}/').")]
+    #[error(
+        "The access token is from the wrong issuer '{0}'. It must be issued by Entra ID ('https://sts.windows.net/{{tenant}}/')."
+    )]
     WrongIssuer(String),
 }
 
@@ -119,14 +121,22 @@ const ISSUER_PREFIXES: &[&str] = &[
 /// Check a token's `aud` and `iss` as ARM does: an ARM audience (or the emulator's own URL
 /// `own`) and an Entra ID issuer.
 pub fn check_arm_claims(claims: &Value, own: &str) -> Result<(), TokenError> {
-    let aud = claims.get("aud").and_then(Value::as_str).unwrap_or_default();
+    let aud = claims
+        .get("aud")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let trimmed = aud.trim_end_matches('/');
-    let aud_ok = ARM_AUDIENCES.iter().any(|a| trimmed.eq_ignore_ascii_case(a))
+    let aud_ok = ARM_AUDIENCES
+        .iter()
+        .any(|a| trimmed.eq_ignore_ascii_case(a))
         || trimmed.eq_ignore_ascii_case(own.trim_end_matches('/'));
     if !aud_ok {
         return Err(TokenError::WrongAudience(aud.escape_default().to_string()));
     }
-    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !ISSUER_PREFIXES.iter().any(|p| iss.starts_with(p)) {
         return Err(TokenError::WrongIssuer(iss.escape_default().to_string()));
     }

@@ -90,7 +90,13 @@ async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
         .await
         .unwrap();
     let arm_token = arm["access_token"].as_str().unwrap();
-    let ok = e.client.get(&rg).bearer_auth(arm_token).send().await.unwrap();
+    let ok = e
+        .client
+        .get(&rg)
+        .bearer_auth(arm_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status().as_u16(), 404, "issued ARM token accepted");
     for scope in [
         "https://graph.microsoft.com/.default",
