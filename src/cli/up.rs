@@ -7,7 +7,8 @@ use clap::Args;
 use miette::miette;
 
 use azlift::ops::{OpsError, SavedPlan, Session};
-use azlift::ui::plan_view::render_plan;
+use azlift::ui::plan_json::plan_document;
+use azlift::ui::plan_view::{Detail, render_plan_with};
 use azlift::ui::{UiChoice, confirm, sink_for};
 
 use super::session::{
@@ -26,6 +27,9 @@ pub struct UpArgs {
     /// Consent to replacing resources (delete then create) when not asked interactively.
     #[arg(long)]
     pub allow_replace: bool,
+    /// Show the plan with one line per created resource instead of every attribute.
+    #[arg(long)]
+    pub compact: bool,
 }
 
 pub fn run(args: UpArgs, global: &GlobalArgs) -> CmdResult {
@@ -63,10 +67,16 @@ async fn up(
     }
     let plan = &planned.plan;
     if choice.json {
-        let line = serde_json::json!({"event": "plan", "plan": plan});
-        println!("{line}");
+        let line = serde_json::json!({"event": "plan", "plan": plan_document(plan)});
+        println!("{}", session.redactor.redact(&line.to_string()));
     } else {
-        eprint!("{}", render_plan(plan, !choice.no_color));
+        let detail = if args.compact {
+            Detail::Compact
+        } else {
+            Detail::Full
+        };
+        let text = render_plan_with(plan, !choice.no_color, detail);
+        eprint!("{}", session.redactor.redact(&text));
     }
     if !plan.has_changes() {
         return Ok(ExitCode::SUCCESS);

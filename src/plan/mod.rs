@@ -78,7 +78,13 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
         if !o.managed {
             continue;
         }
-        changes.push(Change::deletion_of(o));
+        let mut change = Change::deletion_of(o);
+        change.before = inputs
+            .observed
+            .get(&o.address)
+            .and_then(|x| x.as_ref())
+            .map(|x| diff::masked_observed(&x.body, &[]));
+        changes.push(change);
     }
     Plan::new(changes)
 }
