@@ -25,6 +25,7 @@ pub mod plan;
 pub mod render;
 pub mod resource;
 pub mod state;
+pub mod text;
 pub mod ui;
 pub mod verify;
 

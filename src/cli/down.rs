@@ -8,7 +8,7 @@ use azlift::ops::Session;
 use azlift::ui::{UiChoice, confirm, sink_for};
 
 use super::session::{
-    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_session, runtime,
+    interrupt_signal, interrupted_exit, open_options, report_requests, report_session, runtime,
 };
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
@@ -64,7 +64,7 @@ async fn down(session: &Session, args: &DownArgs, choice: UiChoice) -> super::Cm
     let sink = sink_for(choice, session.redactor.clone(), model);
     let report = session.destroy(sink, args.purge).await?;
     if report.cancelled {
-        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        return Ok(interrupted_exit());
     }
     Ok(if report.ok() {
         ExitCode::SUCCESS

@@ -180,7 +180,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(report) => {
-            eprintln!("{report:?}");
+            // Every secret the run met is masked, whatever the error carries.
+            let text = format!("{report:?}");
+            eprintln!("{}", azlift::events::Redactor::process().redact(&text));
             ExitCode::FAILURE
         }
     }

@@ -12,7 +12,8 @@ use azlift::ui::plan_view::{Detail, render_plan_with};
 use azlift::ui::{UiChoice, confirm, sink_for};
 
 use super::session::{
-    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_session, runtime,
+    interrupt_signal, interrupted_exit, open_options, report_requests, report_session, runtime,
+    unless_interrupted,
 };
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
@@ -55,7 +56,10 @@ async fn up(
     choice: UiChoice,
     saved: Option<&SavedPlan>,
 ) -> CmdResult {
-    let planned = session.plan().await?;
+    let planned = match unless_interrupted(&session.cancel, session.plan()).await {
+        Ok(planned) => planned?,
+        Err(code) => return Ok(code),
+    };
     if let Some(saved) = saved {
         saved
             .check(&session.project.desired, &planned.state, &planned.plan)
@@ -111,7 +115,7 @@ async fn up(
     let report = session.apply(planned, sink).await;
     let _ = global;
     if report.cancelled {
-        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        return Ok(interrupted_exit());
     }
     session.record_outputs(&known).await?;
     let failures: Vec<String> = report

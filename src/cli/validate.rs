@@ -128,18 +128,34 @@ pub fn run(_args: ValidateArgs, global: &GlobalArgs) -> CmdResult {
                     "valid": false,
                     "errors": errors.errors().iter().map(to_json).collect::<Vec<_>>(),
                     "warnings": errors.warnings().iter().map(to_json).collect::<Vec<_>>(),
+                    "omitted_errors": errors.omitted_errors(),
+                    "omitted_warnings": errors.omitted_warnings(),
                 });
                 println!("{doc}");
             } else {
                 for e in errors.errors() {
                     print_human("error", e, &handler);
                 }
+                if errors.omitted_errors() > 0 {
+                    eprintln!(
+                        "… and {}",
+                        count(errors.omitted_errors(), "more error", "more errors")
+                    );
+                }
                 for w in errors.warnings() {
                     print_human("warning", w, &handler);
                 }
+                if errors.omitted_warnings() > 0 {
+                    eprintln!(
+                        "… and {}",
+                        count(errors.omitted_warnings(), "more warning", "more warnings")
+                    );
+                }
+                let shown = azlift::text::escape_controls(&file);
+                let total = errors.errors().len() + errors.omitted_errors();
                 eprintln!(
-                    "{file}: {} found; nothing was changed",
-                    count(errors.errors().len(), "error", "errors")
+                    "{shown}: {} found; nothing was changed",
+                    count(total, "error", "errors")
                 );
             }
             Ok(ExitCode::FAILURE)

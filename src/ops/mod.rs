@@ -3,6 +3,9 @@
 //! module never touches the terminal (progress goes out as events).
 
 mod adapters;
+mod cloud_lock;
+mod gitignore;
+mod in_flight;
 mod project;
 mod saved;
 mod secrets;
@@ -17,6 +20,8 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 pub use adapters::{ArmCloud, SessionRecorder, SinkReporter, event_action};
+pub use cloud_lock::{CloudLock, cloud_lock_file};
+pub use gitignore::ensure_gitignore;
 pub use project::Project;
 pub use saved::{SavedPlan, StalePlan};
 pub use secrets::read_secret_outputs;
@@ -156,9 +161,10 @@ impl Session {
                 .unwrap_or_else(|| LOCAL_SUBSCRIPTION.to_string())
         };
         let project = Project::load(&opts.manifest, &opts.load, &probe_subscription)?;
-        let redactor = Arc::new(Redactor::with_secrets(
-            project.loaded.secrets.iter().cloned(),
-        ));
+        let redactor = Redactor::process();
+        for secret in &project.loaded.secrets {
+            redactor.add(secret.clone());
+        }
         let choice = StateSettings::from_process(
             project.loaded.model.state.clone(),
             opts.state_url.clone(),
@@ -167,9 +173,10 @@ impl Session {
         )
         .resolve()
         .map_err(OpsError::State)?;
+        let who = LockInfo::current(opts.command.clone());
         let connect = || async {
             if opts.local {
-                Target::local(&dir, opts.parallelism).await
+                Target::local_locked(&dir, opts.parallelism, &who, opts.lock_timeout).await
             } else {
                 Target::azure(opts.subscription.clone(), opts.parallelism)
             }
@@ -211,7 +218,6 @@ impl Session {
             )
             .map_err(OpsError::State)?
         };
-        let who = LockInfo::current(opts.command.clone());
         let state = match StateSession::open_waiting(
             backend,
             &who,
@@ -265,7 +271,6 @@ impl Session {
     fn cloud(&self) -> Arc<ArmCloud> {
         Arc::new(ArmCloud {
             client: self.target.client.clone(),
-            cancel: self.cancel.clone(),
         })
     }
 
@@ -482,6 +487,8 @@ impl Session {
     /// Carry out `planned`, reporting through `sink`.
     pub async fn apply(&self, planned: Planned, sink: Arc<dyn EventSink>) -> RunReport {
         let started = Instant::now();
+        let tracker = in_flight::InFlight::wrap(sink, self.cancel.clone());
+        let sink: Arc<dyn EventSink> = tracker.clone();
         sink.emit(Event::PlanReady {
             counts: counts(&planned.plan),
         });
@@ -495,7 +502,13 @@ impl Session {
                 self.cancel.clone(),
             )
             .await;
-        emit_summary(&sink, &planned.plan, &report, started);
+        emit_summary(
+            &sink,
+            &planned.plan,
+            &report,
+            started,
+            tracker.at_interrupt(),
+        );
         report
     }
 
@@ -522,6 +535,8 @@ impl Session {
         purge: bool,
     ) -> Result<RunReport, OpsError> {
         let started = Instant::now();
+        let tracker = in_flight::InFlight::wrap(sink, self.cancel.clone());
+        let sink: Arc<dyn EventSink> = tracker.clone();
         let doc = self.state.document().await;
         self.check_destroy(&doc).await?;
         if let Some(report) = self
@@ -599,7 +614,7 @@ impl Session {
         if purge && report.ok() {
             self.purge_apim(&sink).await?;
         }
-        emit_summary(&sink, &plan, &report, started);
+        emit_summary(&sink, &plan, &report, started, tracker.at_interrupt());
         Ok(report)
     }
 
@@ -702,14 +717,13 @@ impl Session {
         );
         let sink_for_progress = sink.clone();
         let address = group.address.clone();
-        let ctx = crate::arm::OpContext::new()
-            .with_cancel(self.cancel.clone())
-            .with_events(move |e| {
-                sink_for_progress.emit(Event::ResourceProgress {
-                    address: address.clone(),
-                    message: e.to_string(),
-                })
-            });
+        // In flight once sent: an interrupt waits for it (see `ArmCloud`).
+        let ctx = crate::arm::OpContext::new().with_events(move |e| {
+            sink_for_progress.emit(Event::ResourceProgress {
+                address: address.clone(),
+                message: e.to_string(),
+            })
+        });
         let mut report = RunReport::default();
         match self
             .target
@@ -739,7 +753,13 @@ impl Session {
             }
         }
         report.cancelled = *self.cancel.borrow();
-        emit_summary(sink, &plan, &report, started);
+        // The one delete was in flight when a signal came: it was waited for.
+        let in_flight = if report.cancelled {
+            vec![group.address.clone()]
+        } else {
+            Vec::new()
+        };
+        emit_summary(sink, &plan, &report, started, in_flight);
         Ok(Some(report))
     }
 
@@ -862,12 +882,18 @@ pub fn counts(plan: &Plan) -> PlanCounts {
     }
 }
 
-fn emit_summary(sink: &Arc<dyn EventSink>, plan: &Plan, report: &RunReport, started: Instant) {
+fn emit_summary(
+    sink: &Arc<dyn EventSink>,
+    plan: &Plan,
+    report: &RunReport,
+    started: Instant,
+    in_flight: Vec<ResourceAddress>,
+) {
     use crate::apply::Outcome;
     if report.cancelled {
         sink.emit(Event::Interrupted {
-            // Running operations were waited for, so nothing is left in flight.
-            in_flight: Vec::new(),
+            // The operations running when the signal came, all waited for.
+            in_flight,
             not_started: report.count(|o| matches!(o, Outcome::Cancelled)),
             forced: false,
         });

@@ -43,7 +43,7 @@ impl Project {
         let mut rendered = render::render(&loaded.model, &ctx).map_err(OpsError::Render)?;
         // A secret variable used in a plain field (a custom resource's values, an env var)
         // is masked in plans and hashed in state like any other secret.
-        render::mark_secrets(&mut rendered, &loaded.secrets);
+        render::protect_secrets(&mut rendered, &loaded.secrets).map_err(OpsError::Render)?;
         let graph = DependencyGraph::from_resources(rendered).map_err(OpsError::Graph)?;
         let desired: Vec<DesiredResource> = graph
             .topological_order()

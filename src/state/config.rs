@@ -119,7 +119,7 @@ impl BlobLocation {
     pub fn display_url(&self) -> String {
         format!(
             "{}/{}/{}",
-            self.service.as_str().trim_end_matches('/'),
+            crate::text::url_for_display(self.service.as_str()).trim_end_matches('/'),
             self.container,
             self.key
         )

@@ -24,6 +24,7 @@ use super::backend::{
 use super::document::{FORMAT_VERSION, StateDocument};
 use super::error::StateError;
 use super::journal::{JournalRecord, StateChange, replay};
+use crate::emulator::private_fs;
 
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "state.lock";
@@ -80,7 +81,7 @@ impl LocalBackend {
         let backend = LocalBackend::new(LocalBackend::folder_for(manifest, project, environment));
         let legacy = LocalBackend::for_manifest(manifest, environment)?;
         if !backend.state_path().exists() && legacy.state_path().exists() {
-            let owner = fs::read(legacy.state_path())
+            let owner = private_fs::read_private(&legacy.state_path())
                 .ok()
                 .and_then(|text| parse(&legacy.state_path(), &text).ok())
                 .map(|doc| doc.project);
@@ -101,7 +102,7 @@ impl LocalBackend {
 
     /// Move the files (state, backup, lock) of `legacy`'s folder into this one.
     fn take_files_of(&self, legacy: &LocalBackend) -> Result<(), StateError> {
-        fs::create_dir_all(&self.dir).map_err(|e| io("create", &self.dir, e))?;
+        self.ensure_dir()?;
         for path in [
             legacy.state_path(),
             legacy.backup_path(),
@@ -141,11 +142,27 @@ impl LocalBackend {
         self.dir.join(BACKUP_FILE)
     }
 
+    /// Create the state folder and the folders between it and `.azlift/` (`.azlift/` and
+    /// `.azlift/<project>/` included) private to the user: 0700, never a symlink.
+    fn ensure_dir(&self) -> Result<(), StateError> {
+        let chain: Vec<&Path> = self.dir.ancestors().take(3).collect();
+        if let Some(top) = chain
+            .iter()
+            .position(|p| p.file_name().is_some_and(|n| n == ".azlift"))
+        {
+            for dir in chain[..=top].iter().rev() {
+                private_fs::ensure_private_dir(dir).map_err(|e| io("create", dir, e))?;
+            }
+            return Ok(());
+        }
+        private_fs::ensure_private_dir(&self.dir).map_err(|e| io("create", &self.dir, e))
+    }
+
     /// Read the stored document (`state.json` with the journal replayed onto it), if any,
     /// remembering what was seen.
     fn read_now(&self) -> Result<Option<StateDocument>, StateError> {
         let path = self.state_path();
-        let text = match fs::read(&path) {
+        let text = match private_fs::read_private(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(io("read", &path, source)),
@@ -153,7 +170,7 @@ impl LocalBackend {
         let mut doc = parse(&path, &text)?;
         let meta = fs::metadata(&path).ok();
         let journal_path = self.journal_path();
-        let journal = match fs::read(&journal_path) {
+        let journal = match private_fs::read_private(&journal_path) {
             Ok(j) => j,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(source) => return Err(io("read", &journal_path, source)),
@@ -307,16 +324,19 @@ impl StateBackend for LocalBackend {
     }
 
     async fn lock(&self, who: &LockInfo) -> Result<StateLock, StateError> {
-        fs::create_dir_all(&self.dir).map_err(|e| io("create", &self.dir, e))?;
+        self.ensure_dir()?;
         let path = self.lock_path();
-        // Never truncate on open: the file holds the current holder's info.
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| io("open", &path, e))?;
+        // Never truncate on open: the file holds the current holder's info. Never through a
+        // symlink either: a linked lock's target would be emptied.
+        let mut file = private_fs::open_private(
+            &path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .map_err(|e| io("open", &path, e))?;
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => {
@@ -355,7 +375,8 @@ impl StateBackend for LocalBackend {
         }
         let state = self.state_path();
         if state.exists() {
-            fs::copy(&state, self.backup_path())
+            private_fs::read_private(&state)
+                .and_then(|bytes| private_fs::write_private_atomically(&self.backup_path(), &bytes))
                 .map_err(|e| io("back up", &self.backup_path(), e))?;
         }
         Ok(StateLock::new(
@@ -438,7 +459,7 @@ impl StateBackend for LocalBackend {
             (CURRENT, self.state_path(), true),
             (BACKUP, self.backup_path(), false),
         ] {
-            let text = match fs::read(&path) {
+            let text = match private_fs::read_private(&path) {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(source) => return Err(io("read", &path, source)),
@@ -479,7 +500,7 @@ impl StateBackend for LocalBackend {
                 });
             }
         };
-        match fs::read(&path) {
+        match private_fs::read_private(&path) {
             Ok(text) => parse(&path, &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(StateError::VersionNotFound {
@@ -493,11 +514,12 @@ impl StateBackend for LocalBackend {
 
     async fn holder(&self) -> Result<Option<LockHolder>, StateError> {
         let path = self.lock_path();
-        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(io("open", &path, source)),
-        };
+        let mut file =
+            match private_fs::open_private(&path, OpenOptions::new().read(true).write(true)) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(source) => return Err(io("open", &path, source)),
+            };
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {
                 let _ = fs4::FileExt::unlock(&file);
@@ -592,10 +614,8 @@ pub(super) fn parse(path: &Path, text: &[u8]) -> Result<StateDocument, StateErro
 /// Returns the journal's new length. Every journal write goes through here.
 fn append_journal(path: &Path, line: &[u8]) -> Result<u64, StateError> {
     let created = !path.exists();
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
+    // Private (0600) and never through a symlink, like the state file itself.
+    let mut file = private_fs::open_private(path, OpenOptions::new().create(true).append(true))
         .map_err(|e| io("open", path, e))?;
     file.write_all(line)
         .and_then(|()| file.sync_data())

@@ -140,7 +140,14 @@ pub(crate) fn project(entry: Option<&Entry>, ctx: &mut Ctx<'_>, env: &str) -> Pr
 /// azlift does not know is a warning with a suggestion.
 pub(crate) fn location(s: &Section<'_>, loc: &str, ctx: &mut Ctx<'_>) -> String {
     let norm = normalize_location(loc);
-    if !REGIONS.contains(&norm.as_str()) {
+    if let Err(why) = names::location(&norm) {
+        ctx.d.error(
+            code::INVALID_VALUE,
+            s.get("location").map(|n| n.span.clone()),
+            format!("location `{}` {why}", crate::text::quoted(loc)),
+            Some("write a region such as `eastus` or `West Europe`".into()),
+        );
+    } else if !REGIONS.contains(&norm.as_str()) {
         let span = s.get("location").map(|n| n.span.clone());
         let help = did_you_mean(&norm, REGIONS.iter().copied()).unwrap_or_else(|| {
             "run `az account list-locations -o table` to see the regions of your cloud".into()
