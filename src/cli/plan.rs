@@ -20,6 +20,8 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub scope: super::ScopeArgs,
 }
 
 pub fn run(args: PlanArgs, global: &GlobalArgs) -> CmdResult {
@@ -28,7 +30,7 @@ pub fn run(args: PlanArgs, global: &GlobalArgs) -> CmdResult {
     runtime()?.block_on(async move {
         let session = Session::open(&opts, interrupt_signal()).await?;
         report_session(&session, global);
-        let planned = session.plan().await;
+        let planned = session.plan_scoped(&args.scope.scope()).await;
         let planned = match planned {
             Ok(p) => p,
             Err(e) => {

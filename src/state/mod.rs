@@ -27,6 +27,7 @@ pub use config::{
     parse_state_url,
 };
 pub use document::{FORMAT_VERSION, StateDocument, StateEntry};
+pub(crate) use document::now;
 pub use error::StateError;
 pub use guard::{check_document, check_entry};
 pub use local::LocalBackend;

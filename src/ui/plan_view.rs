@@ -87,6 +87,16 @@ pub fn render_change(c: &Change, color: bool) -> String {
 
 /// The whole plan. `No changes.` when there is nothing to do.
 pub fn render_plan(plan: &Plan, color: bool) -> String {
+    let partial = plan
+        .scope
+        .as_ref()
+        .and_then(|s| s.describe())
+        .map(|d| format!("{d}\n\n"))
+        .unwrap_or_default();
+    format!("{partial}{}", render_whole(plan, color))
+}
+
+fn render_whole(plan: &Plan, color: bool) -> String {
     if !plan.has_changes() {
         return format!(
             "No changes. Azure matches the manifest ({} {} up to date).\n",
