@@ -115,6 +115,19 @@ fn state_written_by_position_is_read_by_name() {
     std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
 
     p.assert_no_changes();
+
+    // The next `up` that writes anything stores the untouched app's hashes by name too.
+    p.append("[app.other]\nimage = \"nginx:1.27\"\n");
+    p.up();
+    let state = p.state("default");
+    let keys: Vec<&String> = state["resources"]["app.web"]["write_only_hashes"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert!(keys.iter().all(|k| k.contains("[name=")), "{keys:?}");
+    assert_eq!(keys.len(), 3, "{keys:?}");
+
     p.edit("alpha = \"value-Alpha-1\", ", "");
     let lines = compact_plan(&plan_json(&p, &[]));
     assert_eq!(lines.len(), 2, "{lines:#?}");
@@ -480,7 +493,9 @@ fn a_soft_deleted_apim_is_named_by_plan_and_up_needs_a_choice() {
         "{plan:#}"
     );
     assert!(
-        reason("monitoring.workspace").contains("a soft-deleted Log Analytics workspace"),
+        reason("monitoring.workspace").contains(
+            "creating it recovers the soft-deleted Log Analytics workspace `fail-demo-logs`"
+        ),
         "{plan:#}"
     );
 
@@ -496,6 +511,45 @@ fn a_soft_deleted_apim_is_named_by_plan_and_up_needs_a_choice() {
         live_resources(&base).is_empty(),
         "{:?}",
         live_resources(&base)
+    );
+
+    // A workspace wanted in another group can only come back where it was: it blocks, a
+    // recovery is refused, a purge makes a new one.
+    let moved = base.copy();
+    moved.edit(
+        "location = \"eastus\"\n",
+        "location = \"eastus\"\nresource_group = \"rg-moved\"\n",
+    );
+    let plan = plan_json(&moved, &[]);
+    let workspace = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "monitoring.workspace")
+        .unwrap();
+    assert!(
+        workspace["reason"].as_str().unwrap().contains(
+            "a soft-deleted Log Analytics workspace `fail-demo-logs` (eastus) holds this name"
+        ),
+        "{workspace:#}"
+    );
+    let up = moved.run(&["up", "--yes", "--recover-soft-deleted"]);
+    up.expect_code(1);
+    assert!(
+        up.flat_stderr()
+            .contains("can only be recovered where it was"),
+        "{}",
+        up.stderr
+    );
+    moved.run(&["up", "--yes", "--purge-soft-deleted"]).ok();
+    moved.assert_no_changes();
+    // The old group, made again only to purge the workspace, is gone again.
+    assert!(
+        live_resources(&moved)
+            .iter()
+            .all(|id| !id.contains("/resourcegroups/rg-fail-demo")),
+        "{:?}",
+        live_resources(&moved)
     );
 
     for flag in ["--recover-soft-deleted", "--purge-soft-deleted"] {

@@ -397,6 +397,11 @@ impl Session {
         sink.emit(Event::PlanReady {
             counts: counts(&planned.plan),
         });
+        if let Err(e) = self.migrate_write_only_keys(&planned).await {
+            sink.emit(Event::Warning {
+                message: format!("could not store secret hashes by name yet: {e}"),
+            });
+        }
         let engine = self.engine(sink.clone()).await;
         let recovered;
         let desired = if planned.soft_delete_choice == SoftDeleteChoice::Recover {
@@ -416,6 +421,25 @@ impl Session {
             .await;
         emit_summary(&sink, &planned.plan, &report, started);
         report
+    }
+
+    /// Store write-only hashes that an older azlift keyed by position under their name keys
+    /// (read through the live bodies `planned` observed), for resources this run does not
+    /// write anyway.
+    async fn migrate_write_only_keys(&self, planned: &Planned) -> Result<(), StateError> {
+        let doc = self.state.document().await;
+        let prior = prior_of(&doc, &self.project.desired, &planned.observation.observed);
+        for e in doc.resources.values() {
+            let Some(p) = prior.get(&e.address) else {
+                continue;
+            };
+            if p.write_only_hashes != e.write_only_hashes {
+                let mut migrated = e.clone();
+                migrated.write_only_hashes = p.write_only_hashes.clone();
+                self.state.record(migrated).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Delete everything state manages, dependents first. With `purge`, workspaces are

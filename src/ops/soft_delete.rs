@@ -3,9 +3,10 @@
 //! subscription's `deletedWorkspaces`) and says so on the resource. `up` then refuses before
 //! its first write unless the user chose what to do with it:
 //!
-//! - `--recover-soft-deleted`: bring it back — APIM with `restore: true` on the create, a
-//!   workspace by re-creating it where it was (same group and location; ARM recovers it with
-//!   its data);
+//! - `--recover-soft-deleted`: bring it back — APIM with `restore: true` on the create. A
+//!   workspace comes back by being created where it was (same group and location: ARM
+//!   recovers it with its data), which needs no choice; one the manifest wants elsewhere
+//!   blocks the create and can only be purged;
 //! - `--purge-soft-deleted`: free the name for a new one — purge the APIM service; recover the
 //!   workspace where it was, then delete it for good (`force=true`).
 
@@ -44,6 +45,9 @@ pub struct SoftDeleted {
     pub purge_id: Option<String>,
     /// The deleted workspace as listed (to recover it where it was).
     pub body: Value,
+    /// Whether it stops the create. An APIM service always does; a workspace only when the
+    /// manifest wants it elsewhere (creating it where it was recovers it, as Azure does).
+    pub blocks: bool,
 }
 
 impl SoftDeleted {
@@ -80,16 +84,26 @@ impl SoftDeleted {
     }
 }
 
-/// Add the soft-deleted service to the reason of each change it blocks.
+/// Add the soft-deleted service to the reason of each change it concerns.
 pub fn annotate(plan: &mut Plan, found: &[SoftDeleted]) {
     for c in plan.changes.iter_mut() {
-        if let Some(s) = found.iter().find(|s| s.address == c.address) {
-            c.reason = format!(
+        let Some(s) = found.iter().find(|s| s.address == c.address) else {
+            continue;
+        };
+        c.reason = if s.blocks {
+            format!(
                 "{}; {}: `up` needs --recover-soft-deleted or --purge-soft-deleted",
                 c.reason,
                 s.describe()
-            );
-        }
+            )
+        } else {
+            format!(
+                "{}; creating it recovers the soft-deleted {} `{}` with its data (--purge-soft-deleted makes a new one)",
+                c.reason,
+                s.what(),
+                s.name
+            )
+        };
     }
 }
 
@@ -158,6 +172,7 @@ impl Session {
                         original_id,
                         purge_id: Some(id),
                         body: v,
+                        blocks: true,
                     });
                 }
             } else if d.arm_type.eq_ignore_ascii_case(WORKSPACE_TYPE) {
@@ -187,7 +202,7 @@ impl Session {
                         .is_some_and(|n| n.eq_ignore_ascii_case(&d.name))
                 });
                 if let Some(w) = hit {
-                    found.push(SoftDeleted {
+                    let mut s = SoftDeleted {
                         address: d.address.clone(),
                         arm_type: WORKSPACE_TYPE.into(),
                         name: d.name.clone(),
@@ -203,34 +218,36 @@ impl Session {
                             .to_string(),
                         purge_id: None,
                         body: w.clone(),
-                    });
+                        blocks: true,
+                    };
+                    s.blocks = !s.recoverable_as(d);
+                    found.push(s);
                 }
             }
         }
         Ok(found)
     }
 
-    /// Before `up` writes anything: refuse when `found` is not empty and no choice was made,
-    /// or when a recovery cannot bring a workspace back where the manifest wants it; with
-    /// `Purge`, purge each one now.
+    /// Before `up` writes anything: refuse when one of `found` blocks its create and no
+    /// choice was made, or when the choice is to recover a workspace the manifest wants
+    /// elsewhere; with `Purge`, purge each one now (the ones a create would recover too).
     pub async fn settle_soft_deleted(
         &self,
         found: &[SoftDeleted],
         choice: SoftDeleteChoice,
     ) -> Result<(), OpsError> {
-        if found.is_empty() {
-            return Ok(());
-        }
-        let names: Vec<String> = found
+        let blocking: Vec<&SoftDeleted> = found.iter().filter(|s| s.blocks).collect();
+        let names: Vec<String> = blocking
             .iter()
             .map(|s| format!("`{}`: {}", s.address, s.describe()))
             .collect();
         match choice {
+            _ if blocking.is_empty() && choice != SoftDeleteChoice::Purge => Ok(()),
             SoftDeleteChoice::Refuse => Err(OpsError::SoftDeleted {
                 message: format!("nothing was changed: {}", names.join("; ")),
             }),
             SoftDeleteChoice::Recover => {
-                for s in found {
+                for s in blocking {
                     let Some(d) = self.project.desired.iter().find(|d| d.address == s.address)
                     else {
                         continue;
@@ -272,14 +289,14 @@ impl Session {
             message: format!("`{}` is not a workspace id", s.original_id),
         })?;
         let group_api = api_version(ResourceKind::ResourceGroup, "2025-04-01");
-        if client
+        let group_gone = client
             .get(&group, group_api)
             .await
             .map_err(OpsError::Arm)?
-            .is_none()
-        {
+            .is_none();
+        if group_gone {
             // The group went with it (deleted outside azlift): make it again so the workspace
-            // can be recovered and purged; `up` then manages it as planned.
+            // can be recovered and purged.
             client
                 .put(&group, group_api, &json!({ "location": s.location }), &ctx)
                 .await
@@ -302,6 +319,19 @@ impl Session {
             .delete(&format!("{}?force=true", s.original_id), api, &ctx)
             .await
             .map_err(OpsError::Arm)?;
+        // A group made only for the purge goes again, unless the manifest wants it (then `up`
+        // manages it as planned).
+        let wanted = self
+            .project
+            .desired
+            .iter()
+            .any(|d| d.id.eq_ignore_ascii_case(&group));
+        if group_gone && !wanted {
+            client
+                .delete(&group, group_api, &ctx)
+                .await
+                .map_err(OpsError::Arm)?;
+        }
         Ok(())
     }
 }
@@ -327,6 +357,7 @@ mod tests {
             original_id: "/subscriptions/s/resourceGroups/rg/providers/T/t/blog-apim".into(),
             purge_id: None,
             body: Value::Null,
+            blocks: true,
         }
     }
 
