@@ -377,7 +377,9 @@ async fn estimates_are_asked_with_the_resource_sku() {
     let mut desired = project();
     desired[3].body = json!({"location": "global", "sku": {"name": "Developer"}});
     let (p, obs) = plan_of(&cloud, &state, &desired, &[]).await;
-    let asked: Arc<Mutex<Vec<(String, Option<String>)>>> = Arc::default();
+    // (ARM type, SKU) of every estimate the engine asked for.
+    type Asked = Vec<(String, Option<String>)>;
+    let asked: Arc<Mutex<Asked>> = Arc::default();
     let seen = asked.clone();
     let mut e = engine(cloud.clone(), state.clone(), log.clone());
     e.estimate = Arc::new(move |arm_type, sku, _| {
