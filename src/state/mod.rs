@@ -26,8 +26,8 @@ pub use config::{
     check_account, check_container, check_key, default_key, open_backend, parse_duration,
     parse_state_url,
 };
-pub use document::{FORMAT_VERSION, StateDocument, StateEntry};
 pub(crate) use document::now;
+pub use document::{FORMAT_VERSION, StateDocument, StateEntry};
 pub use error::StateError;
 pub use guard::{check_document, check_entry};
 pub use local::LocalBackend;
