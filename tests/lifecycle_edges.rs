@@ -244,7 +244,10 @@ fn a_first_deployments_saved_plan_applies_once_and_only_once() {
     let p = Project::example("minimal");
     let file = p.path().join("first.plan.json");
     let file = file.to_str().unwrap();
+    let other = p.path().join("other.plan.json");
+    let other = other.to_str().unwrap();
     p.run(&["plan", "--out", file]).ok();
+    p.run(&["plan", "--out", other]).ok();
     assert!(!p.state_path("default").exists(), "plan wrote no state");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
 
@@ -260,6 +263,16 @@ fn a_first_deployments_saved_plan_applies_once_and_only_once() {
             .contains("the state changed since the plan was made"),
         "{}",
         again.stderr
+    );
+    // A second plan of the same first deployment is stale once the first was applied.
+    let second = p.run(&["up", other]);
+    second.expect_code(1);
+    assert!(
+        second
+            .flat_stderr()
+            .contains("made before the first deployment, and another run has deployed since"),
+        "{}",
+        second.stderr
     );
 }
 

@@ -100,6 +100,12 @@ impl SavedPlan {
         state: &StateDocument,
         fresh: &Plan,
     ) -> Result<(), StalePlan> {
+        if self.state_lineage != state.lineage.to_string() && self.state_serial == 0 {
+            return Err(StalePlan(
+                "the plan was made before the first deployment, and another run has deployed since"
+                    .into(),
+            ));
+        }
         if self.state_lineage != state.lineage.to_string() {
             return Err(StalePlan(
                 "the state belongs to another lineage than the plan's (was it re-created?)".into(),
