@@ -426,10 +426,14 @@ fn state_import_adopts_a_live_resource_and_plan_shows_the_exact_drift() {
     assert_eq!(tags["azlift-env"], "default", "{tags}");
     assert_eq!(tags["azlift-address"], "monitoring.workspace", "{tags}");
 
+    // Exactly the one value that differs, and nothing else.
     let lines = compact_plan(&plan_json(&p, &[]));
-    assert!(
-        lines.contains(&"monitoring.workspace update".to_string())
-            && lines.contains(&"    properties.retentionInDays: 60 -> 30".to_string()),
+    assert_eq!(
+        lines,
+        [
+            "monitoring.workspace update",
+            "    properties.retentionInDays: 60 -> 30"
+        ],
         "{lines:#?}"
     );
     p.up();
