@@ -1,5 +1,5 @@
 //! Every body azlift renders for the examples validates against the official REST API
-//! definition of its api-version (the JSON Schemas in `schemas/`, walked by the emulator's
+//! definition of its api-version (the JSON Schemas in the kinds' folders, walked by the emulator's
 //! validator in exact mode: no unknown properties, required ones present, right JSON types,
 //! enum values among `x-known-values`, property names in the schema's own case).
 

@@ -1,6 +1,7 @@
 //! The built-in kinds: for each part of the [`Model`], the address, ARM name and id, the
-//! template file and the values the template sees. Bodies themselves are written in
-//! `templates/resources/*.json`; nothing here decides a property name.
+//! values the template sees (the template is the kind's, from its folder in
+//! `crates/azlift-kinds`). Bodies themselves are written in those templates; nothing here
+//! decides a property name.
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -8,7 +9,6 @@ use serde_json::{Map, Value, json};
 use super::RenderError;
 use super::ids::{resource_group_id, resource_id};
 use super::marks::{Mark, MarkKind, Marks};
-use super::templates as t;
 use crate::kinds::ResourceKind;
 use crate::model::{AlertScope, ApimService, Model};
 use crate::resource::ResourceAddress;
@@ -102,7 +102,6 @@ impl Planner<'_> {
         address: &str,
         kind: ResourceKind,
         names: &[&str],
-        template: &str,
         extra: Vec<(&str, Value)>,
         parents: Vec<ResourceAddress>,
     ) -> Result<(), RenderError> {
@@ -121,7 +120,7 @@ impl Planner<'_> {
                 id: resource_id(self.sub, self.rg, info.arm_type, names),
             }),
             source: Source::Template {
-                name: template.to_string(),
+                name: info.template.to_string(),
                 context: Value::Object(context),
             },
             parents,
@@ -159,7 +158,7 @@ pub(crate) fn plan(
             id: resource_group_id(subscription_id, &p.resource_group),
         }),
         source: Source::Template {
-            name: t::RESOURCE_GROUP.to_string(),
+            name: info.template.to_string(),
             context: Value::Object(pl.base.clone()),
         },
         parents: Vec::new(),
@@ -173,7 +172,6 @@ pub(crate) fn plan(
             "monitoring.workspace",
             ResourceKind::Workspace,
             &[&m.workspace_name],
-            t::WORKSPACE,
             vec![("monitoring", ctx.clone())],
             in_rg.clone(),
         )?;
@@ -181,7 +179,6 @@ pub(crate) fn plan(
             "monitoring.app_insights",
             ResourceKind::AppInsights,
             &[&m.app_insights_name],
-            t::APP_INSIGHTS,
             vec![("monitoring", ctx)],
             in_rg.clone(),
         )?;
@@ -192,7 +189,6 @@ pub(crate) fn plan(
             &format!("action_group.{key}"),
             ResourceKind::ActionGroup,
             &[&group.name],
-            t::ACTION_GROUP,
             vec![("key", json!(key)), ("action_group", to_json(group)?)],
             in_rg.clone(),
         )?;
@@ -213,7 +209,6 @@ pub(crate) fn plan(
             &format!("alert.{key}"),
             ResourceKind::MetricAlert,
             &[&alert.name],
-            t::METRIC_ALERT,
             vec![
                 ("key", json!(key)),
                 ("alert", to_json(alert)?),
@@ -228,7 +223,6 @@ pub(crate) fn plan(
             "environment",
             ResourceKind::ManagedEnvironment,
             &[&env.name],
-            t::MANAGED_ENVIRONMENT,
             vec![("environment", to_json(env)?)],
             in_rg.clone(),
         )?;
@@ -244,7 +238,6 @@ pub(crate) fn plan(
             &format!("app.{key}"),
             ResourceKind::ContainerApp,
             &[&app.name],
-            t::CONTAINER_APP,
             vec![("app", to_json(app)?), ("secrets", Value::Array(secrets))],
             in_rg.clone(),
         )?;
@@ -263,7 +256,6 @@ pub(crate) fn plan(
                     "apim.service",
                     ResourceKind::ApimService,
                     &[service_name],
-                    t::APIM_SERVICE,
                     vec![("service", to_json(&apim.service)?)],
                     in_rg.clone(),
                 )?;
@@ -308,7 +300,6 @@ pub(crate) fn plan(
             "apim.logger",
             ResourceKind::ApimLogger,
             &[service_name, &apim.logger_name],
-            t::APIM_LOGGER,
             vec![("apim", apim_ctx.clone())],
             child_parents.clone(),
         )?;
@@ -316,7 +307,6 @@ pub(crate) fn plan(
             "apim.diagnostic",
             ResourceKind::ApimDiagnostic,
             &[service_name, "applicationinsights"],
-            t::APIM_DIAGNOSTIC,
             vec![
                 ("apim", apim_ctx),
                 ("diagnostics", to_json(&apim.diagnostics)?),

@@ -1,10 +1,11 @@
 //! render: [`Model`] + templates -> [`DesiredResource`]s (address, ARM id, type,
 //! api-version, body, values known only after apply, secrets, dependencies).
 //!
-//! Every body is produced by a JSON template of `templates/resources/` (embedded in the
-//! binary, overridable per project, see [`TemplateSet`]); custom resources bring their own
-//! template. Templates are minijinja with JSON auto-escaping: `{{ value }}` always writes a
-//! JSON value. Functions and filters mark what is not a plain value (see `marks`):
+//! Every body is produced by a JSON template (each kind's `template.json` in
+//! `crates/azlift-kinds`, embedded in the binary, overridable per project, see
+//! [`TemplateSet`]); custom resources bring their own template. Templates are minijinja
+//! with JSON auto-escaping: `{{ value }}` always writes a JSON value. Functions and filters
+//! mark what is not a plain value (see `marks`):
 //!
 //! | in a template | means |
 //! |---|---|
@@ -34,7 +35,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::Value;
 
 pub use arm_template::arm_template;
-pub use templates::{BUILTIN_FILES, OVERRIDE_DIR, TemplateSet, TemplateSource};
+pub use templates::{OVERRIDE_DIR, TemplateSet, TemplateSource, builtin_files};
 
 use crate::model::Model;
 use crate::resource::{DesiredResource, ResourceAddress};

@@ -1,44 +1,21 @@
-//! The set of JSON templates the renderer reads: the built-in files of
-//! `templates/resources/`, embedded in the binary, each replaceable by a file of the same
+//! The set of JSON templates the renderer reads: the built-in ones (`template.json` in each
+//! kind's folder of `crates/azlift-kinds`, known by the kind's template name such as
+//! `container_app.json`), embedded in the binary, each replaceable by a file of the same
 //! name in a project's own `templates/resources/` folder.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use include_dir::{Dir, include_dir};
-
 use super::RenderError;
-
-static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates/resources");
+use crate::kinds::KINDS;
 
 /// Where, inside a project directory, override templates live.
 pub const OVERRIDE_DIR: &str = "templates/resources";
 
-/// Template file names of the built-in kinds.
-pub const RESOURCE_GROUP: &str = "resource_group.json";
-pub const WORKSPACE: &str = "workspace.json";
-pub const APP_INSIGHTS: &str = "app_insights.json";
-pub const ACTION_GROUP: &str = "action_group.json";
-pub const METRIC_ALERT: &str = "metric_alert.json";
-pub const MANAGED_ENVIRONMENT: &str = "managed_environment.json";
-pub const CONTAINER_APP: &str = "container_app.json";
-pub const APIM_SERVICE: &str = "apim_service.json";
-pub const APIM_LOGGER: &str = "apim_logger.json";
-pub const APIM_DIAGNOSTIC: &str = "apim_diagnostic.json";
-
-/// Every built-in template file name.
-pub const BUILTIN_FILES: &[&str] = &[
-    RESOURCE_GROUP,
-    WORKSPACE,
-    APP_INSIGHTS,
-    ACTION_GROUP,
-    METRIC_ALERT,
-    MANAGED_ENVIRONMENT,
-    CONTAINER_APP,
-    APIM_SERVICE,
-    APIM_LOGGER,
-    APIM_DIAGNOSTIC,
-];
+/// Every built-in template file name (one per kind, from its folder).
+pub fn builtin_files() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().map(|k| k.template)
+}
 
 /// One template's text and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,12 +34,11 @@ pub struct TemplateSet {
 impl TemplateSet {
     /// The built-in templates, as embedded in the binary.
     pub fn embedded() -> TemplateSet {
-        let files = BUILTIN
-            .files()
-            .filter_map(|f| {
-                let name = f.path().file_name()?.to_str()?.to_string();
-                let text = f.contents_utf8()?.to_string();
-                Some((name, TemplateSource { text, path: None }))
+        let files = KINDS
+            .iter()
+            .map(|k| {
+                let text = k.template_text.to_string();
+                (k.template.to_string(), TemplateSource { text, path: None })
             })
             .collect();
         TemplateSet { files }
@@ -77,7 +53,7 @@ impl TemplateSet {
         if !dir.is_dir() {
             return Ok(set);
         }
-        for name in BUILTIN_FILES {
+        for name in builtin_files() {
             let path = dir.join(name);
             if path.is_file() {
                 let text = std::fs::read_to_string(&path).map_err(|source| RenderError::Io {
@@ -85,7 +61,7 @@ impl TemplateSet {
                     source,
                 })?;
                 set.files.insert(
-                    (*name).to_string(),
+                    name.to_string(),
                     TemplateSource {
                         text,
                         path: Some(path),
@@ -138,7 +114,7 @@ mod tests {
     #[test]
     fn every_builtin_is_embedded() {
         let set = TemplateSet::embedded();
-        for name in BUILTIN_FILES {
+        for name in builtin_files() {
             assert!(set.get(name).is_some(), "{name} is embedded");
         }
     }
@@ -148,13 +124,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let res = dir.path().join(OVERRIDE_DIR);
         std::fs::create_dir_all(&res).unwrap();
-        std::fs::write(res.join(WORKSPACE), "{\"custom\": true}").unwrap();
+        std::fs::write(res.join("workspace.json"), "{\"custom\": true}").unwrap();
         std::fs::write(res.join("keyvault.json"), "{}").unwrap();
         let set = TemplateSet::with_overrides(dir.path()).unwrap();
-        assert_eq!(set.get(WORKSPACE).unwrap().text, "{\"custom\": true}");
         assert_eq!(
-            set.get(RESOURCE_GROUP),
-            TemplateSet::embedded().get(RESOURCE_GROUP)
+            set.get("workspace.json").unwrap().text,
+            "{\"custom\": true}"
+        );
+        assert_eq!(
+            set.get("resource_group.json"),
+            TemplateSet::embedded().get("resource_group.json")
         );
         assert!(set.get("keyvault.json").is_none());
         assert_eq!(set.overridden().len(), 1);

@@ -6,25 +6,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::kinds::ResourceKind;
+pub use crate::kinds::SecretSource;
+use crate::kinds::{ResourceKind, by_arm_type};
 
-/// (output name, JSON pointer into the body ARM returned) of each kind with outputs.
+/// (output name, JSON pointer into the body ARM returned) of a kind (from its folder).
 fn output_pointers(kind: ResourceKind) -> &'static [(&'static str, &'static str)] {
-    match kind {
-        ResourceKind::Workspace => &[("customer_id", "/properties/customerId")],
-        ResourceKind::AppInsights => &[("app_id", "/properties/AppId")],
-        ResourceKind::ManagedEnvironment => &[
-            ("default_domain", "/properties/defaultDomain"),
-            ("static_ip", "/properties/staticIp"),
-        ],
-        ResourceKind::ContainerApp => &[
-            ("fqdn", "/properties/configuration/ingress/fqdn"),
-            ("external", "/properties/configuration/ingress/external"),
-            ("latest_revision", "/properties/latestRevisionName"),
-        ],
-        ResourceKind::ApimService => &[("gateway_url", "/properties/gatewayUrl")],
-        _ => &[],
-    }
+    kind.info().map_or(&[], |k| k.outputs)
 }
 
 /// The non-secret outputs recorded in state for a resource of `kind` once it is applied,
@@ -43,34 +30,6 @@ pub fn extract(kind: ResourceKind, body: &Value) -> BTreeMap<String, Value> {
     out
 }
 
-/// Where a secret output is read from when a user asks for it (`output --show-secrets`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecretSource {
-    /// A JSON pointer into the resource's GET body.
-    Get(&'static str),
-    /// A POST action on the resource (`{id}/{action}`) and a pointer into its result.
-    Action(&'static str, &'static str),
-}
-
-/// (lowercase ARM type, output name, source): secret outputs, fetched live only.
-const SECRET_OUTPUTS: &[(&str, &str, SecretSource)] = &[
-    (
-        "microsoft.insights/components",
-        "connection_string",
-        SecretSource::Get("/properties/ConnectionString"),
-    ),
-    (
-        "microsoft.insights/components",
-        "instrumentation_key",
-        SecretSource::Get("/properties/InstrumentationKey"),
-    ),
-    (
-        "microsoft.operationalinsights/workspaces",
-        "primary_shared_key",
-        SecretSource::Action("sharedKeys", "/primarySharedKey"),
-    ),
-];
-
 /// Names of the secret outputs a resource of `arm_type` has.
 pub fn secret_outputs(arm_type: &str) -> Vec<&'static str> {
     secret_sources(arm_type)
@@ -79,12 +38,8 @@ pub fn secret_outputs(arm_type: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// The secret outputs a resource of `arm_type` has, with where each is read from.
+/// The secret outputs a resource of `arm_type` has (from its kind's folder), with where each
+/// is read from.
 pub fn secret_sources(arm_type: &str) -> Vec<(&'static str, SecretSource)> {
-    let t = arm_type.to_ascii_lowercase();
-    SECRET_OUTPUTS
-        .iter()
-        .filter(|(ty, _, _)| *ty == t)
-        .map(|(_, name, source)| (*name, *source))
-        .collect()
+    by_arm_type(arm_type).map_or_else(Vec::new, |k| k.secret_outputs.to_vec())
 }

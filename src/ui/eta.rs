@@ -1,5 +1,5 @@
 //! The duration model behind ETAs: a default per ARM type (from what Azure takes in
-//! practice), refined by the median of the durations recorded in state by earlier runs and
+//! practice, in each kind's folder), refined by the median of the durations recorded in state by earlier runs and
 //! of those seen in this run. Pure logic: the core may use it to fill `eta` in events, and
 //! the progress UI uses it when an event carries none.
 
@@ -9,29 +9,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::events::Action;
+use crate::kinds::by_arm_type;
 use crate::resource::DesiredResource;
 use crate::state::StateDocument;
-
-/// Typical durations per lowercase ARM type, seconds (middle of the ranges Azure shows).
-const DEFAULTS: &[(&str, u64)] = &[
-    ("microsoft.resources/resourcegroups", 1),
-    ("microsoft.operationalinsights/workspaces", 12),
-    ("microsoft.insights/components", 10),
-    ("microsoft.insights/actiongroups", 4),
-    ("microsoft.insights/metricalerts", 12),
-    ("microsoft.app/managedenvironments", 240),
-    ("microsoft.app/containerapps", 55),
-    ("microsoft.apimanagement/service", 90),
-    ("microsoft.apimanagement/service/loggers", 6),
-    ("microsoft.apimanagement/service/diagnostics", 6),
-];
-
-/// APIM tiers that take tens of minutes to create or update (Consumption and v2 tiers take
-/// a minute or two).
-const SLOW_APIM_SKUS: &[&str] = &["developer", "basic", "standard", "premium"];
-const SLOW_APIM_SECS: u64 = 40 * 60;
-/// Deleting a resource group with content takes minutes.
-const GROUP_DELETE_SECS: u64 = 180;
 
 /// Expected durations per ARM type.
 #[derive(Debug, Clone, Default)]
@@ -99,12 +79,12 @@ impl DurationModel {
         action: Action,
     ) -> Option<Duration> {
         let t = arm_type.to_ascii_lowercase();
-        match action {
-            Action::Read => return None,
-            Action::Delete if t == "microsoft.resources/resourcegroups" => {
-                return Some(Duration::from_secs(GROUP_DELETE_SECS));
-            }
-            _ => {}
+        let spec = by_arm_type(&t);
+        if action == Action::Read {
+            return None;
+        }
+        if let (Action::Delete, Some(secs)) = (action, spec.and_then(|k| k.estimate.delete_secs)) {
+            return Some(Duration::from_secs(secs));
         }
         let learned = self
             .samples
@@ -113,13 +93,14 @@ impl DurationModel {
         let base = if let Some(secs) = learned {
             Duration::from_secs_f64(secs)
         } else {
-            let slow_apim = t == "microsoft.apimanagement/service"
-                && sku.is_some_and(|s| SLOW_APIM_SKUS.contains(&s.to_ascii_lowercase().as_str()));
-            if slow_apim {
-                Duration::from_secs(SLOW_APIM_SECS)
-            } else {
-                Duration::from_secs(DEFAULTS.iter().find(|(ty, _)| *ty == t)?.1)
-            }
+            let estimate = spec?.estimate;
+            let by_sku = sku.and_then(|s| {
+                estimate
+                    .by_sku
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(s))
+            });
+            Duration::from_secs(by_sku.map_or(estimate.secs, |(_, secs)| *secs))
         };
         Some(match action {
             // A replace deletes, then creates.

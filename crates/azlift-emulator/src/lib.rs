@@ -2,7 +2,7 @@
 //! Manager used by `azlift --local`, `azlift emulator` and the tests.
 //!
 //! It judges requests the way ARM would, from the official REST API definitions (the JSON
-//! Schemas in `schemas/` at the repository root), never from azlift's renderer.
+//! Schemas in each kind's folder of `crates/azlift-kinds`), never from azlift's renderer.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), azlift_emulator::EmulatorError> {
@@ -19,13 +19,16 @@ pub mod config;
 pub mod error;
 pub mod faults;
 pub mod ids;
-pub mod kinds;
 pub mod persist;
 pub mod provider_bridge;
 mod server;
 pub mod store;
 pub mod throttle;
 pub mod tls;
+
+/// What the emulator knows per resource type: the generic machinery of `azlift-kinds`
+/// (the catalog, the schema validator) over the kinds' folders.
+pub use azlift_kinds::emulator as kinds;
 
 use std::sync::Arc;
 

@@ -4,14 +4,11 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::error::ArmError;
-
-use super::common::{
+use crate::emulator::common::{
     PRIVATE, get_path, keep, keep_str, new_guid, now_rfc3339, obj_mut, random_base64, set_default,
 };
-use super::errors::invalid;
-use super::kind::Kind;
-use super::{PutRequest, World};
+use crate::emulator::errors::invalid;
+use crate::emulator::{ArmError, Kind, PutRequest, World};
 
 pub struct Workspaces;
 
@@ -128,10 +125,10 @@ pub fn find_by_customer_id(world: &dyn World, customer_id: &str) -> Option<Value
     world
         .all_ids()
         .into_iter()
-        .filter(|id| super::common::id_has_type(id, TYPE))
+        .filter(|id| crate::emulator::common::id_has_type(id, TYPE))
         .filter_map(|id| world.get(&id))
         .find(|w| {
-            super::common::get_str(w, &["properties", "customerId"])
+            crate::emulator::common::get_str(w, &["properties", "customerId"])
                 .is_some_and(|c| c.eq_ignore_ascii_case(customer_id))
         })
 }

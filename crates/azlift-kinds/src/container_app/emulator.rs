@@ -6,16 +6,13 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::error::ArmError;
-
-use super::app_environments::CONTAINER_APPS as TYPE;
-use super::common::{
+const TYPE: &str = "Microsoft.App/containerApps";
+use crate::emulator::common::{
     get_ci, get_path, get_str, hash_hex, id_has_type, is_arm_id, keep, normalize_location, obj_mut,
     random_lower_alnum, set_default,
 };
-use super::errors::{coded, invalid, linked_invalid};
-use super::kind::Kind;
-use super::{PutRequest, World};
+use crate::emulator::errors::{coded, invalid, linked_invalid};
+use crate::emulator::{ArmError, Kind, PutRequest, World};
 
 const ENVIRONMENTS: &str = "Microsoft.App/managedEnvironments";
 

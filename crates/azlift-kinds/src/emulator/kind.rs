@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::ArmError;
+use super::ArmError;
 
 use super::{PutRequest, World};
 

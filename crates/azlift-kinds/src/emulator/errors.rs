@@ -2,9 +2,13 @@
 //! error (400) with one `details` entry per violation (`target` = the property path), and the
 //! helpers the per-type rules use for their own errors. All error codes live here.
 
-use crate::error::ArmError;
+use super::ArmError;
 
+use serde_json::Value;
+
+use super::common::{is_arm_id, parent_id};
 use super::schema::{Violation, ViolationKind};
+use super::{PutRequest, World};
 
 /// ARM's code when the body cannot be deserialized (unknown member, wrong JSON type).
 pub const INVALID_REQUEST_CONTENT: &str = "InvalidRequestContent";
@@ -137,4 +141,38 @@ pub fn linked_invalid(target: &str, value: &str) -> ArmError {
             "Property id '{value}' at path '{target}' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{{subscriptionId}}' or '/providers/{{resourceProviderNamespace}}/'."
         ),
     )
+}
+
+/// The parent service of a child resource must exist (ARM's `ParentResourceNotFound`).
+pub fn parent(req: &PutRequest<'_>, world: &dyn World) -> Result<Value, ArmError> {
+    let pid = parent_id(req.id).unwrap_or_default();
+    world.get(pid).ok_or_else(|| {
+        ArmError::not_found(
+            PARENT_NOT_FOUND,
+            format!(
+                "Can not perform requested operation on nested resource. Parent resource '{}' not found.",
+                pid.rsplit('/').next().unwrap_or(pid)
+            ),
+        )
+    })
+}
+
+/// A referenced resource must be a resource id and must exist.
+pub fn must_exist(
+    world: &dyn World,
+    arm_type: &str,
+    target: &str,
+    id: &str,
+) -> Result<(), ArmError> {
+    if !is_arm_id(id) {
+        return Err(linked_invalid(target, id));
+    }
+    if world.get(id).is_none() {
+        return Err(invalid(
+            arm_type,
+            target,
+            format!("The resource '{id}' referenced by '{target}' was not found."),
+        ));
+    }
+    Ok(())
 }

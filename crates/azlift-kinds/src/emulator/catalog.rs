@@ -1,199 +1,37 @@
-//! The catalog: one table of what the emulator knows per resource type (api-versions,
-//! realistic durations, long-running PUT/DELETE, soft delete, location rule) and the entry
-//! points the server calls — validate a PUT, build the stored representation, the GET view,
-//! POST actions and delete checks — dispatching to the per-provider modules.
+//! The catalog: what the emulator knows per resource type, read from the kinds table
+//! ([`crate::KINDS`]: api-versions, realistic durations, long-running PUT/DELETE, soft delete,
+//! location rule), and the entry points the server calls — validate a PUT, build the stored
+//! representation, the GET view, POST actions and delete checks — dispatching to each kind's
+//! behaviour.
 
 use serde_json::{Map, Value, json};
 
-use crate::error::ArmError;
+use super::ArmError;
 
-use super::apim::{Diagnostics, Loggers, Service};
-use super::app_container_apps::ContainerApps;
-use super::app_environments::ManagedEnvironments;
 use super::common::{
     PRIVATE, get_str, hash_hex, is_region, keep_str, new_guid, normalize_location, obj_mut,
 };
 use super::errors::{
     INVALID_REQUEST_CONTENT, LOCATION_NOT_AVAILABLE, LOCATION_REQUIRED, coded, from_violations,
 };
-use super::insights::{ActionGroups, Components, MetricAlerts};
-use super::kind::Kind;
 use super::names;
-use super::operational_insights::Workspaces;
-use super::resources::ResourceGroups;
 use super::schema::Schemas;
 use super::{PutRequest, TypeInfo, World};
-
-/// Where a type may live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Loc {
-    /// A public region, stored normalised (`East US` -> `eastus`).
-    Regional,
-    /// Only `global` (metric alerts), stored `global`.
-    Global,
-    /// `Global` or a region (action groups), stored `Global` or normalised.
-    GlobalOrRegional,
-    /// No location (child resources).
-    None,
-}
+use crate::{KINDS, KindSpec, Location as Loc};
 
 struct Entry {
     info: TypeInfo,
-    kind: &'static dyn Kind,
-    loc: Loc,
-    soft_delete: bool,
-    long_running_delete: bool,
-    /// Whether the model has `properties.provisioningState`.
-    provisioning_state: bool,
+    spec: &'static KindSpec,
 }
 
-/// One row of the type table.
-struct Row {
-    arm_type: &'static str,
-    /// Accepted besides the schema's `x-api-version` (stable versions of the same shape).
-    other_versions: &'static [&'static str],
-    create_secs: f64,
-    delete_secs: f64,
-    long_running_put: bool,
-    long_running_delete: bool,
-    soft_delete: bool,
-    loc: Loc,
-    provisioning_state: bool,
-    kind: &'static dyn Kind,
+impl Entry {
+    fn kind(&self) -> &'static dyn super::Kind {
+        self.spec.emulator.behaviour
+    }
+    fn loc(&self) -> Loc {
+        self.spec.emulator.location
+    }
 }
-
-/// THE table. Durations: the middle of the ranges in `../shared/azure/README.md`
-/// ("Durations seen in practice"); long-running flags: the operations the REST specs mark
-/// `x-ms-long-running-operation`.
-const ROWS: &[Row] = &[
-    Row {
-        arm_type: "Microsoft.Resources/resourceGroups",
-        other_versions: &["2024-11-01", "2024-03-01", "2022-09-01", "2021-04-01"],
-        create_secs: 1.0,
-        delete_secs: 15.0,
-        long_running_put: false,
-        long_running_delete: true,
-        soft_delete: false,
-        loc: Loc::Regional,
-        provisioning_state: true,
-        kind: &ResourceGroups,
-    },
-    Row {
-        arm_type: "Microsoft.OperationalInsights/workspaces",
-        other_versions: &[
-            "2025-02-01",
-            "2023-09-01",
-            "2022-10-01",
-            "2021-06-01",
-            "2020-08-01",
-        ],
-        create_secs: 10.0,
-        delete_secs: 5.0,
-        long_running_put: true,
-        long_running_delete: true,
-        soft_delete: true,
-        loc: Loc::Regional,
-        provisioning_state: true,
-        kind: &Workspaces,
-    },
-    Row {
-        arm_type: "Microsoft.Insights/components",
-        other_versions: &[],
-        create_secs: 10.0,
-        delete_secs: 3.0,
-        long_running_put: false,
-        long_running_delete: false,
-        soft_delete: false,
-        loc: Loc::Regional,
-        provisioning_state: true,
-        kind: &Components,
-    },
-    Row {
-        arm_type: "Microsoft.Insights/actionGroups",
-        other_versions: &["2022-06-01", "2021-09-01", "2019-06-01"],
-        create_secs: 3.0,
-        delete_secs: 2.0,
-        long_running_put: false,
-        long_running_delete: false,
-        soft_delete: false,
-        loc: Loc::GlobalOrRegional,
-        provisioning_state: false,
-        kind: &ActionGroups,
-    },
-    Row {
-        arm_type: "Microsoft.Insights/metricAlerts",
-        other_versions: &[],
-        create_secs: 10.0,
-        delete_secs: 3.0,
-        long_running_put: false,
-        long_running_delete: false,
-        soft_delete: false,
-        loc: Loc::Global,
-        provisioning_state: false,
-        kind: &MetricAlerts,
-    },
-    Row {
-        arm_type: "Microsoft.App/managedEnvironments",
-        other_versions: &["2025-07-01", "2025-01-01", "2024-03-01"],
-        create_secs: 240.0,
-        delete_secs: 120.0,
-        long_running_put: true,
-        long_running_delete: true,
-        soft_delete: false,
-        loc: Loc::Regional,
-        provisioning_state: true,
-        kind: &ManagedEnvironments,
-    },
-    Row {
-        arm_type: "Microsoft.App/containerApps",
-        other_versions: &["2025-07-01", "2025-01-01", "2024-03-01"],
-        create_secs: 45.0,
-        delete_secs: 20.0,
-        long_running_put: true,
-        long_running_delete: true,
-        soft_delete: false,
-        loc: Loc::Regional,
-        provisioning_state: true,
-        kind: &ContainerApps,
-    },
-    Row {
-        arm_type: "Microsoft.ApiManagement/service",
-        other_versions: &["2023-09-01", "2022-08-01", "2021-08-01"],
-        // Developer/Premium; Consumption is ~90 s (see `Catalog::create_secs`).
-        create_secs: 2250.0,
-        delete_secs: 600.0,
-        long_running_put: true,
-        long_running_delete: true,
-        soft_delete: true,
-        loc: Loc::Regional,
-        provisioning_state: true,
-        kind: &Service,
-    },
-    Row {
-        arm_type: "Microsoft.ApiManagement/service/loggers",
-        other_versions: &["2023-09-01", "2022-08-01", "2021-08-01"],
-        create_secs: 5.0,
-        delete_secs: 3.0,
-        long_running_put: false,
-        long_running_delete: false,
-        soft_delete: false,
-        loc: Loc::None,
-        provisioning_state: false,
-        kind: &Loggers,
-    },
-    Row {
-        arm_type: "Microsoft.ApiManagement/service/diagnostics",
-        other_versions: &["2023-09-01", "2022-08-01", "2021-08-01"],
-        create_secs: 5.0,
-        delete_secs: 3.0,
-        long_running_put: false,
-        long_running_delete: false,
-        soft_delete: false,
-        loc: Loc::None,
-        provisioning_state: false,
-        kind: &Diagnostics,
-    },
-];
 
 /// What the emulator knows of every built-in type.
 pub struct Catalog {
@@ -211,29 +49,26 @@ impl Catalog {
     /// The ten built-in types.
     pub fn builtin() -> Catalog {
         let schemas = Schemas::shared();
-        let entries = ROWS
+        let entries = KINDS
             .iter()
-            .map(|r| {
+            .map(|spec| {
+                let emu = &spec.emulator;
                 let mut api_versions: Vec<&'static str> =
-                    schemas.api_version(r.arm_type).into_iter().collect();
-                for v in r.other_versions {
+                    schemas.api_version(spec.arm_type).into_iter().collect();
+                for v in emu.other_versions {
                     if !api_versions.contains(v) {
                         api_versions.push(v);
                     }
                 }
                 Entry {
                     info: TypeInfo {
-                        arm_type: r.arm_type,
+                        arm_type: spec.arm_type,
                         api_versions,
-                        realistic_create_secs: r.create_secs,
-                        realistic_delete_secs: r.delete_secs,
-                        long_running_put: r.long_running_put,
+                        realistic_create_secs: emu.create_secs,
+                        realistic_delete_secs: emu.delete_secs,
+                        long_running_put: emu.long_running_put,
                     },
-                    kind: r.kind,
-                    loc: r.loc,
-                    soft_delete: r.soft_delete,
-                    long_running_delete: r.long_running_delete,
-                    provisioning_state: r.provisioning_state,
+                    spec,
                 }
             })
             .collect();
@@ -263,22 +98,26 @@ impl Catalog {
 
     /// Whether a DELETE of the type is long-running (202 + `Location`).
     pub fn long_running_delete(&self, arm_type: &str) -> bool {
-        self.entry(arm_type).is_some_and(|e| e.long_running_delete)
+        self.entry(arm_type)
+            .is_some_and(|e| e.spec.emulator.long_running_delete)
     }
 
     /// Realistic create duration for this body: as `TypeInfo::realistic_create_secs`, except
-    /// APIM Consumption (~90 s) versus Developer/Premium/other SKUs (30-45 min).
+    /// for the SKUs the kind times differently (APIM Consumption ~90 s versus
+    /// Developer/Premium/other SKUs 30-45 min).
     pub fn create_secs(&self, arm_type: &str, body: &Value) -> f64 {
         let Some(e) = self.entry(arm_type) else {
             return 1.0;
         };
-        if e.info.arm_type == "Microsoft.ApiManagement/service"
-            && get_str(body, &["sku", "name"])
-                .is_some_and(|s| s.eq_ignore_ascii_case("Consumption"))
-        {
-            return 90.0;
-        }
-        e.info.realistic_create_secs
+        get_str(body, &["sku", "name"])
+            .and_then(|sku| {
+                e.spec
+                    .emulator
+                    .create_secs_by_sku
+                    .iter()
+                    .find(|(s, _)| s.eq_ignore_ascii_case(sku))
+            })
+            .map_or(e.info.realistic_create_secs, |(_, secs)| *secs)
     }
 
     /// Judge a PUT as ARM and the resource provider would: schema, name, location, then the
@@ -310,7 +149,7 @@ impl Catalog {
         }
         names::check(e.info.arm_type, req.name)?;
         self.check_location(e, req, world)?;
-        e.kind.validate(req, world)
+        e.kind().validate(req, world)
     }
 
     fn check_location(
@@ -319,7 +158,7 @@ impl Catalog {
         req: &PutRequest<'_>,
         world: &dyn World,
     ) -> Result<(), ArmError> {
-        if e.loc == Loc::None {
+        if e.loc() == Loc::None {
             return Ok(());
         }
         let Some(loc) = get_str(req.body, &["location"]) else {
@@ -330,14 +169,14 @@ impl Catalog {
             ));
         };
         let n = normalize_location(loc);
-        let ok = match e.loc {
+        let ok = match e.loc() {
             Loc::Regional => is_region(&n),
             Loc::Global => n == "global",
             Loc::GlobalOrRegional => n == "global" || is_region(&n),
             Loc::None => true,
         };
         if !ok {
-            let want = match e.loc {
+            let want = match e.loc() {
                 Loc::Global => "The only supported location is 'global'.".to_string(),
                 _ => "Use one of the public Azure regions (for example 'eastus', 'westeurope')."
                     .to_string(),
@@ -415,7 +254,7 @@ impl Catalog {
                 }
             }
         }
-        let loc = entry.map(|e| e.loc).unwrap_or(Loc::Regional);
+        let loc = entry.map(|e| e.loc()).unwrap_or(Loc::Regional);
         if let Some(Value::String(l)) = out.get_mut("location") {
             let n = normalize_location(l);
             *l = match loc {
@@ -433,9 +272,9 @@ impl Catalog {
         {
             out.insert(PRIVATE.into(), p.clone());
         }
-        e.kind.complete(req, &mut out, previous, world)?;
+        e.kind().complete(req, &mut out, previous, world)?;
         complete_identity(req, &mut out, previous);
-        if e.provisioning_state {
+        if e.spec.emulator.provisioning_state {
             obj_mut(&mut out, "properties").insert("provisioningState".into(), json!("Succeeded"));
         }
         if out
@@ -456,7 +295,7 @@ impl Catalog {
             o.remove(PRIVATE);
         }
         if let Some(e) = self.entry(arm_type) {
-            e.kind.get_view(&mut v);
+            e.kind().get_view(&mut v);
         }
         v
     }
@@ -465,7 +304,7 @@ impl Catalog {
     pub fn action(&self, arm_type: &str, action: &str, stored: &Value) -> Result<Value, ArmError> {
         if let Some(r) = self
             .entry(arm_type)
-            .and_then(|e| e.kind.action(action, stored))
+            .and_then(|e| e.kind().action(action, stored))
         {
             return r;
         }
@@ -486,14 +325,15 @@ impl Catalog {
         world: &dyn World,
     ) -> Result<(), ArmError> {
         match self.entry(arm_type) {
-            Some(e) => e.kind.check_delete(id, world),
+            Some(e) => e.kind().check_delete(id, world),
             None => Ok(()),
         }
     }
 
     /// Whether a delete of the type is a soft delete (the name stays reserved until purged).
     pub fn soft_delete(&self, arm_type: &str) -> bool {
-        self.entry(arm_type).is_some_and(|e| e.soft_delete)
+        self.entry(arm_type)
+            .is_some_and(|e| e.spec.emulator.soft_delete)
     }
 }
 

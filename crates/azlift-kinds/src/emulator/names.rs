@@ -1,20 +1,12 @@
-//! Naming rules per resource type (length and characters, from the Azure resource naming
-//! rules and each provider's name pattern), checked on every PUT.
+//! Name checks: the character predicates the kinds' name rules use (each kind's rule, with
+//! its lengths and wording, is in its folder), and the check run on every PUT.
 
-use crate::error::ArmError;
+use super::ArmError;
 
 use super::errors::{INVALID_RESOURCE_GROUP_NAME, INVALID_RESOURCE_NAME, coded};
+use crate::ResourceKind;
 
-/// One type's rule.
-struct Rule {
-    arm_type: &'static str,
-    min: usize,
-    max: usize,
-    check: fn(&str) -> bool,
-    says: &'static str,
-}
-
-fn lower_alnum_hyphen_letter_first(s: &str) -> bool {
+pub fn lower_alnum_hyphen_letter_first(s: &str) -> bool {
     let b = s.as_bytes();
     b.first().is_some_and(u8::is_ascii_lowercase)
         && b.last()
@@ -24,134 +16,59 @@ fn lower_alnum_hyphen_letter_first(s: &str) -> bool {
         && !s.contains("--")
 }
 
-fn alnum_hyphen_alnum_ends(s: &str) -> bool {
+pub fn alnum_hyphen_alnum_ends(s: &str) -> bool {
     let b = s.as_bytes();
     b.first().is_some_and(u8::is_ascii_alphanumeric)
         && b.last().is_some_and(u8::is_ascii_alphanumeric)
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
 }
 
-fn apim_service(s: &str) -> bool {
+pub fn apim_service(s: &str) -> bool {
     let b = s.as_bytes();
     b.first().is_some_and(u8::is_ascii_alphabetic)
         && b.last().is_some_and(u8::is_ascii_alphanumeric)
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
 }
 
-fn resource_group(s: &str) -> bool {
+pub fn resource_group(s: &str) -> bool {
     s.chars()
         .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '(' | ')'))
         && !s.ends_with('.')
 }
 
-fn no_chars(s: &str, bad: &str) -> bool {
+pub fn no_chars(s: &str, bad: &str) -> bool {
     !s.chars().any(|c| c.is_control() || bad.contains(c)) && !s.ends_with(' ') && !s.ends_with('.')
 }
 
-fn insights_component(s: &str) -> bool {
+pub fn insights_component(s: &str) -> bool {
     no_chars(s, "%&\\?/")
 }
 
-fn insights_rule(s: &str) -> bool {
+pub fn insights_rule(s: &str) -> bool {
     no_chars(s, "*#&+:<>?@%{}\\/")
 }
 
-fn apim_child(s: &str) -> bool {
+pub fn apim_child(s: &str) -> bool {
     !s.chars().any(|c| c.is_control() || "*#&+:<>?/".contains(c))
 }
 
-fn apim_diagnostic(s: &str) -> bool {
+pub fn apim_diagnostic(s: &str) -> bool {
     ["applicationinsights", "azuremonitor", "local"]
         .iter()
         .any(|n| n.eq_ignore_ascii_case(s))
 }
 
-const RULES: &[Rule] = &[
-    Rule {
-        arm_type: "Microsoft.Resources/resourceGroups",
-        min: 1,
-        max: 90,
-        check: resource_group,
-        says: "Resource group names may contain letters, digits, underscores, hyphens, periods and parentheses, and may not end in a period",
-    },
-    Rule {
-        arm_type: "Microsoft.OperationalInsights/workspaces",
-        min: 4,
-        max: 63,
-        check: alnum_hyphen_alnum_ends,
-        says: "Workspace names may contain only letters, digits and hyphens, and must start and end with a letter or digit",
-    },
-    Rule {
-        arm_type: "Microsoft.Insights/components",
-        min: 1,
-        max: 260,
-        check: insights_component,
-        says: "Component names may not contain %&\\?/ or control characters, nor end with a space or period",
-    },
-    Rule {
-        arm_type: "Microsoft.Insights/actionGroups",
-        min: 1,
-        max: 260,
-        check: insights_rule,
-        says: "Action group names may not contain *#&+:<>?@%{}\\/ or control characters, nor end with a space or period",
-    },
-    Rule {
-        arm_type: "Microsoft.Insights/metricAlerts",
-        min: 1,
-        max: 260,
-        check: insights_rule,
-        says: "Metric alert names may not contain *#&+:<>?@%{}\\/ or control characters, nor end with a space or period",
-    },
-    Rule {
-        arm_type: "Microsoft.App/managedEnvironments",
-        min: 2,
-        max: 60,
-        check: lower_alnum_hyphen_letter_first,
-        says: "A managed environment name must consist of lower case alphanumeric characters or '-', start with a letter, end with an alphanumeric character and cannot have '--'",
-    },
-    Rule {
-        arm_type: "Microsoft.App/containerApps",
-        min: 2,
-        max: 32,
-        check: lower_alnum_hyphen_letter_first,
-        says: "A container app name must consist of lower case alphanumeric characters or '-', start with a letter, end with an alphanumeric character and cannot have '--'",
-    },
-    Rule {
-        arm_type: "Microsoft.ApiManagement/service",
-        min: 1,
-        max: 50,
-        check: apim_service,
-        says: "An API Management service name may contain only letters, digits and hyphens, must start with a letter and end with a letter or digit",
-    },
-    Rule {
-        arm_type: "Microsoft.ApiManagement/service/loggers",
-        min: 1,
-        max: 256,
-        check: apim_child,
-        says: "A logger id may not contain *#&+:<>?/",
-    },
-    Rule {
-        arm_type: "Microsoft.ApiManagement/service/diagnostics",
-        min: 1,
-        max: 256,
-        check: apim_diagnostic,
-        says: "A service-level diagnostic must be named applicationinsights, azuremonitor or local",
-    },
-];
-
-/// Check a resource name against its type's rule; types without a rule accept any name.
+/// Check a resource name against its kind's rule; types without a kind accept any name.
 pub fn check(arm_type: &str, name: &str) -> Result<(), ArmError> {
-    let Some(rule) = RULES
-        .iter()
-        .find(|r| r.arm_type.eq_ignore_ascii_case(arm_type))
-    else {
+    let Some(spec) = crate::by_arm_type(arm_type) else {
         return Ok(());
     };
+    let rule = &spec.emulator.name;
     let len = name.chars().count();
     if len >= rule.min && len <= rule.max && (rule.check)(name) {
         return Ok(());
     }
-    let code = if rule.arm_type == "Microsoft.Resources/resourceGroups" {
+    let code = if spec.kind == ResourceKind::ResourceGroup {
         INVALID_RESOURCE_GROUP_NAME
     } else {
         INVALID_RESOURCE_NAME

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::ArmError;
 use super::{Catalog, PutRequest, Schemas, World};
-use crate::error::ArmError;
 
 const SUB: &str = "00000000-0000-0000-0000-000000000001";
 

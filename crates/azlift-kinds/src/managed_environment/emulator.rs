@@ -4,19 +4,16 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::error::ArmError;
-
-use super::common::{
+use crate::emulator::common::{
     get_path, get_str, hash_hex, id_has_type, keep_str, normalize_location, obj_mut, random_hex,
     random_ip, same_id, set_default,
 };
-use super::errors::invalid;
-use super::kind::Kind;
-use super::operational_insights::find_by_customer_id;
-use super::{PutRequest, World};
+use crate::emulator::errors::invalid;
+use crate::emulator::{ArmError, Kind, PutRequest, World};
+use crate::workspace::emulator::find_by_customer_id;
 
 const TYPE: &str = "Microsoft.App/managedEnvironments";
-pub const CONTAINER_APPS: &str = "Microsoft.App/containerApps";
+const CONTAINER_APPS: &str = "Microsoft.App/containerApps";
 
 /// Words the default domains are made of (`<adjective><noun>-<hash>`).
 const ADJECTIVES: &[&str] = &[
@@ -62,7 +59,7 @@ impl Kind for ManagedEnvironments {
         };
         let known = ["primarySharedKey", "secondarySharedKey"]
             .iter()
-            .filter_map(|k| get_str(&ws, &[super::common::PRIVATE, k]))
+            .filter_map(|k| get_str(&ws, &[crate::emulator::common::PRIVATE, k]))
             .any(|k| k == key);
         if !known {
             return Err(invalid(

@@ -1,5 +1,6 @@
-//! kinds: what the emulator knows of each resource type, loaded from the official REST API
-//! definitions (the JSON Schemas in `schemas/`): accepted api-versions, request validation,
+//! The emulator's generic machinery over the kinds: what it knows of each resource type
+//! comes from the kind's folder (its [`crate::KindSpec`]: the official REST API definition,
+//! the emulator facts and a [`Kind`] behaviour): accepted api-versions, request validation,
 //! the stored representation (read-only properties and server defaults added), the GET view
 //! (write-only values withheld), POST actions (`listSecrets`, `sharedKeys`) and delete rules.
 //!
@@ -8,17 +9,12 @@
 
 use serde_json::Value;
 
-mod apim;
-mod app_container_apps;
-mod app_environments;
 mod catalog;
-mod common;
-mod errors;
-mod insights;
+pub(crate) mod common;
+mod error;
+pub(crate) mod errors;
 mod kind;
-mod names;
-mod operational_insights;
-mod resources;
+pub(crate) mod names;
 mod schema;
 
 #[cfg(test)]
@@ -31,6 +27,8 @@ mod schema_tests;
 mod test_support;
 
 pub use catalog::Catalog;
+pub use error::ArmError;
+pub use kind::Kind;
 pub use schema::{Schemas, TypeSchema, Violation, ViolationKind};
 
 /// A PUT (or PATCH, already merged onto the stored body by the server) of one resource.

@@ -1,43 +1,22 @@
-//! Microsoft.ApiManagement: the service (SKU capacity rules, a globally unique name, the
-//! `*.azure-api.net` URLs, public IP, platform version), loggers (parent must exist;
-//! credentials required and returned as `{{Logger-Credentials--<hex>}}` named-value
-//! references) and diagnostics (parent and logger must exist; defaults).
+//! Microsoft.ApiManagement/service in the emulator: SKU capacity rules, a globally unique
+//! name, the `*.azure-api.net` URLs, public IP, platform version.
 
 use serde_json::{Map, Value, json};
 
-use crate::error::ArmError;
-
-use super::common::{
-    PRIVATE, get_ci, get_path, get_str, id_has_type, keep, normalize_location, now_rfc3339,
-    obj_mut, parent_id, random_hex, random_ip, same_id, set_default,
+use crate::emulator::common::{
+    get_path, get_str, id_has_type, keep, normalize_location, now_rfc3339, obj_mut, random_ip,
+    same_id, set_default,
 };
-use super::errors::{PARENT_NOT_FOUND, coded, invalid};
-use super::kind::Kind;
-use super::{PutRequest, World};
+use crate::emulator::errors::invalid;
+use crate::emulator::{ArmError, Kind, PutRequest, World};
 
 const SERVICE: &str = "Microsoft.ApiManagement/service";
-const LOGGERS: &str = "Microsoft.ApiManagement/service/loggers";
-
-/// The parent service of a child resource must exist (ARM's `ParentResourceNotFound`).
-fn parent(req: &PutRequest<'_>, world: &dyn World) -> Result<Value, ArmError> {
-    let pid = parent_id(req.id).unwrap_or_default();
-    world.get(pid).ok_or_else(|| {
-        ArmError::not_found(
-            PARENT_NOT_FOUND,
-            format!(
-                "Can not perform requested operation on nested resource. Parent resource '{}' not found.",
-                pid.rsplit('/').next().unwrap_or(pid)
-            ),
-        )
-    })
-}
 
 fn sku_name(v: &Value) -> String {
     get_str(v, &["sku", "name"])
         .unwrap_or("Developer")
         .to_string()
 }
-
 pub struct Service;
 
 impl Kind for Service {
@@ -180,141 +159,6 @@ impl Kind for Service {
                 set_default(custom, k, json!("False"));
             }
         }
-        Ok(())
-    }
-}
-
-/// A credential value that is already a named-value reference (`{{...}}`).
-fn is_reference(s: &str) -> bool {
-    s.starts_with("{{") && s.ends_with("}}")
-}
-
-pub struct Loggers;
-
-impl Kind for Loggers {
-    fn validate(&self, req: &PutRequest<'_>, world: &dyn World) -> Result<(), ArmError> {
-        parent(req, world)?;
-        let props = req.body.get("properties");
-        let Some(kind) = props
-            .and_then(|p| p.get("loggerType"))
-            .and_then(Value::as_str)
-        else {
-            return Err(coded(
-                "ValidationError",
-                "properties.loggerType",
-                "LoggerType is required.",
-            ));
-        };
-        let creds = props
-            .and_then(|p| p.get("credentials"))
-            .and_then(Value::as_object);
-        if kind.eq_ignore_ascii_case("applicationInsights") {
-            let has = |k: &str| {
-                creds
-                    .and_then(|c| get_ci(c, k))
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| !s.is_empty())
-            };
-            if !has("connectionString") && !has("instrumentationKey") {
-                return Err(coded(
-                    "ValidationError",
-                    "properties.credentials",
-                    "An applicationInsights logger needs credentials with 'connectionString' or 'instrumentationKey'.",
-                ));
-            }
-        } else if kind.eq_ignore_ascii_case("azureEventHub") {
-            let ok = creds.is_some_and(|c| {
-                get_ci(c, "connectionString").is_some() || get_ci(c, "endpointAddress").is_some()
-            });
-            if !ok {
-                return Err(coded(
-                    "ValidationError",
-                    "properties.credentials",
-                    "An azureEventHub logger needs credentials with 'connectionString' or 'endpointAddress'.",
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn complete(
-        &self,
-        _req: &PutRequest<'_>,
-        out: &mut Map<String, Value>,
-        previous: Option<&Value>,
-        _world: &dyn World,
-    ) -> Result<(), ArmError> {
-        // Each raw credential becomes a new named value (as the service does on every PUT
-        // with raw credentials); references sent back are kept as they are.
-        let mut raw = previous
-            .and_then(|p| get_path(p, &[PRIVATE, "credentials"]))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let props = obj_mut(out, "properties");
-        set_default(props, "isBuffered", json!(true));
-        set_default(props, "description", Value::Null);
-        if let Some(Value::Object(creds)) = props.get_mut("credentials") {
-            for (k, v) in creds.iter_mut() {
-                let Some(s) = v.as_str() else { continue };
-                if is_reference(s) {
-                    continue;
-                }
-                let reference = format!("{{{{Logger-Credentials--{}}}}}", random_hex(24));
-                raw.insert(reference.clone(), json!({ "name": k, "value": s }));
-                *v = json!(reference);
-            }
-        }
-        obj_mut(out, PRIVATE).insert("credentials".into(), Value::Object(raw));
-        Ok(())
-    }
-}
-
-pub struct Diagnostics;
-
-impl Kind for Diagnostics {
-    fn validate(&self, req: &PutRequest<'_>, world: &dyn World) -> Result<(), ArmError> {
-        parent(req, world)?;
-        let Some(logger) = get_str(req.body, &["properties", "loggerId"]).filter(|s| !s.is_empty())
-        else {
-            return Err(coded(
-                "ValidationError",
-                "properties.loggerId",
-                "LoggerId is required.",
-            ));
-        };
-        let service = parent_id(req.id).unwrap_or_default();
-        let full = if logger.to_ascii_lowercase().starts_with("/loggers/") {
-            format!("{service}{logger}")
-        } else {
-            logger.to_string()
-        };
-        let in_service = parent_id(&full).is_some_and(|p| same_id(p, service));
-        if !id_has_type(&full, LOGGERS) || !in_service || world.get(&full).is_none() {
-            return Err(coded(
-                "ValidationError",
-                "properties.loggerId",
-                format!(
-                    "Logger '{logger}' was not found in service '{}'.",
-                    service.rsplit('/').next().unwrap_or(service)
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn complete(
-        &self,
-        _req: &PutRequest<'_>,
-        out: &mut Map<String, Value>,
-        _previous: Option<&Value>,
-        _world: &dyn World,
-    ) -> Result<(), ArmError> {
-        let props = obj_mut(out, "properties");
-        set_default(props, "httpCorrelationProtocol", json!("Legacy"));
-        set_default(props, "verbosity", json!("information"));
-        set_default(props, "operationNameFormat", json!("Name"));
-        set_default(props, "logClientIp", json!(false));
         Ok(())
     }
 }

@@ -3,10 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::error::ArmError;
-
-use super::kind::Kind;
-use super::{PutRequest, World};
+use crate::emulator::{ArmError, Kind, PutRequest, World};
 
 pub struct ResourceGroups;
 

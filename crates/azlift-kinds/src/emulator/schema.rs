@@ -1,4 +1,4 @@
-//! The official JSON Schemas (`schemas/` at the repository root, exported from the Azure SDK
+//! The official JSON Schemas (one in each kind's folder, exported from the Azure SDK
 //! models) loaded verbatim, and a validator that judges a request body against one the way an
 //! ARM resource provider does: unknown properties, missing required ones, JSON types, known
 //! enum values (case-insensitive), discriminated `oneOf` (metric alert criteria), and the
@@ -8,57 +8,6 @@
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
-
-/// One schema file: the canonical ARM type it describes and the file's text.
-struct Source {
-    arm_type: &'static str,
-    text: &'static str,
-}
-
-/// The ten resource types azlift manages, each with its schema file (byte copies of
-/// `../shared/azure/schemas/`; never retyped).
-const SOURCES: &[Source] = &[
-    Source {
-        arm_type: "Microsoft.Resources/resourceGroups",
-        text: include_str!("../../../../schemas/microsoft.resources.resourcegroups.json"),
-    },
-    Source {
-        arm_type: "Microsoft.OperationalInsights/workspaces",
-        text: include_str!("../../../../schemas/microsoft.operationalinsights.workspaces.json"),
-    },
-    Source {
-        arm_type: "Microsoft.Insights/components",
-        text: include_str!("../../../../schemas/microsoft.insights.components.json"),
-    },
-    Source {
-        arm_type: "Microsoft.Insights/actionGroups",
-        text: include_str!("../../../../schemas/microsoft.insights.actiongroups.json"),
-    },
-    Source {
-        arm_type: "Microsoft.Insights/metricAlerts",
-        text: include_str!("../../../../schemas/microsoft.insights.metricalerts.json"),
-    },
-    Source {
-        arm_type: "Microsoft.App/managedEnvironments",
-        text: include_str!("../../../../schemas/microsoft.app.managedenvironments.json"),
-    },
-    Source {
-        arm_type: "Microsoft.App/containerApps",
-        text: include_str!("../../../../schemas/microsoft.app.containerapps.json"),
-    },
-    Source {
-        arm_type: "Microsoft.ApiManagement/service",
-        text: include_str!("../../../../schemas/microsoft.apimanagement.service.json"),
-    },
-    Source {
-        arm_type: "Microsoft.ApiManagement/service/loggers",
-        text: include_str!("../../../../schemas/microsoft.apimanagement.service.loggers.json"),
-    },
-    Source {
-        arm_type: "Microsoft.ApiManagement/service/diagnostics",
-        text: include_str!("../../../../schemas/microsoft.apimanagement.service.diagnostics.json"),
-    },
-];
 
 /// Discriminator values of the polymorphic models. The exported schemas mark these models
 /// `x-discriminated` but do not carry the values (the SDK keeps them in each model's
@@ -175,12 +124,12 @@ impl Schemas {
     pub fn shared() -> &'static Schemas {
         static CELL: OnceLock<Schemas> = OnceLock::new();
         CELL.get_or_init(|| {
-            let types = SOURCES
+            let types = crate::KINDS
                 .iter()
                 .map(|s| {
                     // The files are compiled in and checked by the tests; a parse failure is
                     // a build defect, not request data.
-                    let root: Value = serde_json::from_str(s.text).unwrap_or_else(|e| {
+                    let root: Value = serde_json::from_str(s.schema_text).unwrap_or_else(|e| {
                         panic!("built-in schema for {} is not JSON: {e}", s.arm_type)
                     });
                     let text = |k: &str| {
@@ -261,6 +210,42 @@ impl Schemas {
         w.out
     }
 
+    /// Whether the dotted `path` (`[]` after an array's name: `a.b[].c`) names a property of
+    /// the type's schema, through `$ref`s and `allOf`/`oneOf`/`anyOf` branches (for checking
+    /// that the paths a kind's diff rules name exist).
+    pub fn has_path(&self, arm_type: &str, path: &str) -> bool {
+        let Some(ts) = self.get(arm_type) else {
+            return false;
+        };
+        let empty = Map::new();
+        let defs = ts.defs().unwrap_or(&empty);
+        let mut at = vec![&ts.root];
+        for seg in path.split('.') {
+            let (name, items) = match seg.strip_suffix("[]") {
+                Some(n) => (n, true),
+                None => (seg, false),
+            };
+            let mut next = Vec::new();
+            for s in at {
+                for c in branches(defs, s) {
+                    let Some(p) = c.get("properties").and_then(|p| p.get(name)) else {
+                        continue;
+                    };
+                    if items {
+                        next.extend(branches(defs, p).into_iter().filter_map(|b| b.get("items")));
+                    } else {
+                        next.push(p);
+                    }
+                }
+            }
+            if next.is_empty() {
+                return false;
+            }
+            at = next;
+        }
+        true
+    }
+
     /// Remove the read-only properties a client sent (the server sets them itself), leaving
     /// everything else as sent. Property names match case-insensitively.
     pub fn strip_read_only(&self, arm_type: &str, body: &mut Value) {
@@ -270,6 +255,47 @@ impl Schemas {
             strip(defs, &ts.root, body, true, 0);
         }
     }
+}
+
+/// `schema` with its `$ref` followed, and every `allOf`/`oneOf`/`anyOf` branch under it
+/// (each `$defs` entry once: polymorphic models refer back to their base).
+fn branches<'s>(defs: &'s Map<String, Value>, schema: &'s Value) -> Vec<&'s Value> {
+    fn collect<'s>(
+        defs: &'s Map<String, Value>,
+        schema: &'s Value,
+        seen: &mut Vec<&'s str>,
+        out: &mut Vec<&'s Value>,
+    ) {
+        let schema = match schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(ref_name)
+        {
+            Some(name) if seen.contains(&name) => return,
+            Some(name) => {
+                seen.push(name);
+                match defs.get(name) {
+                    Some(d) => d,
+                    None => return,
+                }
+            }
+            None => schema,
+        };
+        out.push(schema);
+        for k in ["allOf", "oneOf", "anyOf"] {
+            for b in schema
+                .get(k)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                collect(defs, b, seen, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    collect(defs, schema, &mut Vec::new(), &mut out);
+    out
 }
 
 /// The JSON type name of a value, as a schema spells it.

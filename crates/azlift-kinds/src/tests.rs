@@ -1,0 +1,153 @@
+//! The invariants of the kinds table: each kind is complete (schema, api-version, template,
+//! estimate, name rule) and known to the emulator.
+
+use super::*;
+use crate::emulator::Catalog;
+
+/// Every variant but `Custom` must have a folder; the match makes a new variant fail to
+/// compile here until it is listed.
+fn builtin(kind: ResourceKind) -> bool {
+    match kind {
+        ResourceKind::ResourceGroup
+        | ResourceKind::Workspace
+        | ResourceKind::AppInsights
+        | ResourceKind::ActionGroup
+        | ResourceKind::MetricAlert
+        | ResourceKind::ManagedEnvironment
+        | ResourceKind::ContainerApp
+        | ResourceKind::ApimService
+        | ResourceKind::ApimLogger
+        | ResourceKind::ApimDiagnostic => true,
+        ResourceKind::Custom => false,
+    }
+}
+
+const ALL: &[ResourceKind] = &[
+    ResourceKind::ResourceGroup,
+    ResourceKind::Workspace,
+    ResourceKind::AppInsights,
+    ResourceKind::ActionGroup,
+    ResourceKind::MetricAlert,
+    ResourceKind::ManagedEnvironment,
+    ResourceKind::ContainerApp,
+    ResourceKind::ApimService,
+    ResourceKind::ApimLogger,
+    ResourceKind::ApimDiagnostic,
+    ResourceKind::Custom,
+];
+
+#[test]
+fn every_builtin_kind_has_one_row() {
+    for k in KINDS {
+        assert_eq!(KINDS.iter().filter(|o| o.kind == k.kind).count(), 1);
+        assert_eq!(
+            ResourceKind::from_arm_type(&k.arm_type.to_lowercase()),
+            Some(k.kind)
+        );
+    }
+    for k in ALL {
+        assert_eq!(k.info().is_some(), builtin(*k), "{k:?}");
+    }
+    assert!(ResourceKind::Custom.info().is_none());
+}
+
+#[test]
+fn api_versions_match_the_schemas() {
+    for k in KINDS {
+        let schema: serde_json::Value =
+            serde_json::from_str(k.schema_text).expect("schema is JSON");
+        assert_eq!(schema["x-api-version"], k.api_version, "{}", k.schema);
+    }
+}
+
+/// The schema in a kind's folder is the official one, byte for byte.
+#[test]
+fn schemas_are_copies_of_the_shared_definitions() {
+    let Some(dir) = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/azure/schemas"))
+        .find(|p| p.is_dir())
+    else {
+        eprintln!("NOTE: shared/azure/schemas not found beside the repository; check skipped");
+        return;
+    };
+    for k in KINDS {
+        let official = std::fs::read_to_string(dir.join(k.schema)).expect("official schema");
+        assert!(
+            official == k.schema_text,
+            "{} differs from {}",
+            k.schema,
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn every_kind_has_a_template_an_estimate_and_a_name_rule() {
+    for k in KINDS {
+        assert!(k.template.ends_with(".json"), "{}", k.template);
+        assert_eq!(
+            KINDS.iter().filter(|o| o.template == k.template).count(),
+            1,
+            "{} is the template of two kinds",
+            k.template
+        );
+        assert!(
+            k.template_text.trim_start().starts_with('{'),
+            "{}: a template renders one JSON object",
+            k.template
+        );
+        assert!(k.estimate.secs > 0, "{:?} has no duration estimate", k.kind);
+        let rule = &k.emulator.name;
+        assert!(rule.min >= 1 && rule.min <= rule.max, "{:?}", k.kind);
+        assert!(!rule.says.is_empty());
+    }
+}
+
+#[test]
+fn every_kind_is_known_to_the_emulator_at_its_api_version() {
+    let catalog = Catalog::builtin();
+    for k in KINDS {
+        let info = catalog
+            .type_info(k.arm_type)
+            .unwrap_or_else(|| panic!("the emulator does not know {}", k.arm_type));
+        assert!(
+            info.api_versions.contains(&k.api_version),
+            "the emulator refuses {} at {}",
+            k.arm_type,
+            k.api_version
+        );
+        assert!(info.realistic_create_secs > 0.0, "{}", k.arm_type);
+        assert!(
+            catalog.schemas().api_version(k.arm_type) == Some(k.api_version),
+            "{}",
+            k.arm_type
+        );
+    }
+    assert_eq!(catalog.types().count(), KINDS.len());
+}
+
+/// Diff rules name paths that exist: every keyed or set array, replace trigger and owned
+/// property is a property of the kind's schema (a misspelt path would silently compare
+/// nothing). `location` is ARM's envelope, listed by every kind that cannot move.
+#[test]
+fn diff_rule_paths_are_in_the_schema() {
+    let schemas = crate::emulator::Schemas::shared();
+    for k in KINDS {
+        let paths = k
+            .diff
+            .arrays
+            .iter()
+            .map(|(p, _)| *p)
+            .chain(k.diff.replace.iter().map(|(p, _)| *p))
+            .chain(k.diff.owned_when_absent.iter().copied())
+            .filter(|p| *p != "location");
+        for p in paths {
+            assert!(
+                schemas.has_path(k.arm_type, p),
+                "{}: `{p}` is not a property of its schema",
+                k.arm_type
+            );
+        }
+    }
+}
