@@ -1,6 +1,6 @@
-//! The duration model behind ETAs: a default per ARM type (from what Azure takes in
-//! practice, in each kind's folder), refined by the median of the durations recorded in state by earlier runs and
-//! of those seen in this run. Pure logic: the core may use it to fill `eta` in events, and
+//! The duration model behind ETAs: a default per ARM type and SKU (from what Azure takes in
+//! practice, in each kind's folder), refined by the median of the durations recorded in state
+//! by earlier runs (per type and SKU) and of those seen in this run. Pure logic: the core may use it to fill `eta` in events, and
 //! the progress UI uses it when an event carries none.
 
 use std::collections::HashMap;
@@ -169,10 +169,10 @@ mod tests {
             m.estimate_for(APIM, Some("DEVELOPER"), Action::Update),
             Some(Duration::from_secs(2100))
         );
-        // A Consumption sample says nothing of a Premium service.
+        // A Consumption sample says nothing of a Premium service: the kind's default holds.
         assert_eq!(
             m.estimate_for(APIM, Some("Premium"), Action::Create),
-            Some(Duration::from_secs(SLOW_APIM_SECS))
+            DurationModel::new().estimate_for(APIM, Some("Premium"), Action::Create)
         );
     }
 }
