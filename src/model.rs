@@ -55,11 +55,56 @@ pub struct Model {
     pub apim: Option<Apim>,
     /// Keyed by the manifest key (`[resource.vault]`).
     pub custom: BTreeMap<String, CustomResource>,
+    /// `[resource_group.KEY]`: more resource groups, by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resource_groups: BTreeMap<String, ResourceGroup>,
     /// `[[verify.silence]]`: verify findings accepted on purpose, each with its reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub silences: Vec<Silence>,
     /// `[state]`: where state lives (local unless configured).
     pub state: crate::state::StateConfig,
+    /// `[output.NAME]`: values the project declares for `azlift output` and the deploy
+    /// steps after it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, DeclaredOutput>,
+    /// `ignore = [...]` by resource address: paths another tool owns (`plan::ignore`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ignore: BTreeMap<String, Vec<String>>,
+}
+
+/// One `[resource_group.KEY]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceGroup {
+    /// Default `{project resource group}-{KEY}`.
+    pub name: String,
+    /// Default: the project's.
+    pub location: String,
+    /// The project's tags, then the group's own.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Where a custom resource lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "in", content = "key")]
+pub enum Placement {
+    /// The project's resource group.
+    #[default]
+    Project,
+    /// A `[resource_group.KEY]`.
+    Group(String),
+    /// The subscription itself (`scope = "subscription"`).
+    Subscription,
+}
+
+/// One `[output.NAME]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeclaredOutput {
+    /// The text, with `${ref.ADDRESS.PATH}` references kept as markers (`render::refs`).
+    pub value: String,
+    /// Never recorded in state, masked everywhere (also when the value is built from a
+    /// secret variable or references a secret).
+    pub sensitive: bool,
+    pub description: Option<String>,
 }
 
 /// One `[[verify.silence]]` entry: `azlift verify` still lists the finding, as silenced with
@@ -279,4 +324,22 @@ pub struct CustomResource {
     pub values: BTreeMap<String, serde_json::Value>,
     /// Addresses of other resources (`resource.vault`, `app.task-api`, `monitoring`...).
     pub depends_on: Vec<String>,
+    /// For one copy of a repeated resource (`for_each`, `count`): what it sees as `each`
+    /// and `count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<Instance>,
+    /// `resource_group = "KEY"` or `scope = "subscription"`.
+    #[serde(default)]
+    pub placement: Placement,
+}
+
+/// One copy of a repeated custom resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Instance {
+    /// `each.key`: the list item or table key (`for_each`); the index (`count`).
+    pub key: serde_json::Value,
+    /// `each.value`: the table's value, or the key again for a list (`for_each`).
+    pub value: serde_json::Value,
+    /// `count.index` (`count` only).
+    pub index: Option<usize>,
 }

@@ -105,6 +105,10 @@ pub struct DesiredResource {
     /// read, never written or deleted.
     #[serde(default = "yes")]
     pub managed: bool,
+    /// Paths owned by another tool (`properties.template.containers[name=api].image`): once
+    /// the resource exists, plan and apply take them from what ARM has (`plan::ignore`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
 }
 
 fn yes() -> bool {

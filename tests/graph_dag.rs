@@ -27,6 +27,7 @@ fn res(address: &str, deps: &[&str]) -> DesiredResource {
         write_only: vec![],
         depends_on: deps.iter().map(|d| a(d)).collect::<BTreeSet<_>>(),
         managed: true,
+        ignore: Vec::new(),
     }
 }
 

@@ -141,8 +141,8 @@ fn check_invocations_exist(platform: &str) -> usize {
 #[test]
 fn github_workflow_calls_only_commands_and_flags_that_exist() {
     let n = check_invocations_exist("github");
-    // plan on PRs; plan and up on main.
-    assert_eq!(n, 3);
+    // plan, graph (the picture) and verify (SARIF and text) on PRs; plan and up on main.
+    assert_eq!(n, 6);
 }
 
 #[test]
@@ -190,6 +190,27 @@ fn github_workflow_plans_on_pull_requests_and_applies_on_main_keylessly() {
     assert!(plan_text.contains("--detailed-exitcode"));
     assert!(plan_text.contains("$GITHUB_STEP_SUMMARY"));
     assert!(plan_text.contains("actions/upload-artifact@v4"));
+    // The picture of the change goes into the job summary, drawn from the saved plan.
+    let summary = plan_text
+        .split("{\n")
+        .find(|block| block.contains("```mermaid"))
+        .expect("a summary block with a Mermaid picture");
+    assert!(summary.contains("cat plan.mmd"), "{summary}");
+    assert!(
+        summary.contains("} >> \"$GITHUB_STEP_SUMMARY\""),
+        "{summary}"
+    );
+    assert!(plan_text.contains("azlift graph --manifest azlift.toml --env prod --format mermaid --plan azlift.plan > plan.mmd"));
+    // The verify rules judge the plan; findings go to code scanning as annotations, and
+    // fail the job.
+    assert!(plan_text.contains("azlift verify --manifest azlift.toml --env prod --plan azlift.plan --format sarif > verify.sarif"));
+    assert!(plan_text.contains("github/codeql-action/upload-sarif@v3"));
+    assert_eq!(
+        plan["permissions"]["security-events"].as_str(),
+        Some("write")
+    );
+    assert_eq!(plan["permissions"]["id-token"].as_str(), Some("write"));
+    assert!(plan_text.contains("steps.verify.outputs.exitcode == '1'"));
     let mut texts = Vec::new();
     strings(apply, &mut texts);
     let apply_text = texts.join("\n");

@@ -435,6 +435,8 @@ fn with_custom(key: &str, text: &str, values: serde_json::Value, depends_on: &[&
             template_text: text.into(),
             values: serde_json::from_value::<BTreeMap<String, serde_json::Value>>(values).unwrap(),
             depends_on: depends_on.iter().map(|s| s.to_string()).collect(),
+            instance: None,
+            placement: Default::default(),
         },
     );
     model
@@ -474,6 +476,8 @@ fn custom_resources_render_from_their_templates() {
             template_text: VAULT_SECRET.into(),
             values: BTreeMap::from([("password".to_string(), json!("s3cr3t"))]),
             depends_on: vec![],
+            instance: None,
+            placement: Default::default(),
         },
     );
     let resources = render_ok(&model);
@@ -590,11 +594,17 @@ fn custom_resource_errors_name_the_resource() {
 fn missing_monitoring_or_action_group_is_an_error_not_a_panic() {
     let mut model = fixtures::production_model();
     model.monitoring = None;
-    let err = render(&model, &RenderContext::default()).unwrap_err();
-    assert!(
-        matches!(err, RenderError::UnknownAddress { ref to, .. } if to.starts_with("monitoring.")),
-        "{err}"
-    );
+    // Every resource that needs monitoring is reported, in one run.
+    let errors = render(&model, &RenderContext::default())
+        .unwrap_err()
+        .into_list();
+    assert!(errors.len() > 1, "{errors:?}");
+    for err in &errors {
+        assert!(
+            matches!(err, RenderError::UnknownAddress { to, .. } if to.starts_with("monitoring.")),
+            "{err}"
+        );
+    }
     let mut model = fixtures::production_model();
     model.alerts.get_mut("slow-response").unwrap().notify = vec!["pager".into()];
     let err = render(&model, &RenderContext::default()).unwrap_err();

@@ -361,6 +361,7 @@ fn apim_etas_depend_on_the_tier() {
         write_only: vec![],
         depends_on: BTreeSet::new(),
         managed: true,
+        ignore: Vec::new(),
     };
     let m = DurationModel::new();
     assert_eq!(
@@ -393,6 +394,7 @@ fn the_redactor_learns_the_sensitive_values_of_desired_resources() {
         write_only: vec![],
         depends_on: BTreeSet::new(),
         managed: true,
+        ignore: Vec::new(),
     };
     let r = Redactor::new();
     r.learn_desired(&desired);

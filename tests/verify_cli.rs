@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Project, Run};
+use common::{Project, Run, assert_valid_sarif};
 use serde_json::Value;
 
 /// The production example in its own folder, deployed with `-e prod` (an `up` against the
@@ -65,27 +65,6 @@ fn breaks(p: &Project, rule: &str, resource: &str) -> Run {
         run.stdout
     );
     run
-}
-
-fn sarif_schema() -> jsonschema::Validator {
-    let path = common::repo_root().join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
-}
-
-#[track_caller]
-fn assert_valid_sarif(text: &str) -> Value {
-    let log: Value = serde_json::from_str(text).expect("SARIF output is JSON");
-    let validator = sarif_schema();
-    let errors: Vec<String> = validator
-        .iter_errors(&log)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "SARIF schema errors: {errors:#?}\n{text}"
-    );
-    log
 }
 
 #[test]

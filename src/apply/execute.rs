@@ -421,7 +421,7 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
         // A replacement's old resource was deleted before the forward walk began.
         let progress = self.progress_fn(&d.address);
         let resolved = self.known.resolve(self.cloud.as_ref(), d).await?;
-        let body = resolved.complete_body(d).ok_or_else(|| {
+        let mut body = resolved.complete_body(d).ok_or_else(|| {
             let missing: Vec<String> = d
                 .pending
                 .iter()
@@ -433,6 +433,12 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
                 format!("values not available: {}", missing.join(", ")),
             )
         })?;
+        // Once the resource exists, paths owned by another tool keep what ARM has.
+        if !d.ignore.is_empty()
+            && let Some(existing) = self.known.body(&d.address)
+        {
+            crate::plan::ignore::overlay(&mut body, &existing, &d.ignore);
+        }
         let returned = match self.cloud.put(&d.id, &d.api_version, &body, progress).await {
             Ok(r) => r,
             Err(e) => {

@@ -18,6 +18,10 @@ use super::resolve::Known;
 pub struct Observation {
     pub observed: HashMap<ResourceAddress, Option<ObservedResource>>,
     pub resolved: HashMap<ResourceAddress, ResolvedValues>,
+    /// References that could not be read (an action ARM refused), by the resource that
+    /// needs them: the plan still covers everything, and apply fails only these resources
+    /// (and their dependents).
+    pub unresolved: HashMap<ResourceAddress, Vec<CloudError>>,
     /// Bodies and action results gathered, reused by apply.
     pub known: Arc<Known>,
 }
@@ -65,12 +69,18 @@ pub async fn observe<C: Cloud>(
         }
     }
     let mut resolved = HashMap::new();
+    let mut unresolved = HashMap::new();
     for d in desired.iter().filter(|d| !d.pending.is_empty()) {
-        resolved.insert(d.address.clone(), known.resolve(cloud.as_ref(), d).await?);
+        let (values, failed) = known.resolve_available(cloud.as_ref(), d).await;
+        resolved.insert(d.address.clone(), values);
+        if !failed.is_empty() {
+            unresolved.insert(d.address.clone(), failed);
+        }
     }
     Ok(Observation {
         observed,
         resolved,
+        unresolved,
         known,
     })
 }

@@ -99,6 +99,41 @@ impl Known {
         Ok(out)
     }
 
+    /// Like [`Known::resolve`], but a reference that fails (an action ARM refuses) is left
+    /// unresolved and its error returned beside the rest, so planning goes on: the value
+    /// stays "known after apply", and apply fails that resource alone (and what depends
+    /// on it) with this error.
+    pub async fn resolve_available<C: Cloud>(
+        &self,
+        cloud: &C,
+        d: &DesiredResource,
+    ) -> (ResolvedValues, Vec<CloudError>) {
+        let mut out = ResolvedValues::default();
+        let mut failed = Vec::new();
+        for p in &d.pending {
+            let address = p.reference.address();
+            let Some(body) = self.body(address) else {
+                continue;
+            };
+            let value = match &p.reference {
+                Reference::Property { pointer, .. } => body.pointer(pointer).cloned(),
+                Reference::Action {
+                    action, pointer, ..
+                } => match self.action(cloud, address, action).await {
+                    Ok(result) => result.pointer(pointer).cloned(),
+                    Err(e) => {
+                        failed.push(e);
+                        continue;
+                    }
+                },
+            };
+            if let Some(v) = value.filter(|v| !v.is_null()) {
+                out.values.insert(p.pointer.clone(), v);
+            }
+        }
+        (out, failed)
+    }
+
     async fn action<C: Cloud>(
         &self,
         cloud: &C,

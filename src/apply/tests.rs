@@ -142,6 +142,7 @@ fn res(addr: &str, id: &str, body: Value, deps: &[&str]) -> DesiredResource {
             .map(|d| ResourceAddress::new(*d))
             .collect::<BTreeSet<_>>(),
         managed: true,
+        ignore: Vec::new(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `azlift init`: write a starter `azlift.toml` from the embedded template, checked by the
-//! manifest validator before it is written, never overwriting without `--force`.
+//! manifest validator before it is written, never overwriting without `--force`; its first
+//! line is `#:schema ./azlift.schema.json`, written beside it for editors.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,6 +10,9 @@ use clap::Args;
 use azlift::manifest::{self, LoadOptions};
 
 use super::{CmdResult, GlobalArgs};
+
+/// The schema file `init` writes beside the manifest (`azlift schema` prints it).
+const SCHEMA_FILE: &str = "azlift.schema.json";
 
 /// The starter manifest; `__NAME__` is replaced by the project name.
 const TEMPLATE: &str = include_str!("../../templates/init/azlift.toml");
@@ -62,7 +66,12 @@ pub fn run(args: InitArgs, global: &GlobalArgs) -> CmdResult {
             .map(|d| name_from_folder(&d))
             .unwrap_or_else(|_| "my-project".into()),
     };
-    let text = TEMPLATE.replace("__NAME__", &name);
+    // The first line points TOML language servers (Taplo / Even Better TOML) at the schema
+    // written beside the manifest.
+    let text = format!(
+        "#:schema ./{SCHEMA_FILE}\n{}",
+        TEMPLATE.replace("__NAME__", &name)
+    );
     let base = path.parent().unwrap_or(Path::new("."));
     let opts = LoadOptions::default();
     if let Err(errors) = manifest::parse_str(&path.display().to_string(), &text, base, &opts) {
@@ -75,8 +84,11 @@ pub fn run(args: InitArgs, global: &GlobalArgs) -> CmdResult {
     }
     std::fs::write(path, text)
         .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+    let schema_path = base.join(SCHEMA_FILE);
+    std::fs::write(&schema_path, super::schema::text()?)
+        .map_err(|e| miette::miette!("cannot write {}: {e}", schema_path.display()))?;
     println!(
-        "Wrote {} for project `{name}`. Next: `azlift validate`, then `azlift plan`.",
+        "Wrote {} for project `{name}` (and {SCHEMA_FILE} for editors). Next: `azlift validate`, then `azlift plan`.",
         path.display()
     );
     Ok(ExitCode::SUCCESS)

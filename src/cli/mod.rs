@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod completions;
 mod down;
 mod emulator;
 mod graph;
@@ -14,6 +15,7 @@ mod output;
 mod pipeline;
 mod plan;
 mod render;
+mod schema;
 mod session;
 mod state;
 mod up;
@@ -113,6 +115,10 @@ pub enum Command {
     /// CI scaffolding: `pipeline init github|azure-devops`.
     #[command(subcommand)]
     Pipeline(pipeline::PipelineCommand),
+    /// Print the JSON Schema of azlift.toml (for editors).
+    Schema(schema::SchemaArgs),
+    /// Print the shell completion script: `azlift completions bash > ...`.
+    Completions(completions::CompletionsArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -131,6 +137,8 @@ pub fn main() -> ExitCode {
             | Command::Graph(_)
             | Command::Init(_)
             | Command::Pipeline(_)
+            | Command::Schema(_)
+            | Command::Completions(_)
     ) {
         crate::restore_sigpipe();
     }
@@ -147,6 +155,8 @@ pub fn main() -> ExitCode {
         Command::Verify(a) => verify::run(a, &cli.global),
         Command::Emulator(a) => emulator::run(a, &cli.global),
         Command::Pipeline(c) => pipeline::run(c, &cli.global),
+        Command::Schema(a) => schema::run(a),
+        Command::Completions(a) => completions::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
-//! `azlift output [NAME] [--show-secrets]`: the outputs recorded in state (resource ids,
-//! FQDNs, workspace customer id...). Secret outputs are never in state: they are listed as
-//! `(sensitive)`; `--show-secrets` reads them live from Azure (or the emulator with `--local`).
+//! `azlift output [NAME] [--show-secrets]`: the outputs recorded in state (the project's
+//! declared `[output.NAME]` values, resource ids, FQDNs, workspace customer id...). Secret
+//! outputs are never in state: they are listed as `(sensitive)`; `--show-secrets` reads the
+//! built-in ones live from Azure (or the emulator with `--local`).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -96,9 +97,13 @@ pub fn run(args: OutputArgs, global: &GlobalArgs) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every output of every resource, named `<address>.<output>`, ids included.
+/// Every output of every resource, named `<address>.<output>`, ids included, and the
+/// project's declared outputs (`[output.NAME]`) by their name.
 fn collect(doc: &StateDocument) -> Outputs {
     let mut out = Outputs::new();
+    for (name, o) in &doc.outputs {
+        out.insert(name.clone(), o.value.clone());
+    }
     for e in doc.resources.values() {
         out.insert(
             format!("{}.id", e.address),

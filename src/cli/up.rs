@@ -7,7 +7,8 @@ use clap::Args;
 use miette::miette;
 
 use azlift::ops::{OpsError, SavedPlan, Session, SoftDeleteChoice};
-use azlift::ui::plan_view::render_plan;
+use azlift::ui::plan_json::plan_document;
+use azlift::ui::plan_view::{Detail, render_plan_with};
 use azlift::ui::{UiChoice, confirm, sink_for};
 
 use super::session::{
@@ -25,6 +26,9 @@ pub struct UpArgs {
     /// Consent to replacing resources (delete then create) when not asked interactively.
     #[arg(long)]
     pub allow_replace: bool,
+    /// Show the plan with one line per created resource instead of every attribute.
+    #[arg(long)]
+    pub compact: bool,
     #[command(flatten)]
     pub scope: super::ScopeArgs,
     /// A soft-deleted service holds a name the plan creates: bring it back (APIM
@@ -72,12 +76,19 @@ async fn up(
     }
     let plan = &planned.plan;
     if choice.json {
-        let line = serde_json::json!({"event": "plan", "plan": plan});
-        println!("{line}");
+        let line = serde_json::json!({"event": "plan", "plan": plan_document(plan)});
+        println!("{}", session.redactor.redact(&line.to_string()));
     } else {
-        eprint!("{}", render_plan(plan, !choice.no_color));
+        let detail = if args.compact {
+            Detail::Compact
+        } else {
+            Detail::Full
+        };
+        let text = render_plan_with(plan, !choice.no_color, detail);
+        eprint!("{}", session.redactor.redact(&text));
     }
     if !plan.has_changes() {
+        session.record_outputs(&planned.observation.known).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let choice_soft = if args.recover_soft_deleted {
@@ -130,11 +141,13 @@ async fn up(
     let doc = session.state.document().await;
     let model = azlift::ui::DurationModel::from_state(&doc);
     let sink = sink_for(choice, session.redactor.clone(), model);
+    let known = planned.observation.known.clone();
     let report = session.apply(planned, sink).await;
     let _ = global;
     if report.cancelled {
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
+    session.record_outputs(&known).await?;
     let failures: Vec<String> = report
         .failures()
         .map(|(a, e)| {

@@ -1,5 +1,6 @@
-//! `azlift validate`: parse and check the manifest; print every diagnostic with
-//! `file:line:col` (human) or one JSON document (`--output json`); exit 1 when invalid.
+//! `azlift validate`: parse and check the manifest, render every template and check the
+//! dependency graph; print every diagnostic with `file:line:col` (human) or one JSON
+//! document (`--output json`); exit 1 when invalid.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -8,8 +9,10 @@ use clap::Args;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde_json::json;
 
+use azlift::graph::DependencyGraph;
 use azlift::manifest::{self, Diagnostic, LoadOptions, Loaded};
 use azlift::model::ApimService;
+use azlift::render::render;
 
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
@@ -110,6 +113,11 @@ pub fn run(_args: ValidateArgs, global: &GlobalArgs) -> CmdResult {
     });
     match checked {
         Ok(loaded) => {
+            let problems = render_problems(&loaded, global)?;
+            if !problems.is_empty() {
+                report_render_problems(&file, &problems, &loaded.warnings, global, &handler);
+                return Ok(ExitCode::FAILURE);
+            }
             if json_out {
                 let doc = json!({
                     "valid": true,
@@ -148,4 +156,72 @@ pub fn run(_args: ValidateArgs, global: &GlobalArgs) -> CmdResult {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Every problem of the rendered project: each template that fails (all of them, not the
+/// first), then, when all render, the dependency graph's (a cycle, a missing address).
+fn render_problems(
+    loaded: &Loaded,
+    global: &GlobalArgs,
+) -> miette::Result<Vec<Box<dyn miette::Diagnostic + Send + Sync>>> {
+    let ctx = super::render::render_context(global)?;
+    let problems: Vec<Box<dyn miette::Diagnostic + Send + Sync>> = match render(&loaded.model, &ctx)
+    {
+        Err(e) => e
+            .into_list()
+            .into_iter()
+            .map(|e| Box::new(e) as Box<dyn miette::Diagnostic + Send + Sync>)
+            .collect(),
+        Ok(resources) => match DependencyGraph::from_resources(resources) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![Box::new(e)],
+        },
+    };
+    Ok(problems)
+}
+
+fn report_render_problems(
+    file: &str,
+    problems: &[Box<dyn miette::Diagnostic + Send + Sync>],
+    warnings: &[Diagnostic],
+    global: &GlobalArgs,
+    handler: &GraphicalReportHandler,
+) {
+    let code = |p: &dyn miette::Diagnostic| p.code().map(|c| c.to_string()).unwrap_or_default();
+    if global.output == OutputFormat::Json {
+        let errors: Vec<serde_json::Value> = problems
+            .iter()
+            .map(|p| {
+                json!({
+                    "code": code(p.as_ref()),
+                    "message": p.to_string(),
+                    "file": null,
+                    "line": null,
+                    "column": null,
+                    "help": p.help().map(|h| h.to_string()),
+                })
+            })
+            .collect();
+        let doc = json!({
+            "valid": false,
+            "errors": errors,
+            "warnings": warnings.iter().map(to_json).collect::<Vec<_>>(),
+        });
+        println!("{doc}");
+        return;
+    }
+    for p in problems {
+        eprintln!("{file}: error[{}]: {p}", code(p.as_ref()));
+        let mut out = String::new();
+        if handler.render_report(&mut out, p.as_ref()).is_ok() {
+            eprintln!("{out}");
+        }
+    }
+    for w in warnings {
+        print_human("warning", w, handler);
+    }
+    eprintln!(
+        "{file}: {} found; nothing was changed",
+        count(problems.len(), "error", "errors")
+    );
 }

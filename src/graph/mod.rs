@@ -4,7 +4,7 @@
 //! It answers what the scheduler and the plan need: a stable creation order (dependencies
 //! first, ties in render order), the deletion order (its reverse), direct and transitive
 //! dependencies and dependents, the critical path for given durations, and DOT / Mermaid
-//! drawings. A cycle is an error that names the whole cycle
+//! drawings (a plan's drawn with each resource coloured by its action). A cycle is an error that names the whole cycle
 //! (`resource.a -> resource.b -> resource.a`, read "depends on").
 
 mod draw;
@@ -345,6 +345,12 @@ impl DependencyGraph {
     /// A Mermaid flowchart; arrows point from a dependency to what needs it.
     pub fn to_mermaid(&self) -> String {
         draw::mermaid(self)
+    }
+
+    /// A Mermaid flowchart of a plan: each resource coloured by what the plan does to it
+    /// (a class per action), resources the plan deletes drawn apart.
+    pub fn to_mermaid_plan(&self, plan: &crate::plan::Plan) -> String {
+        draw::mermaid_plan(self, plan)
     }
 
     /// (dependency, dependent) pairs by input index, sorted, for drawing.

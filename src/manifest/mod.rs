@@ -20,6 +20,7 @@ mod duplicate_ids;
 mod names;
 mod node;
 mod reader;
+pub mod schema;
 mod sections;
 mod vars;
 
@@ -364,6 +365,7 @@ fn evaluate(
         project_name: "project".into(),
         project_span: 0..0,
         secrets: Vec::new(),
+        ignore: Default::default(),
     };
     let model = sections::build(
         &merged,

@@ -1,6 +1,7 @@
 //! Variables and interpolation: `[variables]` declarations, their values from `--var`,
 //! `AZLIFT_VAR_<NAME>` or defaults, and `${var.NAME}` / `${env.NAME}` substitution in
-//! every string of the manifest (`$${` writes a literal `${`).
+//! every string of the manifest (`$${` writes a literal `${`). `${ref.ADDRESS.PATH}` is kept
+//! as a marker for the renderer (see `render::refs`); `sections` checks its address.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +18,7 @@ pub(crate) struct Variable {
 /// Declared variables by name.
 pub(crate) type Variables = BTreeMap<String, Variable>;
 
-const VARIABLE_KEYS: &[&str] = &["default", "secret", "description"];
+pub(crate) const VARIABLE_KEYS: &[&str] = &["default", "secret", "description"];
 
 fn valid_var_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -276,6 +277,15 @@ pub(crate) fn substitute(
                         );
                     }
                 },
+                // Resolved by the renderer, which knows every resource: kept as a marker.
+                Some(("ref", reference)) if !reference.trim().is_empty() => {
+                    out.text
+                        .push_str(&crate::render::refs::marker(reference.trim()));
+                }
+                // Known per copy of a repeated resource: kept as a marker for `sections`.
+                Some(("each" | "count", rest)) if !rest.trim().is_empty() => {
+                    out.text.push_str(&super::sections::repeat_marker(expr));
+                }
                 Some(("env", name)) => match process_env.get(name) {
                     Some(v) => out.text.push_str(v),
                     None => {
@@ -295,7 +305,7 @@ pub(crate) fn substitute(
                         Some(span.clone()),
                         format!("`${{{expr}}}` is not a known interpolation"),
                         Some(
-                            "use `${var.NAME}` or `${env.NAME}`; write `$${` for a literal `${`"
+                            "use `${var.NAME}`, `${env.NAME}` or `${ref.ADDRESS.PATH}`; write `$${` for a literal `${`"
                                 .to_string(),
                         ),
                     );

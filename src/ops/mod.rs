@@ -442,6 +442,20 @@ impl Session {
         Ok(())
     }
 
+    /// Evaluate the declared outputs (`[output.NAME]`) from what is known after a run (the
+    /// bodies observed and applied) and record them in state; secret ones without a value.
+    pub async fn record_outputs(&self, known: &crate::apply::Known) -> Result<(), OpsError> {
+        let outputs = crate::state::outputs::evaluate_declared(
+            &self.project.loaded.model.outputs,
+            &self.project.desired,
+            &|address| known.body(address),
+        );
+        self.state
+            .record_outputs(outputs)
+            .await
+            .map_err(OpsError::State)
+    }
+
     /// Delete everything state manages, dependents first. With `purge`, workspaces are
     /// deleted for good (`force=true`) and the project's soft-deleted APIM service is purged,
     /// so the names are free at once.

@@ -1,7 +1,7 @@
 //! Saved plans (`plan --out FILE`, `up FILE`): the plan plus fingerprints of everything it
 //! was made from, so `up` applies exactly that plan or refuses, saying what moved on.
-//! A saved plan holds no secret: attribute values were masked when the plan was made, and
-//! desired bodies appear only as hashes.
+//! A saved plan holds no secret: attribute values and the `before`/`after` bodies were masked
+//! when the plan was made, and the fingerprint of the desired resources hashes their bodies.
 
 use std::path::Path;
 

@@ -372,6 +372,8 @@ mod tests {
             reason: "does not exist yet".into(),
             attributes: Vec::new(),
             observed_hash: None,
+            before: None,
+            after: None,
         }]);
         annotate(&mut plan, &[found("apim.service", APIM_TYPE)]);
         assert_eq!(

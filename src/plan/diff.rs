@@ -53,6 +53,17 @@ impl ResolvedValues {
         complete.then_some(body)
     }
 
+    /// The body the plan shows as `after`: resolved pending values filled in, the others
+    /// `(known after apply)`, secrets `(sensitive)`.
+    pub fn planned_body(&self, d: &DesiredResource) -> Value {
+        let unknown = d
+            .pending
+            .iter()
+            .filter(|p| !self.values.contains_key(&p.pointer))
+            .map(|p| p.pointer.as_str());
+        crate::render::display::mask_body(self.fill(d).0, unknown, &d.sensitive)
+    }
+
     /// The desired body with every resolved pending value filled in (unresolved stay
     /// `null`), and whether every one was resolved.
     pub fn fill(&self, d: &DesiredResource) -> (Value, bool) {
@@ -91,6 +102,8 @@ pub fn diff_resource(
         reason: String::new(),
         attributes: Vec::new(),
         observed_hash: observed.map(|o| canonical_hash(&o.body)),
+        before: observed.map(|o| masked_observed(&o.body, &d.sensitive)),
+        after: d.managed.then(|| resolved.planned_body(d)),
     };
     if !d.managed {
         change.action = Action::Read;
@@ -110,7 +123,9 @@ pub fn diff_resource(
         return change;
     };
 
-    let body = resolved.fill(d).0;
+    let mut body = resolved.fill(d).0;
+    // Paths owned by another tool compare equal: they take what ARM has.
+    super::ignore::overlay(&mut body, &observed.body, &d.ignore);
     let mut w = Walker {
         d,
         resolved,
@@ -190,6 +205,20 @@ fn mask_keys(v: &Value) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(mask_keys).collect()),
         other => other.clone(),
     }
+}
+
+/// An observed body fit to show as a plan's `before`: anything named like a key, secret or
+/// connection string masked, and the manifest's secret pointers too.
+pub(super) fn masked_observed(body: &Value, sensitive: &[String]) -> Value {
+    let mut out = mask_keys(body);
+    for pointer in sensitive {
+        if let Some(slot) = out.pointer_mut(pointer)
+            && !slot.is_null()
+        {
+            *slot = Value::String(SENSITIVE.to_string());
+        }
+    }
+    out
 }
 
 fn escape(key: &str) -> String {

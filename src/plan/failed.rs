@@ -53,6 +53,8 @@ mod tests {
             reason: "up to date".into(),
             attributes: Vec::new(),
             observed_hash: None,
+            before: None,
+            after: None,
         }
     }
 

@@ -7,6 +7,7 @@
 
 mod diff;
 mod failed;
+pub mod ignore;
 mod model;
 mod normalize;
 mod rules;
@@ -85,7 +86,13 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
         if !o.managed {
             continue;
         }
-        changes.push(Change::deletion_of(o));
+        let mut change = Change::deletion_of(o);
+        change.before = inputs
+            .observed
+            .get(&o.address)
+            .and_then(|x| x.as_ref())
+            .map(|x| diff::masked_observed(&x.body, &[]));
+        changes.push(change);
     }
     Plan::new(changes)
 }

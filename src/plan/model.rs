@@ -76,6 +76,15 @@ pub struct Change {
     /// saved plan can tell that the world moved on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_hash: Option<String>,
+    /// The body as ARM has it now (the GET answer), secrets masked; absent when the resource
+    /// does not exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    /// The body azlift will send (or keeps, for no-op), as ARM will see it: secrets
+    /// `(sensitive)`, values not known yet `(known after apply)`; absent for a delete and for
+    /// a resource azlift only reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
 }
 
 impl Change {
@@ -89,6 +98,8 @@ impl Change {
             reason: "no longer in the manifest".to_string(),
             attributes: Vec::new(),
             observed_hash: None,
+            before: None,
+            after: None,
         }
     }
 }

@@ -58,6 +58,7 @@ fn app() -> DesiredResource {
         write_only: vec!["/properties/configuration/secrets/0/value".into()],
         depends_on: BTreeSet::new(),
         managed: true,
+        ignore: Vec::new(),
     }
 }
 

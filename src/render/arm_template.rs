@@ -76,12 +76,15 @@ impl Located<'_> {
 
 fn locate<'a>(resource: &'a DesiredResource, fallback_group: &str) -> Located<'a> {
     match ArmId::parse(&resource.id) {
-        Some(id) if resource.kind == ResourceKind::ResourceGroup => Located {
-            resource,
-            group: None,
-            arm_type: id.arm_type,
-            names: id.names,
-        },
+        // Groups and subscription-scope resources are deployed by the outer template.
+        Some(id) if resource.kind == ResourceKind::ResourceGroup || id.resource_group.is_none() => {
+            Located {
+                resource,
+                group: None,
+                arm_type: id.arm_type,
+                names: id.names,
+            }
+        }
         Some(id) => Located {
             resource,
             group: Some(
@@ -316,15 +319,16 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
 
     // Group the deployable resources by resource group, keeping the render order.
     let mut groups: Vec<(String, Vec<&DesiredResource>)> = Vec::new();
-    for r in resources
-        .iter()
-        .filter(|r| r.managed && r.kind != ResourceKind::ResourceGroup)
-    {
-        let group = exporter
+    let mut top_level: Vec<&DesiredResource> = Vec::new();
+    for r in resources.iter().filter(|r| r.managed) {
+        let Some(group) = exporter
             .by_address
             .get(r.address.as_str())
             .and_then(|l| l.group.clone())
-            .unwrap_or_else(|| project_group.clone());
+        else {
+            top_level.push(r);
+            continue;
+        };
         match groups.iter_mut().find(|(g, _)| *g == group) {
             Some((_, list)) => list.push(r),
             None => groups.push((group, vec![r])),
@@ -339,14 +343,33 @@ pub fn arm_template(resources: &[DesiredResource]) -> Value {
     let deployment_name =
         |group: &str| -> String { format!("azlift-{group}").chars().take(64).collect() };
 
+    // Resource groups, then subscription-scope resources, in the outer template.
     let mut outer_resources = Vec::new();
-    if let Some(rg) = rg.filter(|r| r.managed) {
+    for r in top_level {
         let mut entry = Map::new();
-        entry.insert("type".into(), json!(rg.arm_type));
-        entry.insert("apiVersion".into(), json!(rg.api_version));
-        entry.insert("name".into(), json!(rg.name));
-        if let Value::Object(body) = exporter.body(rg, None) {
+        entry.insert("type".into(), json!(r.arm_type));
+        entry.insert("apiVersion".into(), json!(r.api_version));
+        let names = exporter
+            .by_address
+            .get(r.address.as_str())
+            .map(|l| l.names.join("/"))
+            .unwrap_or_else(|| r.name.clone());
+        entry.insert("name".into(), json!(names));
+        if let Value::Object(body) = exporter.body(r, None) {
             entry.extend(body);
+        }
+        let depends: Vec<Value> = r
+            .depends_on
+            .iter()
+            .filter_map(|dep| exporter.by_address.get(dep.as_str()))
+            .filter(|t| t.resource.managed)
+            .map(|t| match &t.group {
+                None => json!(format!("[{}]", t.id_expr(None))),
+                Some(g) => json!(deployment_name(g)),
+            })
+            .collect();
+        if !depends.is_empty() {
+            entry.insert("dependsOn".into(), Value::Array(depends));
         }
         outer_resources.push(Value::Object(entry));
     }

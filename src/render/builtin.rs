@@ -10,7 +10,7 @@ use super::RenderError;
 use super::ids::{resource_group_id, resource_id};
 use super::marks::{Mark, MarkKind, Marks};
 use crate::kinds::ResourceKind;
-use crate::model::{AlertScope, ApimService, Model};
+use crate::model::{AlertScope, ApimService, Model, Placement};
 use crate::resource::ResourceAddress;
 
 /// How a planned resource gets its body.
@@ -83,6 +83,10 @@ pub(crate) fn base_context(
     map.insert("location".into(), json!(p.location));
     map.insert("tags".into(), to_json(&p.tags)?);
     map.insert("resource_group".into(), json!(p.resource_group));
+    map.insert(
+        "resource_group_id".into(),
+        json!(resource_group_id(subscription_id, &p.resource_group)),
+    );
     map.insert("subscription_id".into(), json!(subscription_id));
     map.insert("env_name".into(), json!(p.environment));
     Ok(map)
@@ -165,6 +169,30 @@ pub(crate) fn plan(
         declared: Vec::new(),
         managed: true,
     });
+
+    // `[resource_group.KEY]`: the same template, with the group's location and tags.
+    for (key, group) in &model.resource_groups {
+        let mut context = pl.base.clone();
+        context.insert("location".into(), json!(group.location));
+        context.insert("tags".into(), to_json(&group.tags)?);
+        pl.out.push(Planned {
+            address: ResourceAddress::new(format!("resource_group.{key}")),
+            kind: ResourceKind::ResourceGroup,
+            fixed: Some(Fixed {
+                arm_type: info.arm_type.to_string(),
+                api_version: info.api_version.to_string(),
+                name: group.name.clone(),
+                id: resource_group_id(subscription_id, &group.name),
+            }),
+            source: Source::Template {
+                name: info.template.to_string(),
+                context: Value::Object(context),
+            },
+            parents: Vec::new(),
+            declared: Vec::new(),
+            managed: true,
+        });
+    }
 
     if let Some(m) = &model.monitoring {
         let ctx = to_json(m)?;
@@ -318,8 +346,19 @@ pub(crate) fn plan(
 
     for (key, custom) in &model.custom {
         let mut context = pl.base.clone();
-        context.insert("name".into(), json!(key));
+        // A copy of a repeated resource (`op["get"]`) is named by its KEY (`op`).
+        let base = key.split('[').next().unwrap_or(key);
+        context.insert("name".into(), json!(base));
         context.insert("values".into(), to_json(&custom.values)?);
+        if let Some(instance) = &custom.instance {
+            match instance.index {
+                Some(index) => context.insert("count".into(), json!({ "index": index })),
+                None => context.insert(
+                    "each".into(),
+                    json!({ "key": instance.key, "value": instance.value }),
+                ),
+            };
+        }
         pl.out.push(Planned {
             address: ResourceAddress::new(format!("resource.{key}")),
             kind: ResourceKind::Custom,
@@ -328,7 +367,13 @@ pub(crate) fn plan(
                 name: format!("resource.{key}"),
                 context: Value::Object(context),
             },
-            parents: in_rg.clone(),
+            parents: match &custom.placement {
+                Placement::Project => in_rg.clone(),
+                Placement::Group(group) => {
+                    vec![ResourceAddress::new(format!("resource_group.{group}"))]
+                }
+                Placement::Subscription => Vec::new(),
+            },
             declared: custom.depends_on.clone(),
             managed: true,
         });

@@ -10,13 +10,26 @@ use crate::resource::{DesiredResource, KNOWN_AFTER_APPLY, Reference, SENSITIVE};
 /// The body with pending values and secrets replaced by their placeholders. A pending
 /// secret shows as `(sensitive)`.
 pub fn masked_body(resource: &DesiredResource) -> Value {
-    let mut body = resource.body.clone();
-    for pending in &resource.pending {
-        if let Some(slot) = body.pointer_mut(&pending.pointer) {
+    mask_body(
+        resource.body.clone(),
+        resource.pending.iter().map(|p| p.pointer.as_str()),
+        &resource.sensitive,
+    )
+}
+
+/// `body` with the values at `unknown` shown as `(known after apply)` and those at
+/// `sensitive` as `(sensitive)` (a secret wins over an unknown).
+pub fn mask_body<'a>(
+    mut body: Value,
+    unknown: impl IntoIterator<Item = &'a str>,
+    sensitive: &[String],
+) -> Value {
+    for pointer in unknown {
+        if let Some(slot) = body.pointer_mut(pointer) {
             *slot = Value::String(KNOWN_AFTER_APPLY.to_string());
         }
     }
-    for pointer in &resource.sensitive {
+    for pointer in sensitive {
         if let Some(slot) = body.pointer_mut(pointer) {
             *slot = Value::String(SENSITIVE.to_string());
         }

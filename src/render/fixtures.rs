@@ -185,8 +185,11 @@ pub fn production_model() -> Model {
         apps: apps.into_iter().map(|a| (a.name.clone(), a)).collect(),
         apim: Some(seed_apim(name)),
         custom: BTreeMap::new(),
+        resource_groups: BTreeMap::new(),
         silences: Vec::new(),
         state: Default::default(),
+        outputs: BTreeMap::new(),
+        ignore: BTreeMap::new(),
     }
 }
 
@@ -202,8 +205,11 @@ pub fn minimal_model() -> Model {
         apps: BTreeMap::new(),
         apim: None,
         custom: BTreeMap::new(),
+        resource_groups: BTreeMap::new(),
         silences: Vec::new(),
         state: Default::default(),
+        outputs: BTreeMap::new(),
+        ignore: BTreeMap::new(),
     }
 }
 

@@ -29,6 +29,13 @@ pub fn resource_id(
     id
 }
 
+/// The id of a resource at subscription scope (no resource group).
+pub fn subscription_resource_id(subscription: &str, arm_type: &str, names: &[&str]) -> String {
+    let in_group = resource_id(subscription, "-", arm_type, names);
+    let prefix = resource_group_id(subscription, "-");
+    format!("/subscriptions/{subscription}{}", &in_group[prefix.len()..])
+}
+
 /// Number of names a type needs: one per segment after the namespace.
 pub fn name_count(arm_type: &str) -> usize {
     arm_type.split('/').count().saturating_sub(1)
@@ -112,6 +119,18 @@ mod tests {
         assert_eq!(parsed.arm_type, "Microsoft.ApiManagement/service/loggers");
         assert_eq!(parsed.names, vec!["apim", "log"]);
         assert_eq!(parsed.resource_group.as_deref(), Some("rg"));
+    }
+
+    #[test]
+    fn subscription_scope_ids_have_no_group() {
+        let id = subscription_resource_id("s", "Microsoft.Authorization/policyDefinitions", &["p"]);
+        assert_eq!(
+            id,
+            "/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/p"
+        );
+        let parsed = ArmId::parse(&id).unwrap();
+        assert_eq!(parsed.resource_group, None);
+        assert_eq!(parsed.names, vec!["p"]);
     }
 
     #[test]

@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex};
 use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value;
 
+use super::ids::ArmId;
+use super::refs;
 use crate::resource::{PendingValue, Pointer, Reference, ResourceAddress};
 
 const OPEN: char = '\u{E000}';
@@ -66,14 +68,21 @@ impl Marks {
         write_only: bool,
     ) -> Result<String, Error> {
         if let Some(text) = value.as_str()
-            && let Some(index) = whole_token(text)
+            && text.contains(OPEN)
         {
-            let mut table = self.0.lock().map_err(|_| poisoned())?;
-            let mark = table.get_mut(index).ok_or_else(|| {
-                Error::new(ErrorKind::InvalidOperation, "unknown azlift placeholder")
+            // A token, or a string built around tokens (`"x" ~ ref(...)`): flag every mark
+            // inside it, so the flags reach the value wherever it ends up.
+            let indices = token_indices(text).map_err(|_| {
+                Error::new(ErrorKind::InvalidOperation, "malformed azlift placeholder")
             })?;
-            mark.sensitive |= sensitive;
-            mark.write_only |= write_only;
+            let mut table = self.0.lock().map_err(|_| poisoned())?;
+            for index in indices {
+                let mark = table.get_mut(index).ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidOperation, "unknown azlift placeholder")
+                })?;
+                mark.sensitive |= sensitive;
+                mark.write_only |= write_only;
+            }
             return Ok(text.to_string());
         }
         let literal = serde_json::to_value(&value)
@@ -156,23 +165,36 @@ fn token(index: usize) -> String {
     format!("{OPEN}{PREFIX}{index}{CLOSE}")
 }
 
-/// The mark index when `text` is exactly one token.
-fn whole_token(text: &str) -> Option<usize> {
-    let inner = text
-        .strip_prefix(OPEN)?
-        .strip_suffix(CLOSE)?
-        .strip_prefix(PREFIX)?;
-    inner.parse().ok()
+/// The mark index of every token in `text`.
+fn token_indices(text: &str) -> Result<Vec<usize>, ResolveError> {
+    Ok(pieces(text)?
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Token(i) => Some(i),
+            Piece::Text(_) | Piece::Ref(_) => None,
+        })
+        .collect())
 }
 
-/// Splits a string into text and token pieces.
+/// Splits a string into text, token and `${ref.}` reference pieces.
 enum Piece<'a> {
     Text(&'a str),
     Token(usize),
+    Ref(&'a str),
 }
 
 fn pieces(text: &str) -> Result<Vec<Piece<'_>>, ResolveError> {
     let mut out = Vec::new();
+    for part in refs::parts(text).ok_or(ResolveError::BadToken)? {
+        match part {
+            refs::Part::Ref(expr) => out.push(Piece::Ref(expr)),
+            refs::Part::Text(t) => token_pieces(t, &mut out)?,
+        }
+    }
+    Ok(out)
+}
+
+fn token_pieces<'a>(text: &'a str, out: &mut Vec<Piece<'a>>) -> Result<(), ResolveError> {
     let mut rest = text;
     while let Some(start) = rest.find(OPEN) {
         if start > 0 {
@@ -190,7 +212,7 @@ fn pieces(text: &str) -> Result<Vec<Piece<'_>>, ResolveError> {
     if !rest.is_empty() {
         out.push(Piece::Text(rest));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Why a body's placeholders could not be resolved.
@@ -204,6 +226,16 @@ pub(crate) enum ResolveError {
     TwoPending(Pointer),
     /// A placeholder inside an object key.
     TokenInKey(Pointer),
+    /// A `${ref.ADDRESS.PATH}` that cannot be followed.
+    Reference(refs::RefError),
+}
+
+/// What a `${ref.}` reference stands for in a body.
+enum RefValue {
+    /// An id or a name, known now.
+    Known(String),
+    /// A value known after apply, and whether it is a secret.
+    Pending(Reference, bool),
 }
 
 /// What resolution found in one body.
@@ -215,15 +247,62 @@ pub(crate) struct Resolved {
     pub depends_on: BTreeSet<ResourceAddress>,
 }
 
-/// Replaces every token in `body`. `id_of` maps an address to its ARM id.
-pub(crate) fn resolve(
-    body: &mut Value,
-    marks: &[Mark],
-    id_of: &dyn Fn(&str) -> Option<String>,
-) -> Result<Resolved, ResolveError> {
+/// What resolution needs besides the body: the marks of the render, the address of the
+/// resource whose body it is (its own id adds no dependency), and every address's ARM id.
+pub(crate) struct Lookup<'a> {
+    pub marks: &'a [Mark],
+    pub this: &'a str,
+    pub id_of: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Lookup<'_> {
+    fn mark(&self, index: usize) -> Result<&Mark, ResolveError> {
+        self.marks.get(index).ok_or(ResolveError::BadToken)
+    }
+
+    /// The id of `address`, recording the dependency unless it is the resource itself (a
+    /// resource may name its own id: ids are known at render time).
+    fn id(&self, address: &str, out: &mut Resolved) -> Result<String, ResolveError> {
+        let id =
+            (self.id_of)(address).ok_or_else(|| ResolveError::UnknownAddress(address.into()))?;
+        if address != self.this {
+            out.depends_on.insert(ResourceAddress::new(address));
+        }
+        Ok(id)
+    }
+
+    /// Follows `${ref.EXPR}`: the address's id or name, or a reference known after apply.
+    fn reference(&self, expr: &str, out: &mut Resolved) -> Result<RefValue, ResolveError> {
+        let is_address = |a: &str| (self.id_of)(a).is_some();
+        let (address, path) = refs::split(expr, &is_address).map_err(ResolveError::Reference)?;
+        let id = self.id(address, out)?;
+        let arm_type = ArmId::parse(&id).map(|a| a.arm_type).unwrap_or_default();
+        let address = ResourceAddress::new(address);
+        Ok(match refs::target(&arm_type, &path) {
+            refs::Target::Id => RefValue::Known(id),
+            refs::Target::Name => {
+                RefValue::Known(id.rsplit('/').next().unwrap_or_default().to_string())
+            }
+            refs::Target::Property { pointer, sensitive } => {
+                RefValue::Pending(Reference::Property { address, pointer }, sensitive)
+            }
+            refs::Target::Action { action, pointer } => RefValue::Pending(
+                Reference::Action {
+                    address,
+                    action,
+                    pointer,
+                },
+                true,
+            ),
+        })
+    }
+}
+
+/// Replaces every token in `body`.
+pub(crate) fn resolve(body: &mut Value, lookup: &Lookup<'_>) -> Result<Resolved, ResolveError> {
     let mut out = Resolved::default();
     let mut pointer = String::new();
-    walk(body, &mut pointer, marks, id_of, &mut out)?;
+    walk(body, &mut pointer, lookup, &mut out)?;
     Ok(out)
 }
 
@@ -234,20 +313,28 @@ fn escape_segment(segment: &str) -> String {
 fn walk(
     value: &mut Value,
     pointer: &mut String,
-    marks: &[Mark],
-    id_of: &dyn Fn(&str) -> Option<String>,
+    lookup: &Lookup<'_>,
     out: &mut Resolved,
 ) -> Result<(), ResolveError> {
     match value {
         Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                if key.contains(OPEN) {
-                    return Err(ResolveError::TokenInKey(pointer.clone()));
+            let marked = |k: &str| k.contains(OPEN) || refs::has_marker(k);
+            if map.keys().any(|k| marked(k)) {
+                let old = std::mem::take(map);
+                for (key, child) in old {
+                    let key = if marked(&key) {
+                        resolve_key(&key, pointer, lookup, out)?
+                    } else {
+                        key
+                    };
+                    map.insert(key, child);
                 }
+            }
+            for (key, child) in map.iter_mut() {
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape_segment(key));
-                walk(child, pointer, marks, id_of, out)?;
+                walk(child, pointer, lookup, out)?;
                 pointer.truncate(len);
             }
         }
@@ -256,23 +343,60 @@ fn walk(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
-                walk(child, pointer, marks, id_of, out)?;
+                walk(child, pointer, lookup, out)?;
                 pointer.truncate(len);
             }
         }
-        Value::String(text) if text.contains(OPEN) => {
-            *value = resolve_string(text, pointer, marks, id_of, out)?;
+        Value::String(text) if text.contains(OPEN) || refs::has_marker(text) => {
+            *value = resolve_string(text, pointer, lookup, out)?;
         }
         _ => {}
     }
     Ok(())
 }
 
+/// An object key with tokens: ids (`{{ id("x") }}` as a key, as role assignments and
+/// user-assigned identities need) and plain values are substituted; secrets and values
+/// known only after apply cannot be keys.
+fn resolve_key(
+    key: &str,
+    pointer: &str,
+    lookup: &Lookup<'_>,
+    out: &mut Resolved,
+) -> Result<String, ResolveError> {
+    let mut text = String::with_capacity(key.len());
+    for piece in pieces(key)? {
+        match piece {
+            Piece::Text(t) => text.push_str(t),
+            Piece::Ref(expr) => match lookup.reference(expr, out)? {
+                RefValue::Known(known) => text.push_str(&known),
+                RefValue::Pending(..) => {
+                    return Err(ResolveError::TokenInKey(pointer.to_string()));
+                }
+            },
+            Piece::Token(index) => {
+                let mark = lookup.mark(index)?;
+                if mark.sensitive || mark.write_only {
+                    return Err(ResolveError::TokenInKey(pointer.to_string()));
+                }
+                match &mark.kind {
+                    MarkKind::Id(address) => text.push_str(&lookup.id(address, out)?),
+                    MarkKind::Literal(Value::String(s)) => text.push_str(s),
+                    MarkKind::Literal(other) => text.push_str(&other.to_string()),
+                    MarkKind::Pending(_) => {
+                        return Err(ResolveError::TokenInKey(pointer.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(text)
+}
+
 fn resolve_string(
     text: &str,
     pointer: &str,
-    marks: &[Mark],
-    id_of: &dyn Fn(&str) -> Option<String>,
+    lookup: &Lookup<'_>,
     out: &mut Resolved,
 ) -> Result<Value, ResolveError> {
     let pieces = pieces(text)?;
@@ -285,15 +409,33 @@ fn resolve_string(
     for piece in pieces {
         match piece {
             Piece::Text(t) => format.push_str(t),
+            Piece::Ref(expr) => match lookup.reference(expr, out)? {
+                RefValue::Known(known) => {
+                    format.push_str(&known);
+                    if only_one {
+                        single = Some(Value::String(known));
+                    }
+                }
+                RefValue::Pending(reference, secret) => {
+                    if pending.is_some() {
+                        return Err(ResolveError::TwoPending(pointer.to_string()));
+                    }
+                    sensitive |= secret;
+                    out.depends_on.insert(reference.address().clone());
+                    pending = Some(reference);
+                    format.push_str("{}");
+                    if only_one {
+                        single = Some(Value::Null);
+                    }
+                }
+            },
             Piece::Token(index) => {
-                let mark = marks.get(index).ok_or(ResolveError::BadToken)?;
+                let mark = lookup.mark(index)?;
                 sensitive |= mark.sensitive;
                 write_only |= mark.write_only;
                 match &mark.kind {
                     MarkKind::Id(address) => {
-                        let id = id_of(address)
-                            .ok_or_else(|| ResolveError::UnknownAddress(address.clone()))?;
-                        out.depends_on.insert(ResourceAddress::new(address.clone()));
+                        let id = lookup.id(address, out)?;
                         format.push_str(&id);
                         if only_one {
                             single = Some(Value::String(id));
@@ -314,7 +456,7 @@ fn resolve_string(
                             return Err(ResolveError::TwoPending(pointer.to_string()));
                         }
                         let address = reference.address().as_str();
-                        if id_of(address).is_none() {
+                        if (lookup.id_of)(address).is_none() {
                             return Err(ResolveError::UnknownAddress(address.to_string()));
                         }
                         out.depends_on.insert(reference.address().clone());
@@ -364,6 +506,72 @@ mod tests {
         (address == "monitoring.workspace").then(|| "/subscriptions/s/ws".to_string())
     }
 
+    fn run(marks: &Marks, body: &mut Value) -> Result<Resolved, ResolveError> {
+        run_as(marks, body, "resource.other")
+    }
+
+    fn run_as(marks: &Marks, body: &mut Value, this: &str) -> Result<Resolved, ResolveError> {
+        let table = marks.snapshot().unwrap();
+        let lookup = Lookup {
+            marks: &table,
+            this,
+            id_of: &ids,
+        };
+        resolve(body, &lookup)
+    }
+
+    #[test]
+    fn a_filter_after_a_join_flags_the_reference_inside() {
+        let marks = Marks::default();
+        let text = env_with(
+            &marks,
+            r#"{"a": {{ ("Key=" ~ ref("monitoring.workspace", "/properties/k")) | sensitive | write_only }}}"#,
+        );
+        let mut body: Value = serde_json::from_str(&text).unwrap();
+        let resolved = run(&marks, &mut body).unwrap();
+        assert_eq!(
+            body["a"],
+            Value::Null,
+            "the placeholder text never reaches ARM"
+        );
+        assert_eq!(resolved.pending.len(), 1);
+        assert_eq!(resolved.pending[0].format.as_deref(), Some("Key={}"));
+        assert_eq!(resolved.sensitive, vec!["/a"]);
+        assert_eq!(resolved.write_only, vec!["/a"]);
+        assert_eq!(resolved.depends_on.len(), 1);
+    }
+
+    #[test]
+    fn the_own_id_adds_no_dependency_and_ids_can_be_keys() {
+        let marks = Marks::default();
+        let text = env_with(
+            &marks,
+            r#"{"sub": {{ id("monitoring.workspace") ~ "/tables/t" }},
+                "ids": { {{ id("monitoring.workspace") }}: {} }}"#,
+        );
+        let mut body: Value = serde_json::from_str(&text).unwrap();
+        let resolved = run_as(&marks, &mut body, "monitoring.workspace").unwrap();
+        assert_eq!(body["sub"], "/subscriptions/s/ws/tables/t");
+        assert!(body["ids"].get("/subscriptions/s/ws").is_some(), "{body}");
+        assert!(resolved.depends_on.is_empty(), "{:?}", resolved.depends_on);
+    }
+
+    #[test]
+    fn secrets_and_pending_values_cannot_be_keys() {
+        for key in [
+            r#"{{ secret("s") }}"#,
+            r#"{{ ref("monitoring.workspace", "/x") }}"#,
+        ] {
+            let marks = Marks::default();
+            let source: &'static str =
+                Box::leak(format!(r#"{{"o": {{ {key}: 1 }}}}"#).into_boxed_str());
+            let text = env_with(&marks, source);
+            let mut body: Value = serde_json::from_str(&text).unwrap();
+            let err = run(&marks, &mut body).unwrap_err();
+            assert_eq!(err, ResolveError::TokenInKey("/o".into()), "{key}");
+        }
+    }
+
     #[test]
     fn tokens_become_ids_pending_values_and_flags() {
         let marks = Marks::default();
@@ -379,7 +587,7 @@ mod tests {
             "secret values never enter the template text"
         );
         let mut body: Value = serde_json::from_str(&text).unwrap();
-        let resolved = resolve(&mut body, &marks.snapshot().unwrap(), &ids).unwrap();
+        let resolved = run(&marks, &mut body).unwrap();
         assert_eq!(body["a"], "/subscriptions/s/ws");
         assert_eq!(body["b"], Value::Null);
         assert_eq!(body["c"], Value::Null);
@@ -396,7 +604,7 @@ mod tests {
         let marks = Marks::default();
         let text = env_with(&marks, r#"{"a": {{ id("app.nope") }}}"#);
         let mut body: Value = serde_json::from_str(&text).unwrap();
-        let err = resolve(&mut body, &marks.snapshot().unwrap(), &ids).unwrap_err();
+        let err = run(&marks, &mut body).unwrap_err();
         assert_eq!(err, ResolveError::UnknownAddress("app.nope".into()));
     }
 
@@ -408,7 +616,7 @@ mod tests {
             r#"{"a": {{ ref("monitoring.workspace", "/x") ~ ref("monitoring.workspace", "/y") }}}"#,
         );
         let mut body: Value = serde_json::from_str(&text).unwrap();
-        let err = resolve(&mut body, &marks.snapshot().unwrap(), &ids).unwrap_err();
+        let err = run(&marks, &mut body).unwrap_err();
         assert_eq!(err, ResolveError::TwoPending("/a".into()));
     }
 
@@ -417,7 +625,7 @@ mod tests {
         let marks = Marks::default();
         let text = env_with(&marks, r#"{"a/b~c": [{{ secret("s") }}]}"#);
         let mut body: Value = serde_json::from_str(&text).unwrap();
-        let resolved = resolve(&mut body, &marks.snapshot().unwrap(), &ids).unwrap();
+        let resolved = run(&marks, &mut body).unwrap();
         assert_eq!(resolved.sensitive, vec!["/a~1b~0c/0"]);
     }
 }

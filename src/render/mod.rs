@@ -23,9 +23,11 @@ mod builtin;
 pub mod display;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod generated;
 pub mod ids;
 mod json_text;
 mod marks;
+pub mod refs;
 mod templates;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,10 +39,10 @@ use serde_json::Value;
 pub use arm_template::arm_template;
 pub use templates::{OVERRIDE_DIR, TemplateSet, TemplateSource, builtin_files};
 
-use crate::model::Model;
+use crate::model::{Model, Placement};
 use crate::resource::{DesiredResource, ResourceAddress};
 use builtin::{Fixed, Planned, Source};
-use marks::{Marks, ResolveError};
+use marks::{Lookup, Marks, ResolveError};
 
 /// The subscription id used when none is given (`--local`, `render`).
 pub const DEFAULT_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
@@ -97,6 +99,15 @@ pub enum RenderError {
         address: ResourceAddress,
         message: String,
     },
+    #[error("{} problems in the templates", errors.len())]
+    #[diagnostic(
+        code(azlift::render::several),
+        help("each is listed below; fix them and run `azlift validate` again")
+    )]
+    Several {
+        #[related]
+        errors: Vec<RenderError>,
+    },
     #[error("two resources render to the address {0}")]
     #[diagnostic(code(azlift::render::duplicate))]
     Duplicate(ResourceAddress),
@@ -114,6 +125,19 @@ pub enum RenderError {
     Internal(String),
 }
 
+impl RenderError {
+    /// Every single problem: the errors inside [`RenderError::Several`], or this one.
+    pub fn into_list(self) -> Vec<RenderError> {
+        match self {
+            RenderError::Several { errors } => errors
+                .into_iter()
+                .flat_map(RenderError::into_list)
+                .collect(),
+            other => vec![other],
+        }
+    }
+}
+
 /// A rendered body before its placeholders are resolved.
 struct Drafted {
     planned: Planned,
@@ -121,61 +145,60 @@ struct Drafted {
     body: Value,
 }
 
-/// Renders the model into desired resources, in a stable order.
+/// Renders the model into desired resources, in a stable order. Every template is rendered
+/// and every problem reported: one error, or [`RenderError::Several`] with all of them.
 pub fn render(model: &Model, ctx: &RenderContext) -> Result<Vec<DesiredResource>, RenderError> {
+    let mut errors = Vec::new();
+    let resources = render_collecting(model, ctx, &mut errors)?;
+    match errors.len() {
+        0 => Ok(resources),
+        1 => Err(errors.remove(0)),
+        _ => Err(RenderError::Several { errors }),
+    }
+}
+
+/// The render itself: problems of one template or one resource go to `errors` and the
+/// others are still rendered; only an error that stops everything is returned.
+fn render_collecting(
+    model: &Model,
+    ctx: &RenderContext,
+    errors: &mut Vec<RenderError>,
+) -> Result<Vec<DesiredResource>, RenderError> {
     let marks = Marks::default();
     let planned = builtin::plan(model, &ctx.subscription_id, &marks)?;
+    let (env, broken) = template_environment(model, ctx, &marks, errors);
 
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| AutoEscape::Json);
-    env.set_keep_trailing_newline(false);
-    marks.register(&mut env);
-    for (name, source) in ctx.templates.iter() {
-        env.add_template_owned(name.to_string(), source.text.clone())
-            .map_err(|e| template_error(name, &e))?;
-    }
-    for (key, custom) in &model.custom {
-        let name = format!("resource.{key}");
-        env.add_template_owned(name.clone(), custom.template_text.clone())
-            .map_err(|e| template_error(&custom.template.display().to_string(), &e))?;
-    }
-
-    // 1. Render every template to JSON (ids of custom resources become known here).
+    // 1. Render every template to JSON (ids of custom resources become known here). A
+    // resource whose template fails is reported once: its address is remembered so that
+    // what refers to it is not reported again, and a built-in's id (known up front) still
+    // resolves for the others.
     let mut drafted = Vec::with_capacity(planned.len());
+    let mut failed: BTreeMap<String, Option<String>> = BTreeMap::new();
     for p in planned {
-        let (body, fixed) = match &p.source {
-            Source::Existing => (Value::Object(Default::default()), p.fixed.clone()),
-            Source::Template { name, context } => {
-                (render_json(&env, name, context, name)?, p.fixed.clone())
-            }
-            Source::Custom { name, context } => {
-                let shown = model
-                    .custom
-                    .get(name.trim_start_matches("resource."))
-                    .map(|c| c.template.display().to_string())
-                    .unwrap_or_else(|| name.clone());
-                let mut body = render_json(&env, name, context, &shown)?;
-                let fixed = custom_head(
-                    &p.address,
-                    &mut body,
-                    &ctx.subscription_id,
-                    &model.project.resource_group,
-                )?;
-                (body, Some(fixed))
-            }
+        let template = match &p.source {
+            Source::Template { name, .. } | Source::Custom { name, .. } => Some(name),
+            Source::Existing => None,
         };
-        let fixed =
-            fixed.ok_or_else(|| RenderError::Internal(format!("{} has no id", p.address)))?;
-        drafted.push(Drafted {
-            planned: p,
-            fixed,
-            body,
-        });
+        let known_id = p.fixed.as_ref().map(|f| f.id.clone());
+        let address = p.address.0.clone();
+        if template.is_some_and(|t| broken.contains(t)) {
+            failed.insert(address, known_id);
+            continue; // already reported
+        }
+        match draft(&env, model, ctx, p) {
+            Ok(d) => drafted.push(d),
+            Err(e) => {
+                errors.push(e);
+                failed.insert(address, known_id);
+            }
+        }
     }
 
     // 2. Every address and its id.
-    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut ids: BTreeMap<String, String> = failed
+        .iter()
+        .filter_map(|(a, id)| Some((a.clone(), id.clone()?)))
+        .collect();
     for d in &drafted {
         if ids
             .insert(d.planned.address.0.clone(), d.fixed.id.clone())
@@ -185,6 +208,10 @@ pub fn render(model: &Model, ctx: &RenderContext) -> Result<Vec<DesiredResource>
         }
     }
     let id_of = |address: &str| ids.get(address).cloned();
+    let by_id: BTreeMap<String, &str> = ids
+        .iter()
+        .map(|(address, id)| (id.to_ascii_lowercase(), address.as_str()))
+        .collect();
 
     // 3. Resolve placeholders, collect pending values, secrets and dependencies.
     let table = marks
@@ -193,30 +220,28 @@ pub fn render(model: &Model, ctx: &RenderContext) -> Result<Vec<DesiredResource>
     let mut out = Vec::with_capacity(drafted.len());
     for mut d in drafted {
         let address = d.planned.address.clone();
-        let resolved = marks::resolve(&mut d.body, &table, &id_of).map_err(|e| match e {
-            ResolveError::UnknownAddress(to) => RenderError::UnknownAddress {
-                from: address.clone(),
-                to,
-            },
-            ResolveError::BadToken => RenderError::Placeholder {
-                address: address.clone(),
-                message: "a placeholder in the template output was altered".into(),
-            },
-            ResolveError::TwoPending(pointer) => RenderError::Placeholder {
-                address: address.clone(),
-                message: format!(
-                    "{pointer}: at most one value known after apply fits in one string"
-                ),
-            },
-            ResolveError::TokenInKey(pointer) => RenderError::Placeholder {
-                address: address.clone(),
-                message: format!("{pointer}: ids, references and secrets cannot be object keys"),
-            },
-        })?;
+        let address_text = address.0.clone();
+        let lookup = Lookup {
+            marks: &table,
+            this: address.as_str(),
+            id_of: &id_of,
+        };
+        let resolved = match marks::resolve(&mut d.body, &lookup) {
+            Ok(r) => r,
+            Err(ResolveError::UnknownAddress(to)) if failed.contains_key(&to) => continue,
+            Err(e) => {
+                errors.push(resolve_error(&address, e));
+                continue;
+            }
+        };
         let mut depends_on: BTreeSet<ResourceAddress> = d.planned.parents.iter().cloned().collect();
         depends_on.extend(resolved.depends_on);
+        depends_on.extend(ids_written_out(&d.body, &by_id, &address));
         for declared in &d.planned.declared {
-            depends_on.extend(resolve_declared(&address, declared, &ids)?);
+            match resolve_declared(&address, declared, &ids) {
+                Ok(found) => depends_on.extend(found),
+                Err(e) => errors.push(e),
+            }
         }
         out.push(DesiredResource {
             address,
@@ -231,9 +256,140 @@ pub fn render(model: &Model, ctx: &RenderContext) -> Result<Vec<DesiredResource>
             write_only: resolved.write_only,
             depends_on,
             managed: d.planned.managed,
+            ignore: model
+                .ignore
+                .get(address_text.as_str())
+                .cloned()
+                .unwrap_or_default(),
         });
     }
     Ok(out)
+}
+
+/// The template environment of one render: the built-in set and every custom resource's
+/// template, with the mark functions. A template that does not parse is reported once and
+/// its name returned, so the resources using it are skipped.
+fn template_environment<'a>(
+    model: &Model,
+    ctx: &RenderContext,
+    marks: &Marks,
+    errors: &mut Vec<RenderError>,
+) -> (Environment<'a>, BTreeSet<String>) {
+    let mut broken = BTreeSet::new();
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::Json);
+    env.set_keep_trailing_newline(false);
+    marks.register(&mut env);
+    generated::register(&mut env);
+    for (name, source) in ctx.templates.iter() {
+        if let Err(e) = env.add_template_owned(name.to_string(), source.text.clone()) {
+            errors.push(template_error(name, &e));
+            broken.insert(name.to_string());
+        }
+    }
+    for (key, custom) in &model.custom {
+        let name = format!("resource.{key}");
+        if let Err(e) = env.add_template_owned(name.clone(), custom.template_text.clone()) {
+            errors.push(template_error(&custom.template.display().to_string(), &e));
+            broken.insert(name);
+        }
+    }
+    (env, broken)
+}
+
+/// Renders one planned resource's template to its JSON body (custom resources: with their
+/// type, api-version, name and id taken out of it).
+fn draft(
+    env: &Environment<'_>,
+    model: &Model,
+    ctx: &RenderContext,
+    p: Planned,
+) -> Result<Drafted, RenderError> {
+    let (body, fixed) = match &p.source {
+        Source::Existing => (Value::Object(Default::default()), p.fixed.clone()),
+        Source::Template { name, context } => {
+            (render_json(env, name, context, name)?, p.fixed.clone())
+        }
+        Source::Custom { name, context } => {
+            let shown = model
+                .custom
+                .get(name.trim_start_matches("resource."))
+                .map(|c| c.template.display().to_string())
+                .unwrap_or_else(|| name.clone());
+            let mut body = render_json(env, name, context, &shown)?;
+            let placement = model
+                .custom
+                .get(name.trim_start_matches("resource."))
+                .map(|c| c.placement.clone())
+                .unwrap_or_default();
+            let group = match &placement {
+                Placement::Project => Some(model.project.resource_group.as_str()),
+                Placement::Group(key) => model.resource_groups.get(key).map(|g| g.name.as_str()),
+                Placement::Subscription => None,
+            };
+            let fixed = custom_head(&p.address, &mut body, &ctx.subscription_id, group)?;
+            (body, Some(fixed))
+        }
+    };
+    let fixed = fixed.ok_or_else(|| RenderError::Internal(format!("{} has no id", p.address)))?;
+    Ok(Drafted {
+        planned: p,
+        fixed,
+        body,
+    })
+}
+
+fn resolve_error(address: &ResourceAddress, e: ResolveError) -> RenderError {
+    match e {
+        ResolveError::UnknownAddress(to) => RenderError::UnknownAddress {
+            from: address.clone(),
+            to,
+        },
+        ResolveError::BadToken => RenderError::Placeholder {
+            address: address.clone(),
+            message: "a placeholder in the template output was altered".into(),
+        },
+        ResolveError::TwoPending(pointer) => RenderError::Placeholder {
+            address: address.clone(),
+            message: format!("{pointer}: at most one value known after apply fits in one string"),
+        },
+        ResolveError::Reference(e) => RenderError::Placeholder {
+            address: address.clone(),
+            message: e.to_string(),
+        },
+        ResolveError::TokenInKey(pointer) => RenderError::Placeholder {
+            address: address.clone(),
+            message: format!(
+                "{pointer}: secrets and values known after apply cannot be object keys"
+            ),
+        },
+    }
+}
+
+/// Resources whose ARM id a body writes out as a plain string (an alert scope given as a
+/// full id, a custom resource's `scope`): each is a dependency, like an `id()` call.
+fn ids_written_out(
+    body: &Value,
+    by_id: &BTreeMap<String, &str>,
+    this: &ResourceAddress,
+) -> BTreeSet<ResourceAddress> {
+    fn walk(v: &Value, by_id: &BTreeMap<String, &str>, out: &mut BTreeSet<String>) {
+        match v {
+            Value::String(s) if s.starts_with('/') => {
+                if let Some(address) = by_id.get(&s.to_ascii_lowercase()) {
+                    out.insert((*address).to_string());
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, by_id, out)),
+            Value::Object(map) => map.values().for_each(|i| walk(i, by_id, out)),
+            _ => {}
+        }
+    }
+    let mut found = BTreeSet::new();
+    walk(body, by_id, &mut found);
+    found.remove(this.as_str());
+    found.into_iter().map(ResourceAddress::new).collect()
 }
 
 fn template_error(template: &str, err: &minijinja::Error) -> RenderError {
@@ -275,7 +431,7 @@ fn custom_head(
     address: &ResourceAddress,
     body: &mut Value,
     subscription_id: &str,
-    resource_group: &str,
+    resource_group: Option<&str>,
 ) -> Result<Fixed, RenderError> {
     let err = |message: String| RenderError::Custom {
         address: address.clone(),
@@ -311,7 +467,10 @@ fn custom_head(
         )));
     }
     Ok(Fixed {
-        id: ids::resource_id(subscription_id, resource_group, &arm_type, &names),
+        id: match resource_group {
+            Some(group) => ids::resource_id(subscription_id, group, &arm_type, &names),
+            None => ids::subscription_resource_id(subscription_id, &arm_type, &names),
+        },
         name: names.last().copied().unwrap_or_default().to_string(),
         arm_type,
         api_version,
@@ -328,10 +487,12 @@ fn resolve_declared(
     if ids.contains_key(declared) {
         return Ok(vec![ResourceAddress::new(declared)]);
     }
+    // A group: `monitoring` (its resources), or a repeated `resource.op` (its copies).
     let prefix = format!("{declared}.");
+    let copies = format!("{declared}[");
     let group: Vec<ResourceAddress> = ids
         .keys()
-        .filter(|a| a.starts_with(&prefix))
+        .filter(|a| a.starts_with(&prefix) || a.starts_with(&copies))
         .map(|a| ResourceAddress::new(a.clone()))
         .collect();
     if group.is_empty() {

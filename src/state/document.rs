@@ -27,6 +27,22 @@ pub struct StateDocument {
     pub environment: String,
     #[serde(default)]
     pub resources: BTreeMap<ResourceAddress, StateEntry>,
+    /// The project's declared outputs (`[output.NAME]`) as of the last `up`: values of the
+    /// plain ones; secret ones are listed without a value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, OutputEntry>,
+}
+
+/// One declared output in state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputEntry {
+    /// `None` for a secret (never stored), `null` when a referenced value is not known yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 impl StateDocument {
@@ -38,6 +54,7 @@ impl StateDocument {
             lineage: Uuid::new_v4(),
             environment: environment.into(),
             resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
         }
     }
 

@@ -45,11 +45,25 @@ pub fn check_entry(entry: &StateEntry, secrets: &Redactor) -> Result<(), StateEr
     Ok(())
 }
 
-/// [`check_entry`] for every entry of `doc`.
+/// [`check_entry`] for every entry of `doc`, and every declared output's value.
 pub fn check_document(doc: &StateDocument, secrets: &Redactor) -> Result<(), StateError> {
     doc.resources
         .values()
-        .try_for_each(|e| check_entry(e, secrets))
+        .try_for_each(|e| check_entry(e, secrets))?;
+    for (name, output) in &doc.outputs {
+        if secrets.leaks(name)
+            || output
+                .value
+                .as_ref()
+                .is_some_and(|v| value_leaks(v, secrets))
+        {
+            return Err(StateError::SecretInState {
+                address: format!("output.{name}"),
+                field: "value".to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn value_leaks(v: &Value, secrets: &Redactor) -> bool {

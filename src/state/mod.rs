@@ -27,7 +27,7 @@ pub use config::{
     parse_state_url,
 };
 pub(crate) use document::now;
-pub use document::{FORMAT_VERSION, StateDocument, StateEntry};
+pub use document::{FORMAT_VERSION, OutputEntry, StateDocument, StateEntry};
 pub use error::StateError;
 pub use guard::{check_document, check_entry};
 pub use local::LocalBackend;

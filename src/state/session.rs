@@ -6,6 +6,7 @@
 //! them, so state never costs more than one write (two fsyncs) per burst of finished
 //! resources, however high the parallelism.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use crate::events::Redactor;
 use crate::resource::ResourceAddress;
 
 use super::backend::{LockInfo, StateBackend, StateLock};
-use super::document::{StateDocument, StateEntry};
+use super::document::{OutputEntry, StateDocument, StateEntry};
 use super::error::StateError;
 use super::guard::{check_document, check_entry};
 
@@ -135,6 +136,28 @@ impl StateSession {
         };
         self.commit(change).await?;
         Ok(Some(removed))
+    }
+
+    /// Replace the declared outputs and write them when they changed. Refused (and not
+    /// written) if a value holds a secret.
+    pub async fn record_outputs(
+        &self,
+        outputs: BTreeMap<String, OutputEntry>,
+    ) -> Result<(), StateError> {
+        let change = {
+            let mut doc = self.doc.lock().await;
+            if doc.0.outputs == outputs {
+                return Ok(());
+            }
+            let before = std::mem::replace(&mut doc.0.outputs, outputs);
+            if let Err(e) = check_document(&doc.0, &self.secrets) {
+                doc.0.outputs = before;
+                return Err(e);
+            }
+            doc.1 += 1;
+            doc.1
+        };
+        self.commit(change).await
     }
 
     /// Write the document as it is (for a run that changed nothing but wants the state

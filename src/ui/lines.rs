@@ -32,6 +32,10 @@ impl LineUi {
 
 impl EventSink for LineUi {
     fn emit(&self, e: Event) {
+        // The plan's total was printed with the plan itself; the run ends with one summary.
+        if matches!(e, Event::PlanReady { .. }) {
+            return;
+        }
         let mut e = e.redacted(&self.redactor);
         fill_eta(&mut e, &self.model);
         let line = format::line(&e);

@@ -2,6 +2,8 @@
 //! [`crate::events::Event`]s from the core; the core itself never prints.
 //!
 //! - [`ProgressUi`]: live progress lines (indicatif) on a terminal;
+//! - [`plan_view`] / [`plan_json`]: the plan for people (text) and for tools (a versioned
+//!   JSON document);
 //! - [`LineUi`]: one plain line per event when stderr is not a terminal or colour is off;
 //! - [`JsonEvents`]: NDJSON on stdout for CI (`--output json`);
 //! - [`confirm`]: the apply/destroy question, refused in non-interactive runs;
@@ -14,6 +16,7 @@ pub mod format;
 mod interrupt;
 mod json;
 mod lines;
+pub mod plan_json;
 pub mod plan_view;
 mod progress;
 

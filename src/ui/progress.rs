@@ -104,7 +104,7 @@ impl EventSink for ProgressUi {
                     bar.enable_steady_tick(TICK * 4);
                     inner.overall = Some(bar);
                 }
-                self.println(&format::line(&e));
+                // The plan's total was printed with the plan itself: only the bar counts it.
             }
             Event::Summary { .. } | Event::Interrupted { .. } => {
                 if let Some(o) = inner.overall.take() {

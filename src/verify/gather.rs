@@ -30,6 +30,7 @@ pub async fn gather(session: &Session) -> Result<Deployed, VerifyError> {
             })
             .collect(),
         referenced: Default::default(),
+        subject: super::Subject::Deployed,
     };
     let known: BTreeSet<String> = deployed
         .resources

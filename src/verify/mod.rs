@@ -7,6 +7,7 @@
 
 mod gather;
 mod overview;
+mod planned;
 pub mod report;
 mod rules;
 pub mod sarif;
@@ -21,6 +22,7 @@ use crate::resource::ResourceAddress;
 
 pub use gather::gather;
 pub use overview::{AlertLine, AppLine, Overview};
+pub use planned::{PlanVerifyError, from_plan, same_environment};
 
 /// How bad a failed rule is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,6 +146,9 @@ pub struct Intent {
     pub production: bool,
     /// Addresses of apps declared `ingress = "internal"`.
     pub internal_apps: BTreeSet<ResourceAddress>,
+    /// Checking a plan: apps that are internal now and that the plan makes external (an edit
+    /// of `ingress` the pull request must justify with a `[[verify.silence]]`).
+    pub made_external: BTreeSet<ResourceAddress>,
 }
 
 impl Intent {
@@ -158,6 +163,7 @@ impl Intent {
                 .filter(|a| a.ingress == Ingress::Internal)
                 .map(|a| ResourceAddress::new(format!("app.{}", a.name)))
                 .collect(),
+            made_external: BTreeSet::new(),
         }
     }
 }
@@ -171,6 +177,19 @@ pub struct Deployed {
     /// Bodies of resources referenced from deployed ones but not in state (an action group
     /// or logger azlift does not manage), by lower-case id.
     pub referenced: BTreeMap<String, Value>,
+    /// What the rules judge: the deployed system, or a plan's outcome.
+    pub subject: Subject,
+}
+
+/// What a report judges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// What is deployed: state plus a fresh GET of each resource (`azlift verify`).
+    #[default]
+    Deployed,
+    /// The bodies a plan will send (`verify --plan`, `plan --verify`), before any ARM write.
+    Plan,
 }
 
 impl Deployed {
@@ -262,6 +281,7 @@ pub struct Counts {
 /// The result of `azlift verify`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    pub subject: Subject,
     pub project: String,
     pub environment: String,
     pub production: bool,
@@ -343,6 +363,7 @@ pub fn check(deployed: &Deployed, silences: &[Silence]) -> Report {
         findings.extend(mine);
     }
     Report {
+        subject: deployed.subject,
         project: deployed.intent.project.clone(),
         environment: deployed.intent.environment.clone(),
         production: deployed.intent.production,

@@ -20,9 +20,13 @@ pub fn to_json(report: &Report) -> serde_json::Value {
 pub fn render_human(report: &Report) -> String {
     let mut out = String::new();
     let o = &report.overview;
+    let what = match report.subject {
+        super::Subject::Deployed => "",
+        super::Subject::Plan => "the plan for ",
+    };
     let _ = writeln!(
         out,
-        "Verifying {} (environment `{}`{})",
+        "Verifying {what}{} (environment `{}`{})",
         report.project,
         report.environment,
         if report.production {

@@ -57,20 +57,24 @@ fn none_applies(what: &str) -> Check {
     }
 }
 
-/// AZL-V000: every resource state records answers a GET.
+/// AZL-V000: every resource state records answers a GET (on a plan: every existing
+/// resource the manifest points at was found).
 fn exists(d: &Deployed) -> Check {
+    let missing = match d.subject {
+        super::Subject::Deployed => {
+            "state records it, but Azure does not have it (deleted out of band?)"
+        }
+        super::Subject::Plan => {
+            "the manifest points at it as an existing resource, but Azure does not have it"
+        }
+    };
     Check {
         checked: d.resources.len(),
         findings: d
             .resources
             .iter()
             .filter(|r| r.body.is_none())
-            .map(|r| {
-                (
-                    r.address.clone(),
-                    "state records it, but Azure does not have it (deleted out of band?)".into(),
-                )
-            })
+            .map(|r| (r.address.clone(), missing.into()))
             .collect(),
         not_applicable: None,
     }
@@ -122,11 +126,22 @@ fn probes(d: &Deployed) -> Check {
     c
 }
 
-/// AZL-V002: apps declared internal have external ingress off and an internal FQDN.
+/// AZL-V002: apps declared internal have external ingress off and an internal FQDN; on a
+/// plan, an app that is internal now does not become external.
 fn internal_ingress(d: &Deployed) -> Check {
     let mut c = Check::default();
-    for (r, body) in deployed_apps(d).filter(|(r, _)| d.intent.internal_apps.contains(&r.address)) {
+    let watched = |r: &DeployedResource| {
+        d.intent.internal_apps.contains(&r.address) || d.intent.made_external.contains(&r.address)
+    };
+    for (r, body) in deployed_apps(d).filter(|(r, _)| watched(r)) {
         c.checked += 1;
+        if !d.intent.internal_apps.contains(&r.address) {
+            c.findings.push((
+                r.address.clone(),
+                "the plan makes this internal app external (ingress.external: false -> true): it becomes reachable from the internet".into(),
+            ));
+            continue;
+        }
         let Some(ingress) = body
             .pointer("/properties/configuration/ingress")
             .filter(|i| !i.is_null())

@@ -111,9 +111,10 @@ fn seed() -> Deployed {
             internal_apps: [ResourceAddress::new("app.audit-svc")]
                 .into_iter()
                 .collect(),
+            ..Default::default()
         },
         resources,
-        referenced: Default::default(),
+        ..Default::default()
     }
 }
 
@@ -448,4 +449,88 @@ fn a_silence_without_a_reason_or_with_an_empty_one_is_an_error_at_its_place() {
         "{}",
         err.errors()[0].message()
     );
+}
+
+/// A plan of `seed()`: every resource unchanged (its body as `after` and `before`), then
+/// `edit` applied to the plan.
+fn planned(edit: impl FnOnce(&mut Vec<crate::plan::Change>)) -> Deployed {
+    use crate::plan::{Action, Change, Plan};
+    let seed = seed();
+    let mut changes: Vec<Change> = seed
+        .resources
+        .iter()
+        .map(|r| Change {
+            address: r.address.clone(),
+            id: r.id.clone(),
+            arm_type: r.arm_type.clone(),
+            api_version: "2024-01-01".into(),
+            action: Action::NoOp,
+            reason: "up to date".into(),
+            attributes: Vec::new(),
+            observed_hash: None,
+            before: r.body.clone(),
+            after: r.body.clone(),
+        })
+        .collect();
+    edit(&mut changes);
+    super::planned::with_intent(&Plan::new(changes), seed.intent)
+}
+
+fn change_mut<'a>(
+    changes: &'a mut [crate::plan::Change],
+    address: &str,
+) -> &'a mut crate::plan::Change {
+    changes
+        .iter_mut()
+        .find(|c| c.address.as_str() == address)
+        .expect("a change of the fixture")
+}
+
+#[test]
+fn an_unchanged_plan_of_the_seed_passes() {
+    let report = check(&planned(|_| {}), &[]);
+    assert!(report.passed, "{report:#?}");
+    assert_eq!(report.subject, Subject::Plan);
+    assert!(report::render_human(&report).starts_with("Verifying the plan for p "));
+}
+
+#[test]
+fn a_plan_that_makes_an_internal_app_external_fails_v002() {
+    // The manifest declares task-api external now; it is internal in Azure.
+    let d = planned(|changes| {
+        let c = change_mut(changes, "app.task-api");
+        c.action = crate::plan::Action::Update;
+        if let Some(b) = c.before.as_mut() {
+            b["properties"]["configuration"]["ingress"]["external"] = json!(false);
+        }
+    });
+    only_fails(
+        &d,
+        "AZL-V002",
+        "app.task-api",
+        "makes this internal app external",
+    );
+}
+
+#[test]
+fn a_planned_body_that_breaks_a_rule_fails_it_and_deletions_are_gone() {
+    let d = planned(|changes| {
+        let c = change_mut(changes, "app.task-api");
+        c.action = crate::plan::Action::Update;
+        if let Some(b) = c.after.as_mut() {
+            b["properties"]["template"]["scale"]["minReplicas"] = json!(0);
+        }
+    });
+    only_fails(&d, "AZL-V003", "app.task-api", "min replicas is 0");
+    // Deleting the action group leaves the alerts reaching nobody.
+    let d = planned(|changes| {
+        change_mut(changes, "action_group.ops").action = crate::plan::Action::Delete;
+    });
+    assert!(
+        d.resources
+            .iter()
+            .all(|r| r.address.as_str() != "action_group.ops")
+    );
+    let report = check(&d, &[]);
+    assert_eq!(status(&report, "AZL-V004"), Status::Fail, "{report:#?}");
 }

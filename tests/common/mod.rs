@@ -638,3 +638,22 @@ fn flatten(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// Parse `text` as SARIF and validate it against the official SARIF 2.1.0 schema (vendored in
+/// `tests/fixtures/sarif/`), failing with every schema error.
+#[track_caller]
+pub fn assert_valid_sarif(text: &str) -> Value {
+    let path = repo_root().join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let log: Value = serde_json::from_str(text).expect("SARIF output is JSON");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors: {errors:#?}\n{text}"
+    );
+    log
+}

@@ -11,8 +11,8 @@ use super::super::node::{Entry, Span, Value};
 use super::super::reader::{Section, as_str, wrong_type};
 use super::Ctx;
 
-const ACTION_GROUP_KEYS: &[&str] = &["name", "short_name", "enabled", "email"];
-const ALERT_KEYS: &[&str] = &[
+pub(crate) const ACTION_GROUP_KEYS: &[&str] = &["name", "short_name", "enabled", "email"];
+pub(crate) const ALERT_KEYS: &[&str] = &[
     "name",
     "description",
     "severity",
@@ -500,14 +500,18 @@ fn scope(s: &Section<'_>, apps: &[String], has_monitoring: bool, d: &mut Diags) 
         }
         return AlertScope::App(app.to_string());
     }
-    if text.to_ascii_lowercase().starts_with("/subscriptions/") && text.split('/').count() >= 9 {
+    // `${ref.resource.vault.id}`: the renderer puts the id in and adds the dependency.
+    let is_reference = crate::render::refs::has_marker(&text);
+    if is_reference
+        || text.to_ascii_lowercase().starts_with("/subscriptions/") && text.split('/').count() >= 9
+    {
         return AlertScope::Id(text);
     }
     d.error(
         code::INVALID_VALUE,
         Some(node.span.clone()),
         format!("`scope` cannot be \"{text}\""),
-        Some("use `app_insights` (the default), `app.NAME`, or a full ARM resource id `/subscriptions/.../providers/...`".into()),
+        Some("use `app_insights` (the default), `app.NAME`, a reference such as `${ref.resource.vault.id}`, or a full ARM resource id `/subscriptions/.../providers/...`".into()),
     );
     AlertScope::AppInsights
 }

@@ -10,7 +10,7 @@ use super::super::node::Entry;
 use super::super::reader::Section;
 use super::Ctx;
 
-const APIM_KEYS: &[&str] = &[
+pub(crate) const APIM_KEYS: &[&str] = &[
     "existing",
     "id",
     "name",
@@ -23,7 +23,7 @@ const APIM_KEYS: &[&str] = &[
     "diagnostics",
 ];
 const MANAGED_ONLY: &[&str] = &["sku", "capacity", "publisher_email", "publisher_name"];
-const DIAGNOSTICS_KEYS: &[&str] = &[
+pub(crate) const DIAGNOSTICS_KEYS: &[&str] = &[
     "sampling",
     "always_log_errors",
     "log_client_ip",

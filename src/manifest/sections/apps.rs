@@ -11,7 +11,7 @@ use super::super::node::{Entry, Node, Span, Value};
 use super::super::reader::{Section, as_int_in, as_str, wrong_type};
 use super::Ctx;
 
-const APP_KEYS: &[&str] = &[
+pub(crate) const APP_KEYS: &[&str] = &[
     "image",
     "cpu",
     "memory",
@@ -23,8 +23,9 @@ const APP_KEYS: &[&str] = &[
     "env",
     "secrets",
     "telemetry",
+    "ignore",
 ];
-const PROBES_KEYS: &[&str] = &[
+pub(crate) const PROBES_KEYS: &[&str] = &[
     "path",
     "port",
     "transport",
@@ -32,7 +33,7 @@ const PROBES_KEYS: &[&str] = &[
     "readiness",
     "startup",
 ];
-const PROBE_KEYS: &[&str] = &[
+pub(crate) const PROBE_KEYS: &[&str] = &[
     "path",
     "port",
     "transport",
@@ -41,7 +42,7 @@ const PROBE_KEYS: &[&str] = &[
     "timeout",
     "failures",
 ];
-const REPLICA_KEYS: &[&str] = &["min", "max"];
+pub(crate) const REPLICA_KEYS: &[&str] = &["min", "max"];
 const INGRESS: &[&str] = &["external", "internal", "none"];
 pub(crate) const TRANSPORTS: &[&str] = &["auto", "http", "http2", "tcp"];
 const PROBE_TRANSPORTS: &[&str] = &["HTTP", "HTTPS", "TCP"];
@@ -129,6 +130,9 @@ pub(crate) fn apps(
         let Some(s) = Section::open(&e.node, e.key_span.clone(), place, APP_KEYS, ctx.d) else {
             continue;
         };
+        if let Some(paths) = super::ignore::read(&s, ctx) {
+            ctx.ignore.insert(format!("app.{}", e.key), paths);
+        }
         out.insert(e.key.clone(), app(&e.key, &s, has_monitoring, ctx));
     }
     out

@@ -6,15 +6,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::CustomResource;
+use crate::model::{CustomResource, Placement, ResourceGroup};
 
 use super::super::diagnostic::{code, did_you_mean};
 use super::super::names;
 use super::super::node::{Entry, Node, Span, Value};
 use super::super::reader::{Section, wrong_type};
-use super::Ctx;
+use super::{Ctx, ignore, repeat};
 
-const RESOURCE_KEYS: &[&str] = &["template", "values", "depends_on"];
+pub(crate) const RESOURCE_KEYS: &[&str] = &[
+    "template",
+    "values",
+    "depends_on",
+    "for_each",
+    "count",
+    "ignore",
+    "resource_group",
+    "scope",
+];
 
 /// Short forms accepted in `depends_on`, and the addresses they stand for.
 fn expand_alias(addr: &str) -> Option<&'static [&'static str]> {
@@ -39,6 +48,7 @@ fn collect_secrets(node: &Node, out: &mut Vec<String>) {
 pub(crate) fn resources(
     entry: Option<&Entry>,
     known: &BTreeSet<String>,
+    groups: &BTreeMap<String, ResourceGroup>,
     ctx: &mut Ctx<'_>,
 ) -> BTreeMap<String, CustomResource> {
     let mut out = BTreeMap::new();
@@ -83,6 +93,8 @@ pub(crate) fn resources(
             template_text: String::new(),
             values: BTreeMap::new(),
             depends_on: Vec::new(),
+            instance: None,
+            placement: placement(&s, groups, ctx),
         };
         if let Some(rel) = s.require_str("template", "\"templates/keyvault.json\"", ctx.d) {
             let path = ctx.base_dir.join(&rel);
@@ -116,7 +128,9 @@ pub(crate) fn resources(
                     None => vec![addr.clone()],
                 };
                 for target in targets {
-                    if !(known.contains(&target) || own.contains(&target)) {
+                    // A copy of a repeated resource (`resource.op["get"]`) by its base.
+                    let base = target.split('[').next().unwrap_or_default().to_string();
+                    if !(known.contains(&target) || own.contains(&target) || own.contains(&base)) {
                         let candidates = known.iter().chain(own.iter()).map(String::as_str);
                         let help = did_you_mean(&addr, candidates).unwrap_or_else(|| {
                             "addresses look like `resource.NAME`, `app.NAME`, `monitoring`, `environment`, `apim`, `action_group.KEY`, `alert.KEY`".into()
@@ -138,17 +152,98 @@ pub(crate) fn resources(
                         );
                         continue;
                     }
-                    if own.contains(&target) {
-                        edges.push((place.clone(), target.clone(), span.clone()));
+                    if own.contains(&base) {
+                        edges.push((place.clone(), base.clone(), span.clone()));
                     }
                     r.depends_on.push(target);
                 }
             }
         }
-        out.insert(e.key.clone(), r);
+        let ignored = ignore::read(&s, ctx);
+        match repeat::instances(&s, ctx) {
+            None => {
+                if let Some(paths) = ignored {
+                    ctx.ignore.insert(place.clone(), paths);
+                }
+                out.insert(e.key.clone(), r);
+            }
+            Some(copies) => {
+                let values_span = s.get("values").map(|n| n.span.clone());
+                let mut reported = false;
+                for (suffix, instance) in copies {
+                    let mut copy = r.clone();
+                    let values: Result<BTreeMap<String, serde_json::Value>, String> = copy
+                        .values
+                        .iter()
+                        .map(|(k, v)| Ok((k.clone(), repeat::substitute(v, &instance)?)))
+                        .collect();
+                    match values {
+                        Ok(values) => copy.values = values,
+                        Err(expr) if !reported => {
+                            reported = true;
+                            ctx.d.error(
+                                code::BAD_INTERPOLATION,
+                                values_span.clone(),
+                                format!("`${{{expr}}}` means nothing for a copy of [{place}]"),
+                                Some("`for_each` copies know `each.key`, `each.value` and `each.value.FIELD`; `count` copies know `count.index`".into()),
+                            );
+                        }
+                        Err(_) => {}
+                    }
+                    copy.instance = Some(instance);
+                    if let Some(paths) = &ignored {
+                        ctx.ignore.insert(format!("{place}{suffix}"), paths.clone());
+                    }
+                    out.insert(format!("{}{suffix}", e.key), copy);
+                }
+            }
+        }
     }
     report_cycles(&own, &edges, ctx);
     out
+}
+
+/// Where the resource lives: `resource_group = "KEY"` (a declared group), `scope =
+/// "subscription"`, or the project's group.
+fn placement(
+    s: &Section<'_>,
+    groups: &BTreeMap<String, ResourceGroup>,
+    ctx: &mut Ctx<'_>,
+) -> Placement {
+    let scope = s.one_of("scope", &["resource_group", "subscription"], ctx.d);
+    let group = s.str("resource_group", ctx.d);
+    match (scope, group) {
+        (Some("subscription"), Some(_)) => {
+            ctx.d.error(
+                code::CONFLICT,
+                s.get("resource_group").map(|n| n.span.clone()),
+                format!(
+                    "[{}] is at subscription scope and in a resource group",
+                    s.place
+                ),
+                Some("remove `resource_group` or `scope = \"subscription\"`".into()),
+            );
+            Placement::Subscription
+        }
+        (Some("subscription"), None) => Placement::Subscription,
+        (_, Some(key)) if groups.contains_key(&key) => Placement::Group(key),
+        (_, Some(key)) => {
+            let help = did_you_mean(&key, groups.keys().map(String::as_str)).unwrap_or_else(|| {
+                format!("declare it: `[resource_group.{key}]` with `location = \"...\"`")
+            });
+            ctx.d.error(
+                code::UNKNOWN_REFERENCE,
+                s.get("resource_group").map(|n| n.span.clone()),
+                format!(
+                    "[{}] is placed in resource group `{key}`, which is not declared",
+                    s.place
+                ),
+                Some(help),
+            );
+            Placement::Project
+        }
+        _ => Placement::Project,
+    }
 }
 
 /// Name every cycle among custom resources: `resource.a -> resource.b -> resource.a`.

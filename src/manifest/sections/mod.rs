@@ -14,9 +14,15 @@ mod alerts;
 mod apim;
 mod apps;
 mod custom;
+mod groups;
+mod ignore;
+mod outputs;
 mod project;
+mod repeat;
 mod state;
 mod verify;
+
+pub(crate) use repeat::marker as repeat_marker;
 
 /// Top-level keys of a manifest.
 pub(crate) const ROOT_KEYS: &[&str] = &[
@@ -32,7 +38,78 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "verify",
     "env",
     "state",
+    "output",
+    "resource_group",
 ];
+
+/// The keys each table of the manifest accepts, by where that table is in the JSON Schema
+/// (`manifest::schema`), so a test can keep the two in step.
+#[cfg(test)]
+pub(crate) fn section_keys() -> Vec<(&'static str, &'static [&'static str])> {
+    vec![
+        ("/properties", ROOT_KEYS),
+        ("/properties/project/properties", project::PROJECT_KEYS),
+        (
+            "/properties/monitoring/properties",
+            project::MONITORING_KEYS,
+        ),
+        (
+            "/properties/environment/properties",
+            project::ENVIRONMENT_KEYS,
+        ),
+        (
+            "/properties/variables/additionalProperties/anyOf/1/properties",
+            super::vars::VARIABLE_KEYS,
+        ),
+        (
+            "/properties/action_group/additionalProperties/properties",
+            alerts::ACTION_GROUP_KEYS,
+        ),
+        (
+            "/properties/alert/additionalProperties/properties",
+            alerts::ALERT_KEYS,
+        ),
+        (
+            "/properties/app/additionalProperties/properties",
+            apps::APP_KEYS,
+        ),
+        (
+            "/properties/app/additionalProperties/properties/probes/properties",
+            apps::PROBES_KEYS,
+        ),
+        (
+            "/properties/app/additionalProperties/properties/probes/properties/liveness/properties",
+            apps::PROBE_KEYS,
+        ),
+        (
+            "/properties/app/additionalProperties/properties/replicas/anyOf/1/properties",
+            apps::REPLICA_KEYS,
+        ),
+        ("/properties/apim/properties", apim::APIM_KEYS),
+        (
+            "/properties/apim/properties/diagnostics/properties",
+            apim::DIAGNOSTICS_KEYS,
+        ),
+        (
+            "/properties/resource/additionalProperties/properties",
+            custom::RESOURCE_KEYS,
+        ),
+        (
+            "/properties/resource_group/additionalProperties/properties",
+            groups::GROUP_KEYS,
+        ),
+        (
+            "/properties/output/additionalProperties/properties",
+            outputs::OUTPUT_KEYS,
+        ),
+        ("/properties/verify/properties", verify::VERIFY_KEYS),
+        (
+            "/properties/verify/properties/silence/items/properties",
+            verify::SILENCE_KEYS,
+        ),
+        ("/properties/state/properties", state::STATE_KEYS),
+    ]
+}
 
 /// What the section readers share.
 pub(crate) struct Ctx<'a> {
@@ -44,6 +121,8 @@ pub(crate) struct Ctx<'a> {
     pub project_span: Span,
     /// Secret values met while reading (app secrets, secret variables in custom values).
     pub secrets: Vec<String>,
+    /// `ignore = [...]` paths by resource address, from every section that takes them.
+    pub ignore: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Ctx<'_> {
@@ -72,6 +151,7 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
 
     let mut project: Project = project::project(table.get("project"), ctx, env_name);
     project.production = production;
+    let resource_groups = groups::groups(table.get("resource_group"), &project, ctx);
     let monitoring = project::monitoring(table.get("monitoring"), ctx);
     let has_monitoring = monitoring.is_some();
     let apps = apps::apps(table.get("app"), has_monitoring, ctx);
@@ -94,6 +174,11 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
 
     let mut known: BTreeSet<String> = BTreeSet::new();
     known.insert("resource_group".into());
+    known.extend(
+        resource_groups
+            .keys()
+            .map(|k| format!("resource_group.{k}")),
+    );
     if has_monitoring {
         known.insert("monitoring.workspace".into());
         known.insert("monitoring.app_insights".into());
@@ -107,10 +192,13 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
     if apim.is_some() {
         known.extend(["apim.service", "apim.logger", "apim.diagnostic"].map(String::from));
     }
-    let custom = custom::resources(table.get("resource"), &known, ctx);
+    let custom = custom::resources(table.get("resource"), &known, &resource_groups, ctx);
     known.extend(custom.keys().map(|k| format!("resource.{k}")));
     let silences = verify::silences(table.get("verify"), &known, ctx);
     let state = state::state(table.get("state"), ctx);
+    let outputs = outputs::outputs(table.get("output"), ctx);
+    outputs::check_references(root, &known, ctx);
+    repeat::check_unrepeated(root, ctx);
 
     Model {
         project,
@@ -121,7 +209,10 @@ pub(crate) fn build(root: &Node, env_name: &str, production: bool, ctx: &mut Ctx
         apps,
         apim,
         custom,
+        resource_groups,
         silences,
         state,
+        outputs,
+        ignore: std::mem::take(&mut ctx.ignore),
     }
 }

@@ -11,21 +11,21 @@ use super::super::node::{Entry, Value};
 use super::super::reader::Section;
 use super::Ctx;
 
-const PROJECT_KEYS: &[&str] = &["name", "location", "tags", "resource_group"];
-const MONITORING_KEYS: &[&str] = &[
+pub(crate) const PROJECT_KEYS: &[&str] = &["name", "location", "tags", "resource_group"];
+pub(crate) const MONITORING_KEYS: &[&str] = &[
     "workspace_name",
     "sku",
     "retention_days",
     "app_insights_name",
     "application_type",
 ];
-const ENVIRONMENT_KEYS: &[&str] = &["name", "logs_to_workspace"];
+pub(crate) const ENVIRONMENT_KEYS: &[&str] = &["name", "logs_to_workspace"];
 
 /// Workspace pricing tiers a new workspace can be created with.
 pub(crate) const WORKSPACE_SKUS: &[&str] = &["PerGB2018", "Standalone", "PerNode"];
 pub(crate) const APPLICATION_TYPES: &[&str] = &["web", "other"];
 
-fn name_rule(
+pub(crate) fn name_rule(
     d: &mut Diags,
     span: &std::ops::Range<usize>,
     kind: &str,
@@ -94,20 +94,7 @@ pub(crate) fn project(entry: Option<&Entry>, ctx: &mut Ctx<'_>, env: &str) -> Pr
     }
     ctx.project_name = p.name.clone();
     if let Some(loc) = s.require_str("location", "\"eastus\"", ctx.d) {
-        let norm = normalize_location(&loc);
-        if !REGIONS.contains(&norm.as_str()) {
-            let span = s.get("location").map(|n| n.span.clone());
-            let help = did_you_mean(&norm, REGIONS.iter().copied()).unwrap_or_else(|| {
-                "run `az account list-locations -o table` to see the regions of your cloud".into()
-            });
-            ctx.d.warn(
-                code::UNKNOWN_LOCATION,
-                span,
-                format!("location `{loc}` is not a region azlift knows"),
-                Some(help),
-            );
-        }
-        p.location = norm;
+        p.location = location(&s, &loc, ctx);
     }
     p.resource_group = format!("rg-{}", p.name);
     let mut rg_span = ctx.project_span.clone();
@@ -134,7 +121,26 @@ pub(crate) fn project(entry: Option<&Entry>, ctx: &mut Ctx<'_>, env: &str) -> Pr
     p
 }
 
-fn tags(node: &super::super::node::Node, ctx: &mut Ctx<'_>) -> BTreeMap<String, String> {
+/// A `location` read from `s`: normalised like ARM (`"East US"` -> `eastus`); a region
+/// azlift does not know is a warning with a suggestion.
+pub(crate) fn location(s: &Section<'_>, loc: &str, ctx: &mut Ctx<'_>) -> String {
+    let norm = normalize_location(loc);
+    if !REGIONS.contains(&norm.as_str()) {
+        let span = s.get("location").map(|n| n.span.clone());
+        let help = did_you_mean(&norm, REGIONS.iter().copied()).unwrap_or_else(|| {
+            "run `az account list-locations -o table` to see the regions of your cloud".into()
+        });
+        ctx.d.warn(
+            code::UNKNOWN_LOCATION,
+            span,
+            format!("location `{loc}` is not a region azlift knows"),
+            Some(help),
+        );
+    }
+    norm
+}
+
+pub(crate) fn tags(node: &super::super::node::Node, ctx: &mut Ctx<'_>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let Value::Table(t) = &node.value else {
         super::super::reader::wrong_type(node, "project.tags", "a table of strings", ctx.d);

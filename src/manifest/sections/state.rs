@@ -8,7 +8,7 @@ use super::super::node::Entry;
 use super::super::reader::Section;
 use super::Ctx;
 
-const STATE_KEYS: &[&str] = &[
+pub(crate) const STATE_KEYS: &[&str] = &[
     "backend",
     "account",
     "container",

@@ -10,8 +10,8 @@ use super::super::node::{Entry, Value};
 use super::super::reader::{Section, wrong_type};
 use super::Ctx;
 
-const VERIFY_KEYS: &[&str] = &["silence"];
-const SILENCE_KEYS: &[&str] = &["rule", "resource", "reason"];
+pub(crate) const VERIFY_KEYS: &[&str] = &["silence"];
+pub(crate) const SILENCE_KEYS: &[&str] = &["rule", "resource", "reason"];
 
 /// Read `[verify]`. `known` holds every resource address of the manifest.
 pub(crate) fn silences(
