@@ -100,7 +100,18 @@ pub fn run(_args: ValidateArgs, global: &GlobalArgs) -> CmdResult {
         Err(e) => return Err(e.into()),
     };
     let handler = handler(global);
-    match manifest::load(&global.manifest, &opts) {
+    let checked = manifest::load(&global.manifest, &opts).and_then(|loaded| {
+        // Ids are known once rendered; a project that does not render yet is `plan`'s to
+        // report (with the template's own error).
+        let rendered = super::render::render_context(global)
+            .ok()
+            .and_then(|ctx| azlift::render::render(&loaded.model, &ctx).ok());
+        if let Some(rendered) = rendered {
+            azlift::ops::check_ids(&global.manifest, &rendered)?;
+        }
+        Ok(loaded)
+    });
+    match checked {
         Ok(loaded) => {
             let problems = render_problems(&loaded, global)?;
             if !problems.is_empty() {

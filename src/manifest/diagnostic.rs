@@ -20,6 +20,7 @@ pub mod code {
     pub const INVALID_NAME: &str = "azlift::manifest::invalid_name";
     pub const UNKNOWN_REFERENCE: &str = "azlift::manifest::unknown_reference";
     pub const DUPLICATE: &str = "azlift::manifest::duplicate";
+    pub const DUPLICATE_ID: &str = "azlift::manifest::duplicate_id";
     pub const CYCLE: &str = "azlift::manifest::cycle";
     pub const CONFLICT: &str = "azlift::manifest::conflict";
     pub const MISSING_VARIABLE: &str = "azlift::manifest::missing_variable";
@@ -204,8 +205,7 @@ impl miette::Diagnostic for ManifestErrors {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-#[cfg(test)]
+/// 1-based line and column (in characters) of a byte offset (one lookup: builds the index).
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     LineIndex::new(text).line_col(text, offset)
 }

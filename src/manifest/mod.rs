@@ -16,6 +16,7 @@ use toml::de::DeTable;
 use crate::model::Model;
 
 pub mod diagnostic;
+mod duplicate_ids;
 pub mod files;
 mod names;
 mod node;
@@ -25,6 +26,7 @@ mod sections;
 mod vars;
 
 pub use diagnostic::{Diagnostic, ManifestErrors, code};
+pub use duplicate_ids::check_duplicate_ids;
 pub use names::normalize_location;
 
 use diagnostic::Diags;

@@ -148,6 +148,8 @@ impl Recorder for SessionRecorder {
             outputs: r.outputs,
             depends_on: r.depends_on.into_iter().collect(),
             managed: r.managed,
+            sku: r.sku,
+            failed: r.failed,
             last_duration_secs: Some(r.duration.as_secs_f64()),
             updated_at: time::OffsetDateTime::now_utc(),
         };

@@ -5,10 +5,12 @@
 mod adapters;
 mod cloud_lock;
 mod gitignore;
+mod import;
 mod in_flight;
 mod project;
 mod saved;
 mod secrets;
+mod soft_delete;
 mod state;
 mod target;
 mod trust;
@@ -22,9 +24,11 @@ use tokio::sync::watch;
 pub use adapters::{ArmCloud, SessionRecorder, SinkReporter, event_action};
 pub use cloud_lock::{CloudLock, cloud_lock_file};
 pub use gitignore::ensure_gitignore;
-pub use project::Project;
+pub use import::{ADDRESS_TAG, ENV_TAG, Imported, PROJECT_TAG, owned_tags};
+pub use project::{Project, check_ids};
 pub use saved::{SavedPlan, StalePlan};
 pub use secrets::read_secret_outputs;
+pub use soft_delete::{SoftDeleteChoice, SoftDeleted};
 pub use state::{
     OpenedState, StateOptions, local_state_path, open_configured_state, open_migration, open_state,
     state_settings,
@@ -94,6 +98,30 @@ pub enum OpsError {
         id: String,
         owner: String,
     },
+    #[error("a soft-deleted service blocks a create; {message}")]
+    #[diagnostic(
+        code(azlift::soft_deleted),
+        help(
+            "`azlift up --recover-soft-deleted` brings it back (APIM restore; a workspace where it was), `--purge-soft-deleted` deletes it for good so a new one is made"
+        )
+    )]
+    SoftDeleted { message: String },
+    #[error("{0}")]
+    #[diagnostic(
+        code(azlift::state::import),
+        help(
+            "`azlift state import ADDRESS [ID]`: ADDRESS as the manifest names it; ID defaults to the id the manifest gives it"
+        )
+    )]
+    Import(String),
+    #[error("{message}")]
+    #[diagnostic(
+        code(azlift::scope),
+        help(
+            "an address or a prefix of one (`app`, `alert.high-error-rate`); some addresses: {known}"
+        )
+    )]
+    Scope { message: String, known: String },
     #[error("reading ARM failed: {code}: {message}")]
     #[diagnostic(code(azlift::observe))]
     Observe { code: String, message: String },
@@ -138,6 +166,11 @@ pub struct Planned {
     pub orphans: Vec<Orphan>,
     /// State as it was when planned (for saved plans).
     pub state: StateDocument,
+    /// Soft-deleted services that hold the name of a resource the plan creates.
+    pub soft_deleted: Vec<SoftDeleted>,
+    /// What `apply` does about them (set by `up` from its flags, after
+    /// [`Session::settle_soft_deleted`]).
+    pub soft_delete_choice: SoftDeleteChoice,
 }
 
 impl Session {
@@ -309,10 +342,42 @@ impl Session {
         )
     }
 
+    /// Before applying `saved`: a plan made without state (a first deployment) fixed the
+    /// lineage of the state this apply creates, so a state never written takes it. Once
+    /// written, the serial moved on and the same plan is refused as stale.
+    pub async fn prepare_saved(&self, saved: &SavedPlan) {
+        if let Some(lineage) = saved.first_deployment_lineage() {
+            self.state.adopt_lineage(lineage).await;
+        }
+    }
+
     /// Observe ARM and make the plan. Refused before any change when state records an id
     /// that cannot be trusted, or when a resource to write or delete is not this
     /// environment's (see `trust`).
     pub async fn plan(&self) -> Result<Planned, OpsError> {
+        self.plan_scoped(&plan::Scope::default()).await
+    }
+
+    /// [`Session::plan`] limited to `scope` (`--target`/`--exclude`): changes outside it are
+    /// left out of the plan, which records the scope.
+    pub async fn plan_scoped(&self, scope: &plan::Scope) -> Result<Planned, OpsError> {
+        let mut planned = self.plan_whole().await?;
+        if !scope.is_all() {
+            let chosen = scope
+                .select(
+                    &apply_graph(&self.project.desired, &planned.state),
+                    plan::Direction::Apply,
+                )
+                .map_err(scope_error)?;
+            planned.plan = planned.plan.limited_to(&chosen, scope);
+            planned.orphans.retain(|o| chosen.contains(&o.address));
+        }
+        planned.soft_deleted = self.find_soft_deleted(&planned.plan).await?;
+        soft_delete::annotate(&mut planned.plan, &planned.soft_deleted);
+        Ok(planned)
+    }
+
+    async fn plan_whole(&self) -> Result<Planned, OpsError> {
         let doc = self.state.document().await;
         let trust = self.trust(&doc);
         trust.check_recorded(&doc)?;
@@ -345,7 +410,7 @@ impl Session {
             code: e.code,
             message: e.message,
         })?;
-        let prior = prior_of(&doc);
+        let prior = prior_of(&doc, desired, &observation.observed);
         let plan = plan::build(&PlanInputs {
             desired,
             observed: &observation.observed,
@@ -402,6 +467,8 @@ impl Session {
             // As it is now: planning may have forgotten entries (gone, or moved to another
             // address), and a saved plan must name the state it leaves.
             state: self.state.document().await,
+            soft_deleted: Vec::new(),
+            soft_delete_choice: SoftDeleteChoice::default(),
         })
     }
 
@@ -475,9 +542,9 @@ impl Session {
             recorder: Arc::new(SessionRecorder(self.state.clone())),
             reporter: Arc::new(SinkReporter(sink)),
             parallelism: self.parallelism,
-            estimate: Arc::new(move |arm_type, action| {
+            estimate: Arc::new(move |arm_type, sku, action| {
                 model
-                    .estimate(arm_type, event_action(action))
+                    .estimate_for(arm_type, sku, event_action(action))
                     .map(|d| d.as_secs_f64())
                     .unwrap_or(5.0)
             }),
@@ -492,11 +559,23 @@ impl Session {
         sink.emit(Event::PlanReady {
             counts: counts(&planned.plan),
         });
+        if let Err(e) = self.migrate_write_only_keys(&planned).await {
+            sink.emit(Event::Warning {
+                message: format!("could not store secret hashes by name yet: {e}"),
+            });
+        }
         let engine = self.engine(sink.clone()).await;
+        let recovered;
+        let desired = if planned.soft_delete_choice == SoftDeleteChoice::Recover {
+            recovered = soft_delete::with_recovery(&self.project.desired, &planned.soft_deleted);
+            &recovered
+        } else {
+            &self.project.desired
+        };
         let report = engine
             .apply(
                 &planned.plan,
-                &self.project.desired,
+                desired,
                 &planned.orphans,
                 planned.observation.known.clone(),
                 self.cancel.clone(),
@@ -510,6 +589,25 @@ impl Session {
             tracker.at_interrupt(),
         );
         report
+    }
+
+    /// Store write-only hashes that an older azlift keyed by position under their name keys
+    /// (read through the live bodies `planned` observed), for resources this run does not
+    /// write anyway.
+    async fn migrate_write_only_keys(&self, planned: &Planned) -> Result<(), StateError> {
+        let doc = self.state.document().await;
+        let prior = prior_of(&doc, &self.project.desired, &planned.observation.observed);
+        for e in doc.resources.values() {
+            let Some(p) = prior.get(&e.address) else {
+                continue;
+            };
+            if p.write_only_hashes != e.write_only_hashes {
+                let mut migrated = e.clone();
+                migrated.write_only_hashes = p.write_only_hashes.clone();
+                self.state.record(migrated).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Evaluate the declared outputs (`[output.NAME]`) from what is known after a run (the
@@ -534,18 +632,37 @@ impl Session {
         sink: Arc<dyn EventSink>,
         purge: bool,
     ) -> Result<RunReport, OpsError> {
+        self.destroy_scoped(sink, purge, &plan::Scope::default())
+            .await
+    }
+
+    /// [`Session::destroy`] limited to `scope`: a target goes with what depends on it, an
+    /// exclusion keeps what it depends on (`plan::Scope`).
+    pub async fn destroy_scoped(
+        &self,
+        sink: Arc<dyn EventSink>,
+        purge: bool,
+        scope: &plan::Scope,
+    ) -> Result<RunReport, OpsError> {
         let started = Instant::now();
         let tracker = in_flight::InFlight::wrap(sink, self.cancel.clone());
         let sink: Arc<dyn EventSink> = tracker.clone();
         let doc = self.state.document().await;
         self.check_destroy(&doc).await?;
-        if let Some(report) = self
-            .destroy_whole_group(&doc, &sink, purge, started)
-            .await?
+        let chosen = self.destroy_selection(&doc, scope)?;
+        if chosen.is_none()
+            && let Some(report) = self
+                .destroy_whole_group(&doc, &sink, purge, started)
+                .await?
         {
             return Ok(report);
         }
-        let mut orphans = orphans_of(&doc, |_| true);
+        let in_scope = |a: &ResourceAddress| chosen.as_ref().is_none_or(|c| c.contains(a));
+        let mut orphans = orphans_of(&doc, in_scope);
+        // A group is deleted only if nothing kept (foreign, or left out of a partial run) is
+        // inside it.
+        let mut deleted_doc = doc.clone();
+        deleted_doc.resources.retain(|a, _| in_scope(a));
         let mut kept: Vec<ResourceAddress> = Vec::new();
         let location = self.project.loaded.model.project.location.clone();
         for o in orphans.iter_mut() {
@@ -564,7 +681,7 @@ impl Session {
                 && o.arm_type
                     .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
             {
-                let foreign = self.foreign_in_group(&o.id, &doc).await?;
+                let foreign = self.foreign_in_group(&o.id, &deleted_doc).await?;
                 if !foreign.is_empty() {
                     sink.emit(Event::Warning {
                         message: format!(
@@ -611,7 +728,10 @@ impl Session {
             outcomes,
             cancelled: *self.cancel.borrow(),
         };
-        if purge && report.ok() {
+        let apim_in_scope = chosen
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|a| a.as_str() == "apim.service"));
+        if purge && report.ok() && apim_in_scope {
             self.purge_apim(&sink).await?;
         }
         emit_summary(&sink, &plan, &report, started, tracker.at_interrupt());
@@ -632,6 +752,26 @@ impl Session {
             trust.check_recorded_live(&e.address, &e.id, &e.arm_type, live)?;
         }
         Ok(())
+    }
+
+    /// The state addresses a scoped `down` deletes; `None` for all of them.
+    pub fn destroy_selection(
+        &self,
+        doc: &StateDocument,
+        scope: &plan::Scope,
+    ) -> Result<Option<BTreeSet<ResourceAddress>>, OpsError> {
+        if scope.is_all() {
+            return Ok(None);
+        }
+        let graph = doc
+            .resources
+            .values()
+            .map(|e| (e.address.clone(), e.depends_on.clone()))
+            .collect();
+        scope
+            .select(&graph, plan::Direction::Destroy)
+            .map(Some)
+            .map_err(scope_error)
     }
 
     /// Resources in the group `group_id` that state does not know (top-level ids, lower case).
@@ -855,20 +995,61 @@ fn orphans_of(doc: &StateDocument, pick: impl Fn(&ResourceAddress) -> bool) -> V
     ordered
 }
 
-fn prior_of(doc: &StateDocument) -> HashMap<ResourceAddress, Prior> {
+/// What state remembers per address, for plan. Write-only hashes recorded by position (an
+/// older azlift) are re-keyed by name through the live body (`plan::migrate_keys`).
+fn prior_of(
+    doc: &StateDocument,
+    desired: &[crate::resource::DesiredResource],
+    observed: &HashMap<ResourceAddress, Option<crate::resource::ObservedResource>>,
+) -> HashMap<ResourceAddress, Prior> {
     doc.resources
         .values()
         .map(|e| {
+            let kind = desired
+                .iter()
+                .find(|d| d.address == e.address)
+                .map(|d| d.kind);
+            let live = observed.get(&e.address).and_then(Option::as_ref);
+            let write_only_hashes = match (kind, live) {
+                (Some(kind), Some(live)) => {
+                    plan::migrate_keys(kind, &live.body, &e.write_only_hashes)
+                }
+                _ => e.write_only_hashes.clone(),
+            };
             (
                 e.address.clone(),
                 Prior {
                     id: Some(e.id.clone()),
                     applied_hash: Some(e.applied_hash.clone()),
-                    write_only_hashes: e.write_only_hashes.clone(),
+                    write_only_hashes,
                 },
             )
         })
         .collect()
+}
+
+/// Every address of the project and its state with what it depends on: the desired graph,
+/// plus what state recorded for resources the manifest no longer has.
+fn apply_graph(
+    desired: &[crate::resource::DesiredResource],
+    doc: &StateDocument,
+) -> std::collections::BTreeMap<ResourceAddress, BTreeSet<ResourceAddress>> {
+    let mut graph: std::collections::BTreeMap<ResourceAddress, BTreeSet<ResourceAddress>> = doc
+        .resources
+        .values()
+        .map(|e| (e.address.clone(), e.depends_on.clone()))
+        .collect();
+    for d in desired {
+        graph.insert(d.address.clone(), d.depends_on.iter().cloned().collect());
+    }
+    graph
+}
+
+fn scope_error(e: plan::UnknownAddress) -> OpsError {
+    OpsError::Scope {
+        message: e.to_string(),
+        known: e.known.join(", "),
+    }
 }
 
 /// The plan's counts as the event vocabulary has them.

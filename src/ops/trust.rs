@@ -202,6 +202,8 @@ mod tests {
                 depends_on: Default::default(),
                 managed: true,
                 last_duration_secs: None,
+                failed: false,
+                sku: None,
                 updated_at: time::OffsetDateTime::UNIX_EPOCH,
             },
         );

@@ -6,19 +6,25 @@
 //! `apply::observe`; carrying the plan out happens after, in `apply`.
 
 mod diff;
+mod failed;
 mod identity;
 pub mod ignore;
 mod model;
 mod normalize;
 mod rules;
+mod scope;
 #[cfg(test)]
 mod tests;
+mod write_only;
 
 pub use diff::{Prior, ResolvedValues, diff_resource};
+pub use failed::{is_failed, retry_failed};
 pub use identity::identity_change;
 pub use model::{Action, AttributeChange, Change, Plan, PlanSummary};
 pub use normalize::{canonical_hash, normalize_location, values_equal};
 pub use rules::{ArrayRule, array_rule, replace_reason};
+pub use scope::{Direction, Scope, UnknownAddress, matches as address_matches};
+pub use write_only::{migrate_keys, stable_key};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -78,6 +84,7 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
         changes.push(change);
     }
     force_children_of_replaced(&mut changes);
+    retry_failed(&mut changes, inputs.observed);
     for o in inputs.orphans.iter().rev() {
         if !o.managed {
             continue;

@@ -137,6 +137,9 @@ impl PlanSummary {
 pub struct Plan {
     pub changes: Vec<Change>,
     pub summary: PlanSummary,
+    /// Set when the plan was limited with `--target`/`--exclude` (a partial plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<super::Scope>,
 }
 
 impl Plan {
@@ -154,11 +157,32 @@ impl Plan {
         Plan {
             changes,
             summary: s,
+            scope: None,
         }
     }
 
     pub fn has_changes(&self) -> bool {
         self.summary.has_changes()
+    }
+
+    /// Only the changes to `chosen` (the rest is left out of the plan, untouched), with the
+    /// scope recorded so that the plan says it is partial.
+    pub fn limited_to(
+        self,
+        chosen: &std::collections::BTreeSet<ResourceAddress>,
+        scope: &super::Scope,
+    ) -> Plan {
+        if scope.is_all() {
+            return self;
+        }
+        let kept = self
+            .changes
+            .into_iter()
+            .filter(|c| chosen.contains(&c.address))
+            .collect();
+        let mut plan = Plan::new(kept);
+        plan.scope = Some(scope.clone());
+        plan
     }
 
     /// Changes that need explicit consent (replaces).

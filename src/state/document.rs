@@ -115,6 +115,14 @@ pub struct StateEntry {
     pub depends_on: BTreeSet<ResourceAddress>,
     /// `false` for resources azlift only reads (an existing APIM service).
     pub managed: bool,
+    /// The create (or update) ended `Failed` in ARM: the resource exists, holds its name and
+    /// is this project's, but is not usable. Plan tries it again; `down` deletes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub failed: bool,
+    /// The SKU (`/sku/name` of the body last sent), so durations are learned per SKU (an
+    /// APIM Developer service takes 40 minutes, a Consumption one 90 seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
     /// How long the last create/update took, for ETAs of later runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_duration_secs: Option<f64>,

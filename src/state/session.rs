@@ -112,6 +112,18 @@ impl StateSession {
         self.doc.lock().await.doc.clone()
     }
 
+    /// Give a state that was never written the lineage `lineage` (a saved plan of a first
+    /// deployment fixed it when it was made). Returns `false`, changing nothing, when the
+    /// state was already written: its lineage is its own for life.
+    pub async fn adopt_lineage(&self, lineage: uuid::Uuid) -> bool {
+        let mut p = self.doc.lock().await;
+        if p.doc.serial != 0 || !p.doc.resources.is_empty() {
+            return false;
+        }
+        p.doc.lineage = lineage;
+        true
+    }
+
     /// Where the state is (see [`StateBackend::location`]; never carries a SAS).
     pub fn location(&self) -> String {
         self.backend.location()

@@ -198,8 +198,18 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
     render_plan_with(plan, color, Detail::Full)
 }
 
-/// The whole plan at the given detail.
+/// The whole plan at the given detail; a partial plan (`--target`/`--exclude`) says so first.
 pub fn render_plan_with(plan: &Plan, color: bool, detail: Detail) -> String {
+    let partial = plan
+        .scope
+        .as_ref()
+        .and_then(|s| s.describe())
+        .map(|d| format!("{d}\n\n"))
+        .unwrap_or_default();
+    format!("{partial}{}", render_whole(plan, color, detail))
+}
+
+fn render_whole(plan: &Plan, color: bool, detail: Detail) -> String {
     if !plan.has_changes() {
         return format!(
             "No changes. Azure matches the manifest ({} {} up to date).\n",

@@ -33,6 +33,8 @@ pub fn entry_of(
         outputs,
         depends_on: BTreeSet::new(),
         managed: true,
+        sku: None,
+        failed: false,
         last_duration_secs: Some(31.0),
         updated_at: time::macros::datetime!(2026-11-25 12:00:00 UTC),
     }
