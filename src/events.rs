@@ -276,9 +276,19 @@ pub struct Redactor {
     secrets: RwLock<Vec<String>>,
 }
 
+/// The redactor of the whole process; see [`Redactor::process`].
+static PROCESS: std::sync::OnceLock<Arc<Redactor>> = std::sync::OnceLock::new();
+
 impl Redactor {
     pub fn new() -> Self {
         Redactor::default()
+    }
+
+    /// The one redactor of the process: the manifest loader teaches it every secret it
+    /// meets, a session adds what it learns from ARM, and everything printed on the way out
+    /// (progress, events, the final error report) goes through it.
+    pub fn process() -> Arc<Redactor> {
+        PROCESS.get_or_init(|| Arc::new(Redactor::new())).clone()
     }
 
     /// A redactor that already knows `secrets`.

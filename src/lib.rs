@@ -19,11 +19,13 @@ pub mod kinds;
 pub mod manifest;
 pub mod model;
 pub mod ops;
+pub mod ownership;
 pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod resource;
 pub mod state;
+pub mod text;
 pub mod ui;
 pub mod verify;
 

@@ -21,7 +21,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn up_fails_at_once_while_the_lock_is_held_then_succeeds() {
     let p = Project::example("minimal");
     let rt = runtime();
-    let backend = LocalBackend::for_manifest(&p.manifest, "default").unwrap();
+    let backend = LocalBackend::new(p.state_path("default").parent().unwrap());
     let who = LockInfo::current("azlift up --from-the-test");
     let lock = rt
         .block_on(backend.lock(&who))

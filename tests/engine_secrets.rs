@@ -181,8 +181,9 @@ fn no_secret_appears_in_any_output_state_or_saved_plan() {
         assert_clean(&format!("stdout of `{name}`"), &r.stdout, &secrets);
         assert_clean(&format!("stderr of `{name}`"), &r.stderr, &secrets);
     }
-    let azlift = p.path().join(".azlift").join("default");
-    for entry in std::fs::read_dir(&azlift).unwrap() {
+    let state = p.state_path("default");
+    let azlift = state.parent().unwrap();
+    for entry in std::fs::read_dir(azlift).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert_clean(&path.display().to_string(), &text, &secrets);

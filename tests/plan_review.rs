@@ -418,10 +418,9 @@ fn the_converged_production_plan_passes_verify() {
 fn v000_an_existing_resource_that_is_missing_is_caught_on_the_plan() {
     caught_on_the_plan("AZL-V000", "apim.service", |p| {
         p.edit(
-            "name = \"blog08-prod-apim\"",
-            "name = \"nobody-has-this-apim\"\nexisting = true",
+            "sku = \"Developer\"\ncapacity = 1\n",
+            "name = \"nobody-has-this-apim\"\nexisting = true\n",
         );
-        p.edit("sku = \"Developer\"\ncapacity = 1\n", "");
         p.edit(
             "publisher_email = \"${var.alert_email}\"\npublisher_name = \"Blog 08\"\n",
             "",

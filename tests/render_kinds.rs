@@ -78,7 +78,12 @@ fn resource_group_and_workspace() {
     assert_eq!(rg.id, RG);
     assert_eq!(
         rg.body,
-        json!({"location": "eastus", "tags": {"env": "prod"}})
+        json!({"location": "eastus", "tags": {
+            "env": "prod",
+            "azlift-project": "blog08-prod",
+            "azlift-env": "default",
+            "azlift-address": "resource_group",
+        }})
     );
     assert!(rg.depends_on.is_empty());
     let ws = find(&resources, "monitoring.workspace");
@@ -525,55 +530,55 @@ fn custom_resources_render_from_their_templates() {
 fn custom_resource_errors_name_the_resource() {
     let cases: &[(&str, &str, &[&str], &str)] = &[
         (
-            r#"{"apiVersion": "1", "name": "x"}"#,
+            r#"{"apiVersion": "2023-01-01", "name": "x"}"#,
             "{}",
             &[],
             "the template must set `type`",
         ),
         (
-            r#"{"type": "A.B/c", "apiVersion": "1", "name": "x/y"}"#,
+            r#"{"type": "A.B/c", "apiVersion": "2023-01-01", "name": "x/y"}"#,
             "{}",
             &[],
             "needs a name with 1 segment",
         ),
         (
-            r#"{"type": "A.B/c", "apiVersion": "1", "name": "x", "dependsOn": []}"#,
+            r#"{"type": "A.B/c", "apiVersion": "2023-01-01", "name": "x", "dependsOn": []}"#,
             "{}",
             &[],
             "`dependsOn` belongs",
         ),
         (
-            r#"{"type": "A.B/c", "apiVersion": "1", "name": "x", "p": {{ id("app.nope") }}}"#,
+            r#"{"type": "A.B/c", "apiVersion": "2023-01-01", "name": "x", "p": {{ id("app.nope") }}}"#,
             "{}",
             &[],
             "`app.nope`",
         ),
         (
-            r#"{"type": "A.B/c", "apiVersion": "1", "name": "x"}"#,
+            r#"{"type": "A.B/c", "apiVersion": "2023-01-01", "name": "x"}"#,
             "{}",
             &["nothing"],
             "`nothing`",
         ),
         (
-            r#"{"type": "A.B/c", "apiVersion": "1", "name": {{ values.missing }}}"#,
+            r#"{"type": "A.B/c", "apiVersion": "2023-01-01", "name": {{ values.missing }}}"#,
             "{}",
             &[],
             "template",
         ),
         (
-            r#"{"type": "A.B/c", "apiVersion": "1", "name": "x" "#,
+            r#"{"type": "A.B/c", "apiVersion": "2023-01-01", "name": "x" "#,
             "{}",
             &[],
             "does not produce JSON",
         ),
         (
-            r#"{"type": "A.B/c", "apiVersion": "1", "name": "x", "k": {{ action("monitoring.workspace", "regenerate", "/k") }}}"#,
+            r#"{"type": "A.B/c", "apiVersion": "2023-01-01", "name": "x", "k": {{ action("monitoring.workspace", "regenerate", "/k") }}}"#,
             "{}",
             &[],
             "not supported",
         ),
         (
-            r#"{"type": "A.B/c", "apiVersion": "1", "name": "x", "k": {{ ref("monitoring.workspace", "customerId") }}}"#,
+            r#"{"type": "A.B/c", "apiVersion": "2023-01-01", "name": "x", "k": {{ ref("monitoring.workspace", "customerId") }}}"#,
             "{}",
             &[],
             "JSON pointer",

@@ -1,7 +1,8 @@
 //! A failed long-running operation: with every `Microsoft.App/managedEnvironments` LRO ending
 //! `Failed`, `up` of the production example exits 1 naming the resource (`environment`) and
 //! ARM's error code; the apps, which need the environment, are reported skipped; independent
-//! branches (monitoring, action group, alerts, APIM) are done and in state. Re-running without
+//! branches (monitoring, action group, alerts, APIM) are done and in state, and the failed
+//! environment is recorded as failed (it exists in Azure). Re-running without
 //! the fault converges and the next plan is empty.
 
 mod support_resilience;
@@ -36,7 +37,14 @@ fn failed_environment_skips_apps_finishes_the_rest_and_recovers() {
     );
 
     let state = p.state_resources();
-    assert!(!state.contains_key("environment"), "{state:?}");
+    // The failed environment exists in Azure: it is recorded, marked failed, so it stays
+    // owned (the next plan sends it again, `down` deletes it).
+    assert!(state.contains_key("environment"), "{state:?}");
+    assert_eq!(
+        p.state()["resources"]["environment"]["failed"],
+        true,
+        "{state:?}"
+    );
     for app in APPS {
         assert!(!state.contains_key(*app), "{app} applied: {state:?}");
     }

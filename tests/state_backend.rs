@@ -55,7 +55,8 @@ async fn writes_bump_the_serial_and_keep_the_lineage() {
     let stored = b.read().await.unwrap().unwrap();
     assert_eq!(stored, doc);
     assert_eq!(stored.lineage, lineage);
-    assert!(b.state_path().ends_with(".azlift/dev/state.json"));
+    // No manifest: the state commands' project, `project`.
+    assert!(b.state_path().ends_with(".azlift/project/dev/state.json"));
 }
 
 #[tokio::test]
@@ -368,7 +369,7 @@ async fn a_session_records_after_every_resource_and_refuses_secrets() {
     let stored = b.read().await.unwrap().unwrap();
     assert_eq!(stored.serial, 2, "refused entries are never written");
     assert!(
-        !std::fs::read_to_string(dir.path().join(".azlift/dev/state.json"))
+        !std::fs::read_to_string(dir.path().join(".azlift/project/dev/state.json"))
             .unwrap()
             .contains("s3cret")
     );

@@ -292,6 +292,8 @@ fn recorded(address: &str, arm_type: &str, secs: f64) -> StateEntry {
         outputs: BTreeMap::new(),
         depends_on: BTreeSet::new(),
         managed: true,
+        sku: None,
+        failed: false,
         last_duration_secs: Some(secs),
         updated_at: time::macros::datetime!(2026-11-25 12:00:00 UTC),
     }

@@ -440,7 +440,7 @@ fn an_alert_deleted_behind_azlifts_back_fails_v000() {
     let mut cloud: Value = serde_json::from_str(&p.cloud_text()).unwrap();
     let resources = cloud["resources"].as_object_mut().unwrap();
     let before = resources.len();
-    resources.retain(|id, _| !id.ends_with("/metricalerts/blog08-prod-slow-response"));
+    resources.retain(|id, _| !id.ends_with("/metricalerts/blog08-prod-prod-slow-response"));
     assert_eq!(
         resources.len(),
         before - 1,

@@ -17,8 +17,14 @@ use super::cloud::{Cloud, CloudError, ProgressFn};
 use super::resolve::Known;
 use super::scheduler::{Node, Outcome, walk};
 
-/// Estimated seconds for a change of this action to a resource of this ARM type.
-pub type EstimateFn = Arc<dyn Fn(&str, Action) -> f64 + Send + Sync>;
+/// Estimated seconds for a change of this action to a resource of this ARM type and SKU
+/// (`/sku/name` of its body, when it has one).
+pub type EstimateFn = Arc<dyn Fn(&str, Option<&str>, Action) -> f64 + Send + Sync>;
+
+/// The SKU name of a desired resource (`/sku/name`), which estimates depend on.
+pub fn sku_of(d: &DesiredResource) -> Option<&str> {
+    d.body.pointer("/sku/name").and_then(Value::as_str)
+}
 
 /// What state should remember of a resource just applied. Write-only values appear only as
 /// hashes; the body itself is never recorded.
@@ -34,6 +40,11 @@ pub struct AppliedResource {
     pub outputs: BTreeMap<String, Value>,
     pub depends_on: Vec<ResourceAddress>,
     pub managed: bool,
+    /// `/sku/name` of the body sent.
+    pub sku: Option<String>,
+    /// ARM ended the operation `Failed` but the resource exists: recorded so that it stays
+    /// owned (plan retries it, `down` deletes it).
+    pub failed: bool,
     pub duration: Duration,
 }
 
@@ -121,22 +132,36 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
             .iter()
             .filter_map(|d| {
                 let c = changes.get(&d.address)?;
+                // The old resource: the recorded id when the id changed (a rename), which
+                // may be in the desired location when it was never observed.
+                let location = known_location(&known, &d.address).or_else(|| {
+                    d.body
+                        .get("location")
+                        .and_then(Value::as_str)
+                        .map(crate::plan::normalize_location)
+                });
                 (c.action == Action::Replace).then(|| Orphan {
                     address: d.address.clone(),
-                    id: c.id.clone(),
+                    id: c.old_id().to_string(),
                     arm_type: d.arm_type.clone(),
                     api_version: d.api_version.clone(),
                     depends_on: d.depends_on.iter().cloned().collect(),
                     managed: true,
-                    purge_id: purge_id_for(&d.arm_type, &c.id, known_location(&known, &d.address)),
+                    purge_id: purge_id_for(&d.arm_type, c.old_id(), location),
                 })
             })
             .collect();
         let mut failed_deletes: Vec<ResourceAddress> = Vec::new();
         // Deleting a resource group deletes everything in it: never do that to replace one
         // that holds resources this project does not declare.
-        let ours: std::collections::HashSet<String> =
-            desired.iter().map(|d| d.id.to_ascii_lowercase()).collect();
+        // Ours: what the project declares, and what state recorded that this run replaces or
+        // deletes (a renamed group still holds the old resources until they are deleted).
+        let ours: std::collections::HashSet<String> = desired
+            .iter()
+            .map(|d| d.id.to_ascii_lowercase())
+            .chain(replaced.iter().map(|o| o.id.to_ascii_lowercase()))
+            .chain(orphans.iter().map(|o| o.id.to_ascii_lowercase()))
+            .collect();
         let mut replaced = replaced;
         let mut refused: Vec<(ResourceAddress, CloudError)> = Vec::new();
         for o in &replaced {
@@ -218,7 +243,7 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
                     key: d.address.clone(),
                     deps: d.depends_on.iter().cloned().collect(),
                     estimate: if action.is_change() {
-                        (self.estimate)(&d.arm_type, action)
+                        (self.estimate)(&d.arm_type, sku_of(d), action)
                     } else {
                         0.0
                     },
@@ -295,7 +320,7 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
             .map(|o| Node {
                 key: o.address.clone(),
                 deps: reverse.remove(&o.address).unwrap_or_default(),
-                estimate: (self.estimate)(&o.arm_type, Action::Delete),
+                estimate: (self.estimate)(&o.arm_type, None, Action::Delete),
             })
             .collect();
         let info: Arc<HashMap<ResourceAddress, (Orphan, Change)>> = Arc::new(
@@ -361,8 +386,8 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
         Arc::new(move |m: String| reporter.progress(&address, &m))
     }
 
-    fn eta(&self, arm_type: &str, action: Action) -> Option<Duration> {
-        let secs = (self.estimate)(arm_type, action);
+    fn eta(&self, arm_type: &str, sku: Option<&str>, action: Action) -> Option<Duration> {
+        let secs = (self.estimate)(arm_type, sku, action);
         (secs > 0.0).then(|| Duration::from_secs_f64(secs))
     }
 
@@ -389,7 +414,7 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
             Action::Create | Action::Update | Action::Replace => {
                 let started = Instant::now();
                 self.reporter
-                    .started(change, self.eta(&d.arm_type, change.action));
+                    .started(change, self.eta(&d.arm_type, sku_of(d), change.action));
                 let result = self.put(d, change, started).await;
                 match &result {
                     Ok(()) => self.reporter.done(change, started.elapsed()),
@@ -428,14 +453,18 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
         {
             crate::plan::ignore::overlay(&mut body, &existing, &d.ignore);
         }
-        let returned = self
-            .cloud
-            .put(&d.id, &d.api_version, &body, progress)
-            .await?;
+        let returned = match self.cloud.put(&d.id, &d.api_version, &body, progress).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.record_failed(d, started).await;
+                return Err(e);
+            }
+        };
         let mut write_only_hashes = BTreeMap::new();
         for p in &d.write_only {
             if let Some(v) = body.pointer(p) {
-                write_only_hashes.insert(p.clone(), canonical_hash(v));
+                let key = crate::plan::stable_key(d.kind, &body, p);
+                write_only_hashes.insert(key, canonical_hash(v));
             }
         }
         let applied = AppliedResource {
@@ -449,6 +478,8 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
             outputs: outputs::extract(d.kind, &returned),
             depends_on: d.depends_on.iter().cloned().collect(),
             managed: d.managed,
+            sku: sku_of(d).map(str::to_string),
+            failed: false,
             duration: started.elapsed(),
         };
         self.known.set_body(&d.address, returned);
@@ -458,10 +489,44 @@ impl<C: Cloud, R: Recorder, P: Reporter> TaskContext<C, R, P> {
             .map_err(|e| CloudError::new("StateWriteFailed", e))
     }
 
+    /// After a failed PUT: if ARM holds the resource in the `Failed` state (a create whose
+    /// long-running operation failed), record it as failed so it stays owned. Nothing is
+    /// recorded when it does not exist or cannot be read.
+    async fn record_failed(&self, d: &DesiredResource, started: Instant) {
+        let Ok(Some(live)) = self.cloud.get(&d.id, &d.api_version).await else {
+            return;
+        };
+        if !crate::plan::is_failed(&live) {
+            return;
+        }
+        let failed = AppliedResource {
+            address: d.address.clone(),
+            id: d.id.clone(),
+            kind: d.kind,
+            arm_type: d.arm_type.clone(),
+            api_version: d.api_version.clone(),
+            // Unknown: the next plan compares the live resource with the manifest.
+            applied_hash: String::new(),
+            write_only_hashes: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            depends_on: d.depends_on.iter().cloned().collect(),
+            managed: d.managed,
+            sku: sku_of(d).map(str::to_string),
+            failed: true,
+            duration: started.elapsed(),
+        };
+        if let Err(e) = self.recorder.applied(failed).await {
+            self.reporter.progress(
+                &d.address,
+                &format!("could not record the failed resource: {e}"),
+            );
+        }
+    }
+
     async fn delete_one(&self, o: &Orphan, change: &Change) -> Result<(), CloudError> {
         let started = Instant::now();
         self.reporter
-            .started(change, self.eta(&o.arm_type, Action::Delete));
+            .started(change, self.eta(&o.arm_type, None, Action::Delete));
         let result = async {
             self.cloud
                 .delete(&o.id, &o.api_version, self.progress_fn(&o.address))

@@ -18,6 +18,8 @@ struct FakeCloud {
     store: Mutex<HashMap<String, Value>>,
     calls: Mutex<Vec<String>>,
     fail_put: Mutex<Option<String>>,
+    /// A PUT of this id creates the resource, then its operation ends `Failed`.
+    fail_lro: Mutex<Option<String>>,
 }
 
 impl FakeCloud {
@@ -51,6 +53,14 @@ impl Cloud for FakeCloud {
         }
         let mut stored = body.clone();
         stored["id"] = json!(id);
+        if self.fail_lro.lock().unwrap().as_deref() == Some(id) {
+            stored["properties"]["provisioningState"] = json!("Failed");
+            self.store.lock().unwrap().insert(id.to_lowercase(), stored);
+            return Err(CloudError::new(
+                "ProvisioningFailed",
+                "the operation failed",
+            ));
+        }
         if id.ends_with("/ws") {
             stored["properties"]["customerId"] = json!("cust-123");
         }
@@ -190,7 +200,7 @@ fn engine(
         recorder: state,
         reporter: log,
         parallelism: 4,
-        estimate: Arc::new(|_, _| 1.0),
+        estimate: Arc::new(|_, _, _| 1.0),
     }
 }
 
@@ -212,6 +222,7 @@ async fn plan_of(
             (
                 a.clone(),
                 Prior {
+                    id: Some(e.id.clone()),
                     applied_hash: Some(e.applied_hash.clone()),
                     write_only_hashes: e.write_only_hashes.clone(),
                 },
@@ -360,4 +371,74 @@ async fn orphans_are_deleted_dependents_first() {
         .collect();
     assert_eq!(deletes, vec!["DELETE /s/app", "DELETE /s/env"]);
     assert_eq!(state.entries.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn estimates_are_asked_with_the_resource_sku() {
+    let cloud = Arc::new(FakeCloud::default());
+    let state = Arc::new(MemState::default());
+    let log = Arc::new(Log::default());
+    let mut desired = project();
+    desired[3].body = json!({"location": "global", "sku": {"name": "Developer"}});
+    let (p, obs) = plan_of(&cloud, &state, &desired, &[]).await;
+    // (ARM type, SKU) of every estimate the engine asked for.
+    type Asked = Vec<(String, Option<String>)>;
+    let asked: Arc<Mutex<Asked>> = Arc::default();
+    let seen = asked.clone();
+    let mut e = engine(cloud.clone(), state.clone(), log.clone());
+    e.estimate = Arc::new(move |arm_type, sku, _| {
+        seen.lock()
+            .unwrap()
+            .push((arm_type.to_string(), sku.map(str::to_string)));
+        1.0
+    });
+    let (_tx, rx) = watch::channel(false);
+    assert!(e.apply(&p, &desired, &[], obs.known, rx).await.ok());
+    let asked = asked.lock().unwrap();
+    assert!(
+        asked
+            .iter()
+            .any(|(_, sku)| sku.as_deref() == Some("Developer")),
+        "{asked:?}"
+    );
+    assert!(asked.iter().any(|(_, sku)| sku.is_none()), "{asked:?}");
+    // And state remembers the SKU, so later runs learn durations per SKU.
+    let entries = state.entries.lock().unwrap();
+    assert_eq!(
+        entries[&ResourceAddress::new("ag")].sku.as_deref(),
+        Some("Developer")
+    );
+}
+
+#[tokio::test]
+async fn a_create_that_ends_failed_is_recorded_as_failed_and_retried_by_plan() {
+    let cloud = Arc::new(FakeCloud::default());
+    *cloud.fail_lro.lock().unwrap() = Some("/s/app".into());
+    *cloud.fail_put.lock().unwrap() = Some("/s/ag".into());
+    let state = Arc::new(MemState::default());
+    let log = Arc::new(Log::default());
+    let desired = project();
+    let (p, obs) = plan_of(&cloud, &state, &desired, &[]).await;
+    let (_tx, rx) = watch::channel(false);
+    let report = engine(cloud.clone(), state.clone(), log.clone())
+        .apply(&p, &desired, &[], obs.known, rx)
+        .await;
+    assert!(!report.ok());
+    {
+        let entries = state.entries.lock().unwrap();
+        // It exists in the cloud, Failed: recorded so it stays owned.
+        assert!(entries[&ResourceAddress::new("app")].failed);
+        // Refused outright (nothing exists): nothing to record.
+        assert!(!entries.contains_key(&ResourceAddress::new("ag")));
+        assert!(!entries[&ResourceAddress::new("env")].failed);
+    }
+    *cloud.fail_lro.lock().unwrap() = None;
+    let (p2, _) = plan_of(&cloud, &state, &desired, &[]).await;
+    let app = p2
+        .changes
+        .iter()
+        .find(|c| c.address.as_str() == "app")
+        .unwrap();
+    assert_eq!(app.action, Action::Update, "{app:?}");
+    assert!(app.reason.contains("ended Failed"), "{app:?}");
 }

@@ -388,7 +388,7 @@ impl ArmClient {
                         None,
                         String::new(),
                         None,
-                        Err(e.to_string()),
+                        Err(crate::text::with_causes(&e)),
                     ),
                     _ => {
                         return Err(ArmError::Transport {
@@ -401,7 +401,12 @@ impl ArmClient {
                 },
             };
 
-            let within_budget = if kind == Transient::NotYetVisible {
+            // Nothing answers at all (refused, unresolvable): a dead endpoint, usually a wrong
+            // setting. A couple of quick retries, then the cause, within seconds.
+            let unreachable = matches!(&last, Err(m) if retry::never_connected(m));
+            let within_budget = if unreachable {
+                retries < retry::UNREACHABLE_RETRIES
+            } else if kind == Transient::NotYetVisible {
                 consistency_retries += 1;
                 consistency_retries <= policy.consistency_retries
             } else {
@@ -426,7 +431,10 @@ impl ArmClient {
             } else {
                 retries
             };
-            let delay = retry::delay(policy, kind, n, retry_after);
+            let mut delay = retry::delay(policy, kind, n, retry_after);
+            if unreachable {
+                delay = delay.min(retry::UNREACHABLE_DELAY);
+            }
             if kind == Transient::Throttled {
                 self.inner.counters.throttled();
                 let wait = retry_after.unwrap_or(delay);

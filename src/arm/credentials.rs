@@ -230,17 +230,22 @@ fn client_options(http: &reqwest::Client, cloud: CloudConfiguration) -> ClientOp
     ClientOptions {
         transport: Some(Transport::new(Arc::new(http.clone()))),
         cloud: Some(Arc::new(cloud)),
-        // A few quick retries for a token service's hiccup. The SDK's default (8 retries over
-        // up to a minute) makes an unreachable OIDC or token endpoint, usually a wrong
-        // variable, look like a hang before it is reported.
-        retry: RetryOptions::exponential(ExponentialRetryOptions {
-            initial_delay: azure_core::time::Duration::milliseconds(200),
-            max_retries: 3,
-            max_total_elapsed: azure_core::time::Duration::seconds(10),
-            max_delay: azure_core::time::Duration::seconds(4),
-        }),
+        retry: quick_retries(),
         ..Default::default()
     }
+}
+
+/// A few quick retries for a service's hiccup (at most 3, within 10 s). The SDK's default
+/// (8 retries over up to a minute and more) makes an unreachable endpoint — a token service,
+/// a state storage account —, usually a wrong variable, look like a hang before it is
+/// reported.
+pub(crate) fn quick_retries() -> RetryOptions {
+    RetryOptions::exponential(ExponentialRetryOptions {
+        initial_delay: azure_core::time::Duration::milliseconds(200),
+        max_retries: 3,
+        max_total_elapsed: azure_core::time::Duration::seconds(10),
+        max_delay: azure_core::time::Duration::seconds(4),
+    })
 }
 
 const HINT_SECRET: &str = "check AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (an expired or mistyped secret is the usual cause)";

@@ -42,6 +42,28 @@ impl Transient {
     }
 }
 
+/// Retries of a request that found nothing listening (the endpoint is dead or wrong).
+pub(crate) const UNREACHABLE_RETRIES: u32 = 2;
+
+/// Longest wait before retrying an unreachable endpoint.
+pub(crate) const UNREACHABLE_DELAY: Duration = Duration::from_millis(500);
+
+/// Whether a transport error says the connection was never made (refused, no route, the
+/// name does not resolve), as opposed to one dropped mid-request, which is worth more tries.
+pub(crate) fn never_connected(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "connection refused",
+        "dns error",
+        "failed to lookup address",
+        "no route to host",
+        "network is unreachable",
+        "name or service not known",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
+}
+
 /// What the request expects, which decides whether a 404 is transient.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Expect {
@@ -185,6 +207,19 @@ mod tests {
 
     fn err(code: &str, message: &str) -> ErrorBody {
         ErrorBody::parse(&json!({"error": {"code": code, "message": message}})).unwrap()
+    }
+
+    #[test]
+    fn only_connections_never_made_count_as_unreachable() {
+        assert!(never_connected(
+            "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)"
+        ));
+        assert!(never_connected(
+            "dns error: failed to lookup address information"
+        ));
+        assert!(!never_connected(
+            "connection closed before message completed"
+        ));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use azlift::ops::Session;
 use azlift::ui::{UiChoice, confirm, sink_for};
 
 use super::session::{
-    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_session, runtime,
+    interrupt_signal, interrupted_exit, open_options, report_requests, report_session, runtime,
 };
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
@@ -21,6 +21,8 @@ pub struct DownArgs {
     /// project's soft-deleted API Management service.
     #[arg(long)]
     pub purge: bool,
+    #[command(flatten)]
+    pub scope: super::ScopeArgs,
 }
 
 pub fn run(args: DownArgs, global: &GlobalArgs) -> CmdResult {
@@ -38,10 +40,13 @@ pub fn run(args: DownArgs, global: &GlobalArgs) -> CmdResult {
 
 async fn down(session: &Session, args: &DownArgs, choice: UiChoice) -> super::CmdResult {
     let doc = session.state.document().await;
+    let scope = args.scope.scope();
+    let chosen = session.destroy_selection(&doc, &scope)?;
     let managed: Vec<String> = doc
         .resources
         .values()
         .filter(|e| e.managed)
+        .filter(|e| chosen.as_ref().is_none_or(|c| c.contains(&e.address)))
         .map(|e| e.address.to_string())
         .collect();
     if doc.resources.is_empty() && !args.purge {
@@ -62,9 +67,9 @@ async fn down(session: &Session, args: &DownArgs, choice: UiChoice) -> super::Cm
     }
     let model = azlift::ui::DurationModel::from_state(&doc);
     let sink = sink_for(choice, session.redactor.clone(), model);
-    let report = session.destroy(sink, args.purge).await?;
+    let report = session.destroy_scoped(sink, args.purge, &scope).await?;
     if report.cancelled {
-        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        return Ok(interrupted_exit());
     }
     Ok(if report.ok() {
         ExitCode::SUCCESS

@@ -87,9 +87,24 @@ pub fn run(args: InitArgs, global: &GlobalArgs) -> CmdResult {
     let schema_path = base.join(SCHEMA_FILE);
     std::fs::write(&schema_path, super::schema::text()?)
         .map_err(|e| miette::miette!("cannot write {}: {e}", schema_path.display()))?;
+    let project_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let ignored = azlift::ops::ensure_gitignore(project_dir).map_err(|e| {
+        miette::miette!(
+            "cannot update {}: {e}",
+            project_dir.join(".gitignore").display()
+        )
+    })?;
     println!(
-        "Wrote {} for project `{name}` (and {SCHEMA_FILE} for editors). Next: `azlift validate`, then `azlift plan`.",
-        path.display()
+        "Wrote {} for project `{name}` (and {SCHEMA_FILE} for editors){}. Next: `azlift validate`, then `azlift plan`.",
+        path.display(),
+        if ignored {
+            " and listed `.azlift/` (local state and cloud) in .gitignore"
+        } else {
+            ""
+        }
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -180,7 +180,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(report) => {
-            eprintln!("{report:?}");
+            // Every secret the run met is masked, whatever the error carries.
+            let text = format!("{report:?}");
+            eprintln!("{}", azlift::events::Redactor::process().redact(&text));
             ExitCode::FAILURE
         }
     }
@@ -198,4 +200,23 @@ pub fn not_built(what: &str) -> CmdResult {
         help = "this command is on the roadmap; see the project's open issues",
         "`{what}` is not built yet"
     ))
+}
+
+/// `--target` / `--exclude` of `plan`, `up` and `down` (`azlift::plan::Scope`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ScopeArgs {
+    /// Limit the run to ADDRESS (repeatable; a prefix such as `app` names every address under
+    /// it): `plan`/`up` add what it depends on, `down` what depends on it.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// Leave ADDRESS out of the run (repeatable; prefixes allowed): `plan`/`up` also leave out
+    /// what depends on it, `down` keeps what it depends on.
+    #[arg(long = "exclude", value_name = "ADDRESS")]
+    pub excludes: Vec<String>,
+}
+
+impl ScopeArgs {
+    pub fn scope(&self) -> azlift::plan::Scope {
+        azlift::plan::Scope::new(self.targets.clone(), self.excludes.clone())
+    }
 }

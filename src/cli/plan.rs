@@ -13,7 +13,9 @@ use azlift::ui::plan_json::plan_document;
 use azlift::ui::plan_view::{Detail, render_plan_with};
 use azlift::verify::{self, report};
 
-use super::session::{interrupt_signal, open_options, report_requests, report_session, runtime};
+use super::session::{
+    interrupt_signal, open_options, report_requests, report_session, runtime, unless_interrupted,
+};
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
 #[derive(Debug, Args)]
@@ -34,6 +36,8 @@ pub struct PlanArgs {
     /// Check the planned resources with the `azlift verify` rules; exit 1 on a failure.
     #[arg(long)]
     pub verify: bool,
+    #[command(flatten)]
+    pub scope: super::ScopeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,7 +62,17 @@ pub fn run(args: PlanArgs, global: &GlobalArgs) -> CmdResult {
     runtime()?.block_on(async move {
         let session = Session::open(&opts, interrupt_signal()).await?;
         report_session(&session, global);
-        let planned = session.plan().await;
+        let planned =
+            match unless_interrupted(&session.cancel, session.plan_scoped(&args.scope.scope()))
+                .await
+            {
+                Ok(planned) => planned,
+                Err(code) => {
+                    report_requests(session.target.client.stats(), global, false);
+                    session.close().await.ok();
+                    return Ok(code);
+                }
+            };
         let planned = match planned {
             Ok(p) => p,
             Err(e) => {

@@ -68,6 +68,7 @@ pub fn render_project(global: &GlobalArgs) -> miette::Result<Vec<DesiredResource
     let loaded = load_project(global)?;
     let ctx = render_context(global)?;
     let mut resources = render(&loaded.model, &ctx)?;
-    azlift::render::mark_secrets(&mut resources, &loaded.secrets);
+    azlift::ops::check_ids(&global.manifest, &resources)?;
+    azlift::render::protect_secrets(&mut resources, &loaded.secrets)?;
     Ok(resources)
 }

@@ -1,4 +1,4 @@
-//! What `plan`, `up` and `down` share on the command line: the runtime, Ctrl-C handling, and
+//! What `plan`, `up` and `down` share on the command line: the runtime, signal handling, and
 //! turning global flags into `ops::OpenOptions`.
 
 use miette::IntoDiagnostic;
@@ -9,9 +9,6 @@ use azlift::ops::OpenOptions;
 
 use super::GlobalArgs;
 
-/// Exit code after an interrupt (128 + SIGINT), as shells expect.
-pub const EXIT_INTERRUPTED: u8 = 130;
-
 pub fn runtime() -> miette::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -19,27 +16,31 @@ pub fn runtime() -> miette::Result<tokio::runtime::Runtime> {
         .into_diagnostic()
 }
 
-/// A cancellation signal fed by Ctrl-C: the first stops new work (running operations finish
-/// and state is saved after each); the second exits at once — state is already consistent,
-/// because it is written after every resource.
+/// A cancellation signal fed by SIGINT and SIGTERM: the first stops new work (running
+/// operations finish and state is saved after each); the second exits at once — state is
+/// already consistent, because it is written after every resource.
 pub fn interrupt_signal() -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
+    azlift::ui::interrupt::listen()
+}
+
+/// The exit code of a run a signal stopped: 130 (SIGINT) or 143 (SIGTERM).
+pub fn interrupted_exit() -> std::process::ExitCode {
+    std::process::ExitCode::from(azlift::ui::interrupt::exit_code())
+}
+
+/// Run `work` (reading ARM: nothing changes) unless a signal stops it first: then say so and
+/// end with the signal's exit code.
+pub async fn unless_interrupted<T>(
+    cancel: &watch::Receiver<bool>,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, std::process::ExitCode> {
+    tokio::select! {
+        r = work => Ok(r),
+        () = azlift::ui::interrupt::cancelled(cancel.clone()) => {
+            eprintln!("Stopped while reading ARM: nothing was changed.");
+            Err(interrupted_exit())
         }
-        eprintln!(
-            "\ninterrupted: starting nothing new; waiting for running operations (Ctrl-C again to exit now)"
-        );
-        let _ = tx.send(true);
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
-                "interrupted again: exiting; the next `azlift up` picks up where this stopped"
-            );
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
-        }
-    });
-    rx
+    }
 }
 
 pub fn open_options(global: &GlobalArgs, command: &str) -> miette::Result<OpenOptions> {

@@ -3,7 +3,6 @@
 //! lock; commands that store state take it like `up` does. The work is in `azlift::state`
 //! and `azlift::ops`; this file parses flags, asks for consent and prints.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,8 +11,7 @@ use clap::{Subcommand, ValueEnum};
 use miette::{IntoDiagnostic, miette};
 
 use azlift::events::Redactor;
-use azlift::kinds::ResourceKind;
-use azlift::ops::{OpenedState, StateOptions};
+use azlift::ops::{OpenedState, Session, StateOptions};
 use azlift::resource::ResourceAddress;
 use azlift::state::{
     LockInfo, MigrateOutcome, StateBackend, StateDocument, StateEntry, StateSession, arm_type_of_id,
@@ -37,12 +35,13 @@ pub enum StateCommand {
         #[arg(required = true)]
         addresses: Vec<String>,
     },
-    /// Start managing an existing resource: record it in state under ADDRESS.
+    /// Start managing an existing resource: read it from Azure, tag it as this project's and
+    /// record it in state under ADDRESS.
     Import {
         /// The address the manifest gives it, e.g. `app.task-api`.
         address: String,
-        /// Its full ARM id.
-        id: String,
+        /// Its full ARM id (default: the id the manifest gives ADDRESS).
+        id: Option<String>,
         /// The api-version to read it with (needed for types azlift has no built-in for).
         #[arg(long)]
         api_version: Option<String>,
@@ -95,22 +94,28 @@ pub enum BackendKind {
 }
 
 pub fn run(cmd: StateCommand, global: &GlobalArgs) -> CmdResult {
+    // Import reads Azure: it opens the whole project (manifest, target, state).
+    if let StateCommand::Import {
+        address,
+        id,
+        api_version,
+    } = cmd
+    {
+        return import(global, address, id, api_version);
+    }
     let rt = runtime()?;
     rt.block_on(async move {
         if let StateCommand::Migrate { to } = cmd {
             return migrate(global, to).await;
         }
+
         let opened = open(global).await?;
         let backend = opened.backend.clone();
         let result = match cmd {
             StateCommand::List => list(backend.as_ref(), global).await,
             StateCommand::Show { address } => show(backend.as_ref(), global, &address).await,
             StateCommand::Rm { addresses } => rm(backend.clone(), global, addresses).await,
-            StateCommand::Import {
-                address,
-                id,
-                api_version,
-            } => import(backend.clone(), global, address, id, api_version).await,
+            StateCommand::Import { .. } => Ok(ExitCode::SUCCESS),
             StateCommand::History => history(backend.as_ref(), global).await,
             StateCommand::Pull {
                 version_id,
@@ -241,64 +246,41 @@ async fn rm(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import(
-    backend: Arc<dyn StateBackend>,
+fn import(
     global: &GlobalArgs,
     address: String,
-    id: String,
+    id: Option<String>,
     api_version: Option<String>,
 ) -> CmdResult {
     if address.trim().is_empty() || address.chars().any(char::is_whitespace) {
         return Err(miette!("`{address}` is not a resource address"));
     }
-    let arm_type = arm_type_of_id(&id).ok_or_else(|| {
-        miette!(
+    // A malformed id is refused before connecting.
+    if let Some(id) = &id
+        && arm_type_of_id(id).is_none()
+    {
+        return Err(miette!(
             help = "an id looks like /subscriptions/SUB/resourceGroups/GROUP/providers/NAMESPACE/TYPE/NAME",
             "`{id}` is not an ARM resource id azlift can import"
-        )
-    })?;
-    let api_version = match api_version {
-        Some(v) => v,
-        None => ResourceKind::from_arm_type(&arm_type)
-            .and_then(ResourceKind::info)
-            .map(|k| k.api_version.to_string())
-            .ok_or_else(|| {
-                miette!(
-                    help = "pass --api-version for resource types azlift has no built-in for",
-                    "azlift has no api-version for {arm_type}"
-                )
-            })?,
-    };
-    let session = open_session(backend, "azlift state import", global).await?;
-    let address = ResourceAddress::new(address);
-    if session.document().await.get(&address).is_some() {
-        session.close().await?;
-        return Err(miette!(
-            help = "`azlift state rm` it first to import another resource under that address",
-            "{address} is already in state"
         ));
     }
-    let entry = StateEntry {
-        address: address.clone(),
-        id,
-        arm_type: arm_type.clone(),
-        api_version,
-        // Unknown: the next plan compares the resource with the manifest and sends
-        // write-only values once.
-        applied_hash: String::new(),
-        write_only_hashes: BTreeMap::new(),
-        outputs: BTreeMap::new(),
-        depends_on: Default::default(),
-        managed: true,
-        last_duration_secs: None,
-        updated_at: time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .into_diagnostic()?,
+    let opts = super::session::open_options(global, "azlift state import")?;
+    let imported = super::session::runtime()?.block_on(async {
+        let session = Session::open(&opts, super::session::interrupt_signal()).await?;
+        let result = session
+            .import(&address, id.as_deref(), api_version.as_deref())
+            .await;
+        session.close().await?;
+        result
+    })?;
+    let tags = if imported.tagged {
+        " and tagged it as this project's"
+    } else {
+        ""
     };
-    session.record(entry).await?;
-    session.close().await?;
     eprintln!(
-        "Imported {address} ({arm_type}). Run `azlift plan` to see how it differs from the manifest."
+        "Imported {} ({}){tags}. Run `azlift plan` to see how it differs from the manifest.",
+        imported.address, imported.arm_type
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -542,12 +524,18 @@ fn describe(e: &StateEntry) -> String {
     row("type", e.arm_type.clone());
     row("api_version", e.api_version.clone());
     row("managed", e.managed.to_string());
+    if e.failed {
+        row(
+            "failed",
+            "true (its last ARM operation ended Failed; plan retries it)".to_string(),
+        );
+    }
     let deps: Vec<&str> = e.depends_on.iter().map(|a| a.as_str()).collect();
     row("depends_on", format!("[{}]", deps.join(", ")));
     row(
         "applied_hash",
         if e.applied_hash.is_empty() {
-            "(unknown: imported)".to_string()
+            "(unknown: imported or failed)".to_string()
         } else {
             e.applied_hash.clone()
         },

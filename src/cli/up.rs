@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use clap::Args;
 use miette::miette;
 
-use azlift::ops::{OpsError, SavedPlan, Session};
+use azlift::ops::{OpsError, SavedPlan, Session, SoftDeleteChoice};
 use azlift::ui::plan_json::plan_document;
 use azlift::ui::plan_view::{Detail, render_plan_with};
 use azlift::ui::{UiChoice, confirm, sink_for};
 
 use super::session::{
-    EXIT_INTERRUPTED, interrupt_signal, open_options, report_requests, report_session, runtime,
+    interrupt_signal, interrupted_exit, open_options, report_requests, report_session, runtime,
+    unless_interrupted,
 };
 use super::{CmdResult, GlobalArgs, OutputFormat};
 
@@ -29,6 +30,15 @@ pub struct UpArgs {
     /// Show the plan with one line per created resource instead of every attribute.
     #[arg(long)]
     pub compact: bool,
+    #[command(flatten)]
+    pub scope: super::ScopeArgs,
+    /// A soft-deleted service holds a name the plan creates: bring it back (APIM
+    /// `restore`; a workspace where it was).
+    #[arg(long, conflicts_with = "purge_soft_deleted")]
+    pub recover_soft_deleted: bool,
+    /// A soft-deleted service holds a name the plan creates: delete it for good first.
+    #[arg(long)]
+    pub purge_soft_deleted: bool,
 }
 
 pub fn run(args: UpArgs, global: &GlobalArgs) -> CmdResult {
@@ -55,7 +65,14 @@ async fn up(
     choice: UiChoice,
     saved: Option<&SavedPlan>,
 ) -> CmdResult {
-    let planned = session.plan().await?;
+    if let Some(saved) = saved {
+        session.prepare_saved(saved).await;
+    }
+    let scope = run_scope(args, saved)?;
+    let planned = match unless_interrupted(&session.cancel, session.plan_scoped(&scope)).await {
+        Ok(planned) => planned?,
+        Err(code) => return Ok(code),
+    };
     if let Some(saved) = saved {
         saved
             .check(&session.project.desired, &planned.state, &planned.plan)
@@ -77,6 +94,20 @@ async fn up(
     if !plan.has_changes() {
         session.record_outputs(&planned.observation.known).await?;
         return Ok(ExitCode::SUCCESS);
+    }
+    let choice_soft = if args.recover_soft_deleted {
+        SoftDeleteChoice::Recover
+    } else if args.purge_soft_deleted {
+        SoftDeleteChoice::Purge
+    } else {
+        SoftDeleteChoice::Refuse
+    };
+    // A soft-deleted service blocking a create is refused before anything is asked or
+    // written; a purge waits for consent.
+    if choice_soft != SoftDeleteChoice::Purge {
+        session
+            .settle_soft_deleted(&planned.soft_deleted, choice_soft)
+            .await?;
     }
     let replaces: Vec<String> = plan.replaces().map(|c| c.address.to_string()).collect();
     // A saved plan was reviewed when it was made; applying it is the consent.
@@ -104,6 +135,13 @@ async fn up(
             return Ok(ExitCode::FAILURE);
         }
     }
+    if choice_soft == SoftDeleteChoice::Purge {
+        session
+            .settle_soft_deleted(&planned.soft_deleted, choice_soft)
+            .await?;
+    }
+    let mut planned = planned;
+    planned.soft_delete_choice = choice_soft;
     let doc = session.state.document().await;
     let model = azlift::ui::DurationModel::from_state(&doc);
     let sink = sink_for(choice, session.redactor.clone(), model);
@@ -111,7 +149,7 @@ async fn up(
     let report = session.apply(planned, sink).await;
     let _ = global;
     if report.cancelled {
-        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        return Ok(interrupted_exit());
     }
     session.record_outputs(&known).await?;
     let failures: Vec<String> = report
@@ -137,6 +175,23 @@ async fn up(
         }
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// The scope of this run: the flags', or a saved plan's (which was reviewed with it).
+fn run_scope(args: &UpArgs, saved: Option<&SavedPlan>) -> miette::Result<azlift::plan::Scope> {
+    let flags = args.scope.scope();
+    let Some(saved) = saved else {
+        return Ok(flags);
+    };
+    let recorded = saved.plan.scope.clone().unwrap_or_default();
+    if !flags.is_all() && flags != recorded {
+        return Err(miette!(
+            help =
+                "a saved plan applies with the --target/--exclude it was made with; leave them off",
+            "--target/--exclude differ from the saved plan's"
+        ));
+    }
+    Ok(recorded)
 }
 
 /// What to do about the ARM errors users meet most.

@@ -100,7 +100,18 @@ pub fn run(_args: ValidateArgs, global: &GlobalArgs) -> CmdResult {
         Err(e) => return Err(e.into()),
     };
     let handler = handler(global);
-    match manifest::load(&global.manifest, &opts) {
+    let checked = manifest::load(&global.manifest, &opts).and_then(|loaded| {
+        // Ids are known once rendered; a project that does not render yet is `plan`'s to
+        // report (with the template's own error).
+        let rendered = super::render::render_context(global)
+            .ok()
+            .and_then(|ctx| azlift::render::render(&loaded.model, &ctx).ok());
+        if let Some(rendered) = rendered {
+            azlift::ops::check_ids(&global.manifest, &rendered)?;
+        }
+        Ok(loaded)
+    });
+    match checked {
         Ok(loaded) => {
             let problems = render_problems(&loaded, global)?;
             if !problems.is_empty() {
@@ -128,18 +139,34 @@ pub fn run(_args: ValidateArgs, global: &GlobalArgs) -> CmdResult {
                     "valid": false,
                     "errors": errors.errors().iter().map(to_json).collect::<Vec<_>>(),
                     "warnings": errors.warnings().iter().map(to_json).collect::<Vec<_>>(),
+                    "omitted_errors": errors.omitted_errors(),
+                    "omitted_warnings": errors.omitted_warnings(),
                 });
                 println!("{doc}");
             } else {
                 for e in errors.errors() {
                     print_human("error", e, &handler);
                 }
+                if errors.omitted_errors() > 0 {
+                    eprintln!(
+                        "… and {}",
+                        count(errors.omitted_errors(), "more error", "more errors")
+                    );
+                }
                 for w in errors.warnings() {
                     print_human("warning", w, &handler);
                 }
+                if errors.omitted_warnings() > 0 {
+                    eprintln!(
+                        "… and {}",
+                        count(errors.omitted_warnings(), "more warning", "more warnings")
+                    );
+                }
+                let shown = azlift::text::escape_controls(&file);
+                let total = errors.errors().len() + errors.omitted_errors();
                 eprintln!(
-                    "{file}: {} found; nothing was changed",
-                    count(errors.errors().len(), "error", "errors")
+                    "{shown}: {} found; nothing was changed",
+                    count(total, "error", "errors")
                 );
             }
             Ok(ExitCode::FAILURE)

@@ -20,6 +20,7 @@ pub mod code {
     pub const INVALID_NAME: &str = "azlift::manifest::invalid_name";
     pub const UNKNOWN_REFERENCE: &str = "azlift::manifest::unknown_reference";
     pub const DUPLICATE: &str = "azlift::manifest::duplicate";
+    pub const DUPLICATE_ID: &str = "azlift::manifest::duplicate_id";
     pub const CYCLE: &str = "azlift::manifest::cycle";
     pub const CONFLICT: &str = "azlift::manifest::conflict";
     pub const MISSING_VARIABLE: &str = "azlift::manifest::missing_variable";
@@ -27,6 +28,8 @@ pub mod code {
     pub const MISSING_ENV_VAR: &str = "azlift::manifest::missing_env_var";
     pub const BAD_INTERPOLATION: &str = "azlift::manifest::bad_interpolation";
     pub const UNKNOWN_ENVIRONMENT: &str = "azlift::manifest::unknown_environment";
+    /// An input limit: file size, nesting depth, number of environments.
+    pub const LIMIT: &str = "azlift::manifest::limit";
     // Warnings.
     pub const GLOBAL_NAME: &str = "azlift::manifest::global_name";
     pub const UNKNOWN_LOCATION: &str = "azlift::manifest::unknown_location";
@@ -52,6 +55,9 @@ pub struct Diagnostic {
     pub severity: Severity,
     span: Option<SourceSpan>,
     source: NamedSource<Arc<str>>,
+    /// `false` when a line miette would show around the span is too long to print (a 10 MB
+    /// value): the diagnostic is then shown without its context lines.
+    show_source: bool,
 }
 
 impl Diagnostic {
@@ -112,40 +118,66 @@ impl miette::Diagnostic for Diagnostic {
             .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.span.map(|_| &self.source as &dyn miette::SourceCode)
+        self.span
+            .filter(|_| self.show_source)
+            .map(|_| &self.source as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.span?;
+        let span = self.span.filter(|_| self.show_source)?;
         Some(Box::new(std::iter::once(
             LabeledSpan::new_primary_with_span(self.label.clone(), span),
         )))
     }
 }
 
+/// At most this many errors (and as many warnings) of one manifest are kept and shown; the
+/// rest are counted ("and N more"), so a hostile file cannot flood the terminal.
+pub const MAX_SHOWN: usize = 50;
+
 /// All errors (and the warnings) of one manifest, reported together.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}: the manifest has {} error(s)", errors.len())]
+#[error("{file}: the manifest has {} error(s)", errors.len() + omitted_errors)]
 pub struct ManifestErrors {
     file: String,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    omitted_errors: usize,
+    omitted_warnings: usize,
 }
 
 impl ManifestErrors {
-    pub(crate) fn new(file: String, errors: Vec<Diagnostic>, warnings: Vec<Diagnostic>) -> Self {
+    pub(crate) fn new(
+        file: String,
+        mut errors: Vec<Diagnostic>,
+        mut warnings: Vec<Diagnostic>,
+    ) -> Self {
+        let omitted_errors = errors.len().saturating_sub(MAX_SHOWN);
+        let omitted_warnings = warnings.len().saturating_sub(MAX_SHOWN);
+        errors.truncate(MAX_SHOWN);
+        warnings.truncate(MAX_SHOWN);
         ManifestErrors {
             file,
             errors,
             warnings,
+            omitted_errors,
+            omitted_warnings,
         }
     }
-    /// Every error, in the order of the file.
+    /// The first [`MAX_SHOWN`] errors, in the order of the file.
     pub fn errors(&self) -> &[Diagnostic] {
         &self.errors
     }
-    /// Warnings found along the way.
+    /// The first [`MAX_SHOWN`] warnings found along the way.
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
+    }
+    /// Errors found beyond the ones kept ("and N more").
+    pub fn omitted_errors(&self) -> usize {
+        self.omitted_errors
+    }
+    /// Warnings found beyond the ones kept.
+    pub fn omitted_warnings(&self) -> usize {
+        self.omitted_warnings
     }
     pub fn file(&self) -> &str {
         &self.file
@@ -157,9 +189,14 @@ impl miette::Diagnostic for ManifestErrors {
         Some(Box::new("azlift::manifest::invalid"))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(
-            "fix the errors above and run `azlift validate` again",
-        ))
+        Some(Box::new(if self.omitted_errors > 0 {
+            format!(
+                "fix the errors above (and {} more not shown) and run `azlift validate` again",
+                self.omitted_errors
+            )
+        } else {
+            "fix the errors above and run `azlift validate` again".to_string()
+        }))
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         Some(Box::new(
@@ -168,17 +205,75 @@ impl miette::Diagnostic for ManifestErrors {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
+/// 1-based line and column (in characters) of a byte offset (one lookup: builds the index).
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
+    LineIndex::new(text).line_col(text, offset)
+}
+
+/// Where each line of a text starts, built once per file so finding the line and column of
+/// a diagnostic is a binary search, not a rescan of the text (20,000 diagnostics in a large
+/// file stay linear).
+#[derive(Debug, Clone)]
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        LineIndex { starts }
     }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+
+    /// 1-based line and column (in characters) of a byte offset of `text` (the text the
+    /// index was built from). Out of range and mid-character offsets are clamped.
+    pub(crate) fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while offset > 0 && !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let line_start = self.starts[line - 1];
+        let column = text[line_start..offset].chars().count() + 1;
+        (line, column)
+    }
+
+    /// The byte range of the 1-based line `line`, without its newline.
+    pub(crate) fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
+        let start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(text.len());
+        let end = self
+            .starts
+            .get(line)
+            .map(|s| s.saturating_sub(1))
+            .unwrap_or(text.len());
+        start..end.max(start)
+    }
+}
+
+/// Longest source line (in bytes) shown as context around a diagnostic.
+const MAX_CONTEXT_LINE: usize = 400;
+
+/// Longest message or help text, in characters.
+const MAX_MESSAGE_CHARS: usize = 600;
+
+/// A message as it is kept: control characters escaped, cut to [`MAX_MESSAGE_CHARS`].
+fn bounded(text: &str) -> String {
+    let escaped = crate::text::escape_controls(text);
+    if escaped.chars().count() <= MAX_MESSAGE_CHARS {
+        return escaped.into_owned();
+    }
+    let head: String = escaped.chars().take(MAX_MESSAGE_CHARS).collect();
+    format!("{head}… (message shortened)")
 }
 
 /// Collects diagnostics while a manifest is checked.
@@ -186,15 +281,23 @@ pub(crate) struct Diags {
     file: String,
     source: NamedSource<Arc<str>>,
     text: Arc<str>,
+    index: Arc<LineIndex>,
     pub(crate) errors: Vec<Diagnostic>,
     pub(crate) warnings: Vec<Diagnostic>,
 }
 
 impl Diags {
     pub(crate) fn new(file: &str, text: Arc<str>) -> Self {
+        let shown_name = crate::text::escape_controls(file).into_owned();
+        // What miette shows around a span: control characters masked (same byte length).
+        let shown_text: Arc<str> = match crate::text::mask_controls_same_len(&text) {
+            std::borrow::Cow::Borrowed(_) => text.clone(),
+            std::borrow::Cow::Owned(masked) => Arc::from(masked),
+        };
         Diags {
-            file: file.to_string(),
-            source: NamedSource::new(file, text.clone()),
+            file: shown_name.clone(),
+            source: NamedSource::new(shown_name, shown_text),
+            index: Arc::new(LineIndex::new(&text)),
             text,
             errors: Vec::new(),
             warnings: Vec::new(),
@@ -213,23 +316,58 @@ impl Diags {
             Some(r) => {
                 let start = r.start.min(self.text.len());
                 let end = r.end.clamp(start, self.text.len());
-                let (l, c) = line_col(&self.text, start);
+                let (l, c) = self.index.line_col(&self.text, start);
                 (Some(l), Some(c), Some(SourceSpan::from(start..end)))
             }
             None => (None, None, None),
         };
+        // miette shows the span's lines and one line either side.
+        let show_source = line.is_some_and(|l| {
+            (l.saturating_sub(1).max(1)..=l + 1)
+                .all(|n| self.index.line_range(&self.text, n).len() <= MAX_CONTEXT_LINE)
+        });
         Diagnostic {
             code,
             label: None,
-            message,
-            help,
+            message: bounded(&message),
+            help: help.as_deref().map(bounded),
             file: self.file.clone(),
             line,
             column,
             severity,
             span,
             source: self.source.clone(),
+            show_source,
         }
+    }
+
+    /// Mask every secret value in the messages and in the text shown around each span (a
+    /// literal app secret on a neighbouring line). Secrets are replaced in the shown source
+    /// by as many `*`, so spans stay valid.
+    pub(crate) fn redact(&mut self, secrets: &[String]) {
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .map(String::as_str)
+            .filter(|s| s.len() >= crate::events::MIN_REDACTED_LEN)
+            .collect();
+        if secrets.is_empty() {
+            return;
+        }
+        let mut masked = crate::text::mask_controls_same_len(&self.text).into_owned();
+        for s in &secrets {
+            if masked.contains(s) {
+                masked = masked.replace(s, &"*".repeat(s.len()));
+            }
+        }
+        let source = NamedSource::new(self.file.clone(), Arc::<str>::from(masked));
+        let redactor = crate::events::Redactor::with_secrets(secrets.iter().copied());
+        for d in self.errors.iter_mut().chain(self.warnings.iter_mut()) {
+            d.message = redactor.redact(&d.message);
+            d.help = d.help.as_deref().map(|h| redactor.redact(h));
+            d.label = d.label.as_deref().map(|l| redactor.redact(l));
+            d.source = source.clone();
+        }
+        self.source = source;
     }
 
     /// An error at a span.

@@ -16,6 +16,8 @@ use toml::de::DeTable;
 use crate::model::Model;
 
 pub mod diagnostic;
+mod duplicate_ids;
+pub mod files;
 mod names;
 mod node;
 mod reader;
@@ -24,6 +26,7 @@ mod sections;
 mod vars;
 
 pub use diagnostic::{Diagnostic, ManifestErrors, code};
+pub use duplicate_ids::check_duplicate_ids;
 pub use names::normalize_location;
 
 use diagnostic::Diags;
@@ -105,15 +108,21 @@ pub struct Loaded {
 /// to its folder.
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, ManifestErrors> {
     let file = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
+    let text = match files::read_regular(path, files::MAX_MANIFEST_BYTES) {
         Ok(t) => t,
         Err(err) => {
             let mut d = Diags::new(&file, Arc::from(""));
+            let help = match err {
+                files::FileError::Io(_) => {
+                    "run `azlift init` to write a starter azlift.toml, or pass `-f PATH`"
+                }
+                _ => "pass `-f` the path of a manifest file",
+            };
             d.error(
                 diagnostic::code::IO,
                 None,
                 format!("cannot read the manifest `{file}`: {err}"),
-                Some("run `azlift init` to write a starter azlift.toml, or pass `-f PATH`".into()),
+                Some(help.into()),
             );
             let (file, errors, warnings) = d.finish();
             return Err(ManifestErrors::new(file, errors, warnings));
@@ -182,6 +191,7 @@ pub fn parse_str(
         .map(|e| e.name.clone())
         .unwrap_or_else(|| "default".into());
     let (model, secrets) = evaluate(&root, chosen, &env_name, base_dir, opts, &mut d);
+    let mut every_secret = secrets.clone();
 
     // Check the environments not selected, keeping only what is wrong inside them.
     for other in envs
@@ -189,7 +199,8 @@ pub fn parse_str(
         .filter(|e| Some(e.name.as_str()) != chosen.map(|c| c.name.as_str()))
     {
         let mut od = Diags::new(file_name, source.clone());
-        let _ = evaluate(&root, Some(other), &other.name, base_dir, opts, &mut od);
+        let (_, other_secrets) = evaluate(&root, Some(other), &other.name, base_dir, opts, &mut od);
+        every_secret.extend(other_secrets);
         for err in od.errors {
             let inside = err.span().is_some_and(|s| {
                 other
@@ -219,6 +230,13 @@ pub fn parse_str(
             )
         });
     }
+    // No secret value in any message or in the text shown around it, nor in anything the
+    // process prints later.
+    d.redact(&every_secret);
+    let process = crate::events::Redactor::process();
+    for secret in &every_secret {
+        process.add(secret.clone());
+    }
     if d.has_errors() {
         return Err(finish(d));
     }
@@ -234,6 +252,9 @@ fn finish(d: Diags) -> ManifestErrors {
     let (file, errors, warnings) = d.finish();
     ManifestErrors::new(file, errors, warnings)
 }
+
+/// Most `[env.NAME]` blocks a manifest may have (each is evaluated in full).
+pub const MAX_ENVIRONMENTS: usize = 64;
 
 /// One `[env.NAME]` block.
 struct EnvBlock {
@@ -261,6 +282,18 @@ fn take_envs(root: &mut Node, d: &mut Diags) -> Vec<EnvBlock> {
         );
         return out;
     };
+    if envs.entries.len() > MAX_ENVIRONMENTS {
+        d.error(
+            diagnostic::code::LIMIT,
+            Some(entry.key_span.clone()),
+            format!(
+                "the manifest defines {} environments; at most {MAX_ENVIRONMENTS} are allowed",
+                envs.entries.len()
+            ),
+            None,
+        );
+        return out;
+    }
     for e in envs.entries {
         if let Err(why) = names::manifest_key(&e.key) {
             d.error(
@@ -362,6 +395,7 @@ fn evaluate(
         base_dir,
         project_name: "project".into(),
         project_span: 0..0,
+        name_stem: "project".into(),
         secrets: Vec::new(),
         ignore: Default::default(),
     };

@@ -216,6 +216,23 @@ pub(crate) fn manifest_key(name: &str) -> Result<(), Broken> {
     Ok(())
 }
 
+/// A location as written into bodies and URLs: a region name is lower-case letters and
+/// digits once normalised; an unknown one only warns, but an empty one or one with other
+/// characters (a NUL, a `/`) is an error.
+pub(crate) fn location(normalized: &str) -> Result<(), Broken> {
+    len_in(normalized, 1, 64)?;
+    if let Some(bad) = normalized
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+    {
+        return Err(format!(
+            "may hold only letters, digits and spaces (found `{}`)",
+            bad.escape_default()
+        ));
+    }
+    Ok(())
+}
+
 /// Normalise a location the way ARM does: lower case, no spaces (`"East US"` -> `eastus`).
 pub fn normalize_location(location: &str) -> String {
     location

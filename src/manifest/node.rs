@@ -124,19 +124,23 @@ impl Node {
     }
 }
 
+/// Deepest nesting of tables and arrays a manifest may have (dotted keys count: `a.b.c` is
+/// three levels). Real manifests stay under ten.
+pub const MAX_DEPTH: usize = 32;
+
 /// Convert `toml`'s spanned document into a [`Node`] tree. Integers that do not fit `i64`
-/// are reported.
+/// and nesting deeper than [`MAX_DEPTH`] are reported.
 pub(crate) fn from_document(doc: &Spanned<DeTable<'_>>, d: &mut Diags) -> Node {
-    Node::new(doc.span(), Value::Table(convert_table(doc.get_ref(), d)))
+    Node::new(doc.span(), Value::Table(convert_table(doc.get_ref(), d, 1)))
 }
 
-fn convert_table(t: &DeTable<'_>, d: &mut Diags) -> Table {
+fn convert_table(t: &DeTable<'_>, d: &mut Diags, depth: usize) -> Table {
     let mut entries: Vec<Entry> = t
         .iter()
         .map(|(k, v)| Entry {
             key: k.get_ref().to_string(),
             key_span: k.span(),
-            node: convert_value(v, d),
+            node: convert_value(v, d, depth + 1),
         })
         .collect();
     // The map is ordered by key; the file's order reads better in every listing.
@@ -144,8 +148,17 @@ fn convert_table(t: &DeTable<'_>, d: &mut Diags) -> Table {
     Table { entries }
 }
 
-fn convert_value(v: &Spanned<DeValue<'_>>, d: &mut Diags) -> Node {
+fn convert_value(v: &Spanned<DeValue<'_>>, d: &mut Diags, depth: usize) -> Node {
     let span = v.span();
+    if depth > MAX_DEPTH && matches!(v.get_ref(), DeValue::Array(_) | DeValue::Table(_)) {
+        d.error(
+            code::LIMIT,
+            Some(span.clone()),
+            format!("the manifest nests tables and arrays more than {MAX_DEPTH} levels deep"),
+            None,
+        );
+        return Node::new(span, Value::Table(Table::default()));
+    }
     let value = match v.get_ref() {
         DeValue::String(s) => Value::Str(s.to_string()),
         DeValue::Integer(i) => {
@@ -180,8 +193,10 @@ fn convert_value(v: &Spanned<DeValue<'_>>, d: &mut Diags) -> Node {
         }
         DeValue::Boolean(b) => Value::Bool(*b),
         DeValue::Datetime(dt) => Value::Datetime(dt.to_string()),
-        DeValue::Array(a) => Value::Array(a.iter().map(|x| convert_value(x, d)).collect()),
-        DeValue::Table(t) => Value::Table(convert_table(t, d)),
+        DeValue::Array(a) => {
+            Value::Array(a.iter().map(|x| convert_value(x, d, depth + 1)).collect())
+        }
+        DeValue::Table(t) => Value::Table(convert_table(t, d, depth)),
     };
     Node::new(span, value)
 }

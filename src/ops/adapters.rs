@@ -13,10 +13,11 @@ use crate::plan::{Action, Change};
 use crate::resource::ResourceAddress;
 use crate::state::{StateEntry, StateSession};
 
-/// `ArmClient` seen as the engine's `Cloud`.
+/// `ArmClient` seen as the engine's `Cloud`. Its operations are never cancelled by an
+/// interrupt: the first signal only stops new starts, and an operation in flight is waited
+/// for and recorded (cutting it off would leave a resource that the next run PUTs again).
 pub struct ArmCloud {
     pub client: ArmClient,
-    pub cancel: tokio::sync::watch::Receiver<bool>,
 }
 
 pub(crate) fn cloud_error(e: ArmError) -> CloudError {
@@ -45,7 +46,7 @@ pub(crate) fn cloud_error(e: ArmError) -> CloudError {
 
 impl ArmCloud {
     fn ctx(&self, progress: Option<ProgressFn>) -> OpContext {
-        let ctx = OpContext::new().with_cancel(self.cancel.clone());
+        let ctx = OpContext::new();
         match progress {
             Some(p) => ctx.with_events(move |e| p(e.to_string())),
             None => ctx,
@@ -147,6 +148,8 @@ impl Recorder for SessionRecorder {
             outputs: r.outputs,
             depends_on: r.depends_on.into_iter().collect(),
             managed: r.managed,
+            sku: r.sku,
+            failed: r.failed,
             last_duration_secs: Some(r.duration.as_secs_f64()),
             updated_at: time::OffsetDateTime::now_utc(),
         };

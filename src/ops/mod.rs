@@ -3,11 +3,17 @@
 //! module never touches the terminal (progress goes out as events).
 
 mod adapters;
+mod cloud_lock;
+mod gitignore;
+mod import;
+mod in_flight;
 mod project;
 mod saved;
 mod secrets;
+mod soft_delete;
 mod state;
 mod target;
+mod trust;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -16,15 +22,20 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 pub use adapters::{ArmCloud, SessionRecorder, SinkReporter, event_action};
-pub use project::Project;
+pub use cloud_lock::{CloudLock, cloud_lock_file};
+pub use gitignore::ensure_gitignore;
+pub use import::{ADDRESS_TAG, ENV_TAG, Imported, PROJECT_TAG, owned_tags};
+pub use project::{Project, check_ids};
 pub use saved::{SavedPlan, StalePlan};
 pub use secrets::read_secret_outputs;
+pub use soft_delete::{SoftDeleteChoice, SoftDeleted};
 pub use state::{
-    OpenedState, StateOptions, open_configured_state, open_migration, open_state, state_settings,
+    OpenedState, StateOptions, local_state_path, open_configured_state, open_migration, open_state,
+    state_settings,
 };
 pub use target::{FAULTS_ENV, LOCAL_SUBSCRIPTION, PROFILE_ENV, Target, local_cloud_file};
 
-use crate::apply::{Engine, Observation, ObserveMode, RunReport, observe};
+use crate::apply::{Cloud, Engine, Observation, ObserveMode, RunReport, observe};
 use crate::events::{Event, EventSink, PlanCounts, Redactor};
 use crate::manifest::{LoadOptions, ManifestErrors};
 use crate::plan::{self, Action, Orphan, Plan, PlanInputs, Prior};
@@ -61,6 +72,56 @@ pub enum OpsError {
         help("run `azlift plan --out FILE` again and review the new plan")
     )]
     StalePlan(String),
+    #[error("refusing to touch `{address}` on the word of state: {id}: {why}")]
+    #[diagnostic(
+        code(azlift::state::untrusted),
+        help(
+            "azlift updates and deletes only resources whose state record is a well-formed id inside the project and whose live tags name this project and environment; if the record is wrong, `azlift state rm {address}` forgets it without touching any resource"
+        )
+    )]
+    Untrusted {
+        address: String,
+        id: String,
+        why: String,
+    },
+    #[error(
+        "`{address}` already exists in Azure ({id}) and belongs to {owner}; azlift does not take over a resource it does not own"
+    )]
+    #[diagnostic(
+        code(azlift::not_owned),
+        help(
+            "adopt it with `azlift state import {address} {id}`, or give this resource another name in the manifest"
+        )
+    )]
+    NotOwned {
+        address: String,
+        id: String,
+        owner: String,
+    },
+    #[error("a soft-deleted service blocks a create; {message}")]
+    #[diagnostic(
+        code(azlift::soft_deleted),
+        help(
+            "`azlift up --recover-soft-deleted` brings it back (APIM restore; a workspace where it was), `--purge-soft-deleted` deletes it for good so a new one is made"
+        )
+    )]
+    SoftDeleted { message: String },
+    #[error("{0}")]
+    #[diagnostic(
+        code(azlift::state::import),
+        help(
+            "`azlift state import ADDRESS [ID]`: ADDRESS as the manifest names it; ID defaults to the id the manifest gives it"
+        )
+    )]
+    Import(String),
+    #[error("{message}")]
+    #[diagnostic(
+        code(azlift::scope),
+        help(
+            "an address or a prefix of one (`app`, `alert.high-error-rate`); some addresses: {known}"
+        )
+    )]
+    Scope { message: String, known: String },
     #[error("reading ARM failed: {code}: {message}")]
     #[diagnostic(code(azlift::observe))]
     Observe { code: String, message: String },
@@ -89,6 +150,9 @@ pub struct Session {
     pub project: Project,
     pub target: Target,
     pub state: Arc<StateSession>,
+    /// The state recorded no project when opened (written before azlift recorded it): its
+    /// resources may predate ownership tags.
+    pub legacy_state: bool,
     pub redactor: Arc<Redactor>,
     pub parallelism: usize,
     pub observe: ObserveMode,
@@ -102,6 +166,11 @@ pub struct Planned {
     pub orphans: Vec<Orphan>,
     /// State as it was when planned (for saved plans).
     pub state: StateDocument,
+    /// Soft-deleted services that hold the name of a resource the plan creates.
+    pub soft_deleted: Vec<SoftDeleted>,
+    /// What `apply` does about them (set by `up` from its flags, after
+    /// [`Session::settle_soft_deleted`]).
+    pub soft_delete_choice: SoftDeleteChoice,
 }
 
 impl Session {
@@ -125,9 +194,10 @@ impl Session {
                 .unwrap_or_else(|| LOCAL_SUBSCRIPTION.to_string())
         };
         let project = Project::load(&opts.manifest, &opts.load, &probe_subscription)?;
-        let redactor = Arc::new(Redactor::with_secrets(
-            project.loaded.secrets.iter().cloned(),
-        ));
+        let redactor = Redactor::process();
+        for secret in &project.loaded.secrets {
+            redactor.add(secret.clone());
+        }
         let choice = StateSettings::from_process(
             project.loaded.model.state.clone(),
             opts.state_url.clone(),
@@ -136,9 +206,10 @@ impl Session {
         )
         .resolve()
         .map_err(OpsError::State)?;
+        let who = LockInfo::current(opts.command.clone());
         let connect = || async {
             if opts.local {
-                Target::local(&dir, opts.parallelism).await
+                Target::local_locked(&dir, opts.parallelism, &who, opts.lock_timeout).await
             } else {
                 Target::azure(opts.subscription.clone(), opts.parallelism)
             }
@@ -154,6 +225,7 @@ impl Session {
             let backend = open_backend(
                 &choice,
                 &opts.manifest,
+                &project.loaded.model.project.name,
                 project.environment(),
                 Some(credential),
                 pem.as_deref(),
@@ -169,10 +241,16 @@ impl Session {
                 }
             }
         } else {
-            open_backend(&choice, &opts.manifest, project.environment(), None, None)
-                .map_err(OpsError::State)?
+            open_backend(
+                &choice,
+                &opts.manifest,
+                &project.loaded.model.project.name,
+                project.environment(),
+                None,
+                None,
+            )
+            .map_err(OpsError::State)?
         };
-        let who = LockInfo::current(opts.command.clone());
         let state = match StateSession::open_waiting(
             backend,
             &who,
@@ -184,6 +262,17 @@ impl Session {
         {
             Ok(s) => s,
             Err(e) => {
+                if let Some(t) = early_target {
+                    t.close().await;
+                }
+                return Err(OpsError::State(e));
+            }
+        };
+        // A state of another project is refused before anything else happens.
+        let legacy_state = match state.bind_project(&project.loaded.model.project.name).await {
+            Ok(legacy) => legacy,
+            Err(e) => {
+                let _ = state.close().await;
                 if let Some(t) = early_target {
                     t.close().await;
                 }
@@ -204,6 +293,7 @@ impl Session {
             project,
             target,
             state: Arc::new(state),
+            legacy_state,
             redactor,
             parallelism: opts.parallelism,
             observe: opts.observe,
@@ -214,7 +304,6 @@ impl Session {
     fn cloud(&self) -> Arc<ArmCloud> {
         Arc::new(ArmCloud {
             client: self.target.client.clone(),
-            cancel: self.cancel.clone(),
         })
     }
 
@@ -240,12 +329,75 @@ impl Session {
         Ok((doc, observation.observed))
     }
 
-    /// Observe ARM and make the plan.
+    /// What this run trusts (see `trust`): this project and environment, its subscription
+    /// and groups.
+    fn trust(&self, doc: &StateDocument) -> trust::Trust {
+        trust::Trust::new(
+            &self.project.loaded.model.project.name,
+            self.project.environment(),
+            &self.target.subscription_id,
+            self.legacy_state,
+            &self.project.desired,
+            doc,
+        )
+    }
+
+    /// Before applying `saved`: a plan made without state (a first deployment) fixed the
+    /// lineage of the state this apply creates, so a state never written takes it. Once
+    /// written, the serial moved on and the same plan is refused as stale.
+    pub async fn prepare_saved(&self, saved: &SavedPlan) {
+        if let Some(lineage) = saved.first_deployment_lineage() {
+            self.state.adopt_lineage(lineage).await;
+        }
+    }
+
+    /// Observe ARM and make the plan. Refused before any change when state records an id
+    /// that cannot be trusted, or when a resource to write or delete is not this
+    /// environment's (see `trust`).
     pub async fn plan(&self) -> Result<Planned, OpsError> {
+        self.plan_scoped(&plan::Scope::default()).await
+    }
+
+    /// [`Session::plan`] limited to `scope` (`--target`/`--exclude`): changes outside it are
+    /// left out of the plan, which records the scope.
+    pub async fn plan_scoped(&self, scope: &plan::Scope) -> Result<Planned, OpsError> {
+        let mut planned = self.plan_whole().await?;
+        if !scope.is_all() {
+            let chosen = scope
+                .select(
+                    &apply_graph(&self.project.desired, &planned.state),
+                    plan::Direction::Apply,
+                )
+                .map_err(scope_error)?;
+            planned.plan = planned.plan.limited_to(&chosen, scope);
+            planned.orphans.retain(|o| chosen.contains(&o.address));
+        }
+        planned.soft_deleted = self.find_soft_deleted(&planned.plan).await?;
+        soft_delete::annotate(&mut planned.plan, &planned.soft_deleted);
+        Ok(planned)
+    }
+
+    async fn plan_whole(&self) -> Result<Planned, OpsError> {
         let doc = self.state.document().await;
+        let trust = self.trust(&doc);
+        trust.check_recorded(&doc)?;
         let desired = &self.project.desired;
         let wanted: BTreeSet<&ResourceAddress> = desired.iter().map(|d| &d.address).collect();
         let orphans = orphans_of(&doc, |a| !wanted.contains(a));
+        // Identity is the id: a recorded resource whose id a desired resource now has (its
+        // address changed, not its name) is that resource, never deleted: forget the old
+        // address; the new one records it.
+        let desired_ids: std::collections::HashSet<String> =
+            desired.iter().map(|d| d.id.to_ascii_lowercase()).collect();
+        let (moved, orphans): (Vec<Orphan>, Vec<Orphan>) = orphans
+            .into_iter()
+            .partition(|o| desired_ids.contains(&o.id.to_ascii_lowercase()));
+        for m in &moved {
+            self.state
+                .forget(&m.address)
+                .await
+                .map_err(OpsError::State)?;
+        }
         let observation = observe(
             self.cloud(),
             desired,
@@ -258,7 +410,7 @@ impl Session {
             code: e.code,
             message: e.message,
         })?;
-        let prior = prior_of(&doc);
+        let prior = prior_of(&doc, desired, &observation.observed);
         let plan = plan::build(&PlanInputs {
             desired,
             observed: &observation.observed,
@@ -306,12 +458,77 @@ impl Session {
                     .collect(),
             );
         }
+        self.check_ownership(&trust, &plan, &observation, &doc)
+            .await?;
         Ok(Planned {
             plan,
             observation,
             orphans,
-            state: doc,
+            // As it is now: planning may have forgotten entries (gone, or moved to another
+            // address), and a saved plan must name the state it leaves.
+            state: self.state.document().await,
+            soft_deleted: Vec::new(),
+            soft_delete_choice: SoftDeleteChoice::default(),
         })
+    }
+
+    /// Before any change: every resource the plan writes or deletes is this environment's.
+    /// A recorded one must carry its ownership tags (the old id of a rename is read for
+    /// that); one that exists but is not recorded must have been made by this environment.
+    async fn check_ownership(
+        &self,
+        trust: &trust::Trust,
+        plan: &Plan,
+        observation: &Observation,
+        doc: &StateDocument,
+    ) -> Result<(), OpsError> {
+        let live = |a: &ResourceAddress| {
+            observation
+                .observed
+                .get(a)
+                .and_then(|o| o.as_ref())
+                .map(|o| &o.body)
+        };
+        for c in plan.changes.iter().filter(|c| c.action.is_change()) {
+            let recorded = doc.get(&c.address);
+            if c.action == Action::Delete {
+                trust.check_recorded_live(&c.address, &c.id, &c.arm_type, live(&c.address))?;
+                continue;
+            }
+            let Some(d) = self
+                .project
+                .desired
+                .iter()
+                .find(|d| d.address == c.address && d.managed)
+            else {
+                continue;
+            };
+            if let Some(old) = &c.replaces {
+                let old_body =
+                    self.cloud()
+                        .get(old, &c.api_version)
+                        .await
+                        .map_err(|e| OpsError::Observe {
+                            code: e.code,
+                            message: e.message,
+                        })?;
+                trust.check_recorded_live(&c.address, old, &c.arm_type, old_body.as_ref())?;
+            }
+            let same_id = recorded.is_some_and(|e| e.id.eq_ignore_ascii_case(&d.id));
+            match live(&c.address) {
+                Some(body) if same_id => {
+                    trust.check_recorded_live(&c.address, &d.id, &d.arm_type, Some(body))?
+                }
+                Some(body) => trust.check_unrecorded_live(
+                    &c.address,
+                    &d.id,
+                    d.body.get("tags").is_some(),
+                    body,
+                )?,
+                None => {}
+            }
+        }
+        Ok(())
     }
 
     async fn engine(
@@ -325,9 +542,9 @@ impl Session {
             recorder: Arc::new(SessionRecorder(self.state.clone())),
             reporter: Arc::new(SinkReporter(sink)),
             parallelism: self.parallelism,
-            estimate: Arc::new(move |arm_type, action| {
+            estimate: Arc::new(move |arm_type, sku, action| {
                 model
-                    .estimate(arm_type, event_action(action))
+                    .estimate_for(arm_type, sku, event_action(action))
                     .map(|d| d.as_secs_f64())
                     .unwrap_or(5.0)
             }),
@@ -337,21 +554,60 @@ impl Session {
     /// Carry out `planned`, reporting through `sink`.
     pub async fn apply(&self, planned: Planned, sink: Arc<dyn EventSink>) -> RunReport {
         let started = Instant::now();
+        let tracker = in_flight::InFlight::wrap(sink, self.cancel.clone());
+        let sink: Arc<dyn EventSink> = tracker.clone();
         sink.emit(Event::PlanReady {
             counts: counts(&planned.plan),
         });
+        if let Err(e) = self.migrate_write_only_keys(&planned).await {
+            sink.emit(Event::Warning {
+                message: format!("could not store secret hashes by name yet: {e}"),
+            });
+        }
         let engine = self.engine(sink.clone()).await;
+        let recovered;
+        let desired = if planned.soft_delete_choice == SoftDeleteChoice::Recover {
+            recovered = soft_delete::with_recovery(&self.project.desired, &planned.soft_deleted);
+            &recovered
+        } else {
+            &self.project.desired
+        };
         let report = engine
             .apply(
                 &planned.plan,
-                &self.project.desired,
+                desired,
                 &planned.orphans,
                 planned.observation.known.clone(),
                 self.cancel.clone(),
             )
             .await;
-        emit_summary(&sink, &planned.plan, &report, started);
+        emit_summary(
+            &sink,
+            &planned.plan,
+            &report,
+            started,
+            tracker.at_interrupt(),
+        );
         report
+    }
+
+    /// Store write-only hashes that an older azlift keyed by position under their name keys
+    /// (read through the live bodies `planned` observed), for resources this run does not
+    /// write anyway.
+    async fn migrate_write_only_keys(&self, planned: &Planned) -> Result<(), StateError> {
+        let doc = self.state.document().await;
+        let prior = prior_of(&doc, &self.project.desired, &planned.observation.observed);
+        for e in doc.resources.values() {
+            let Some(p) = prior.get(&e.address) else {
+                continue;
+            };
+            if p.write_only_hashes != e.write_only_hashes {
+                let mut migrated = e.clone();
+                migrated.write_only_hashes = p.write_only_hashes.clone();
+                self.state.record(migrated).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Evaluate the declared outputs (`[output.NAME]`) from what is known after a run (the
@@ -376,15 +632,37 @@ impl Session {
         sink: Arc<dyn EventSink>,
         purge: bool,
     ) -> Result<RunReport, OpsError> {
+        self.destroy_scoped(sink, purge, &plan::Scope::default())
+            .await
+    }
+
+    /// [`Session::destroy`] limited to `scope`: a target goes with what depends on it, an
+    /// exclusion keeps what it depends on (`plan::Scope`).
+    pub async fn destroy_scoped(
+        &self,
+        sink: Arc<dyn EventSink>,
+        purge: bool,
+        scope: &plan::Scope,
+    ) -> Result<RunReport, OpsError> {
         let started = Instant::now();
+        let tracker = in_flight::InFlight::wrap(sink, self.cancel.clone());
+        let sink: Arc<dyn EventSink> = tracker.clone();
         let doc = self.state.document().await;
-        if let Some(report) = self
-            .destroy_whole_group(&doc, &sink, purge, started)
-            .await?
+        self.check_destroy(&doc).await?;
+        let chosen = self.destroy_selection(&doc, scope)?;
+        if chosen.is_none()
+            && let Some(report) = self
+                .destroy_whole_group(&doc, &sink, purge, started)
+                .await?
         {
             return Ok(report);
         }
-        let mut orphans = orphans_of(&doc, |_| true);
+        let in_scope = |a: &ResourceAddress| chosen.as_ref().is_none_or(|c| c.contains(a));
+        let mut orphans = orphans_of(&doc, in_scope);
+        // A group is deleted only if nothing kept (foreign, or left out of a partial run) is
+        // inside it.
+        let mut deleted_doc = doc.clone();
+        deleted_doc.resources.retain(|a, _| in_scope(a));
         let mut kept: Vec<ResourceAddress> = Vec::new();
         let location = self.project.loaded.model.project.location.clone();
         for o in orphans.iter_mut() {
@@ -403,7 +681,7 @@ impl Session {
                 && o.arm_type
                     .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
             {
-                let foreign = self.foreign_in_group(&o.id, &doc).await?;
+                let foreign = self.foreign_in_group(&o.id, &deleted_doc).await?;
                 if !foreign.is_empty() {
                     sink.emit(Event::Warning {
                         message: format!(
@@ -450,11 +728,50 @@ impl Session {
             outcomes,
             cancelled: *self.cancel.borrow(),
         };
-        if purge && report.ok() {
+        let apim_in_scope = chosen
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|a| a.as_str() == "apim.service"));
+        if purge && report.ok() && apim_in_scope {
             self.purge_apim(&sink).await?;
         }
-        emit_summary(&sink, &plan, &report, started);
+        emit_summary(&sink, &plan, &report, started, tracker.at_interrupt());
         Ok(report)
+    }
+
+    /// `down` deletes only what this environment's state owns: every recorded id is
+    /// trusted, and every live resource it names carries this environment's tags.
+    async fn check_destroy(&self, doc: &StateDocument) -> Result<(), OpsError> {
+        let trust = self.trust(doc);
+        trust.check_recorded(doc)?;
+        let (_, observed) = self.observe_state().await?;
+        for e in doc.resources.values().filter(|e| e.managed) {
+            let live = observed
+                .get(&e.address)
+                .and_then(|o| o.as_ref())
+                .map(|o| &o.body);
+            trust.check_recorded_live(&e.address, &e.id, &e.arm_type, live)?;
+        }
+        Ok(())
+    }
+
+    /// The state addresses a scoped `down` deletes; `None` for all of them.
+    pub fn destroy_selection(
+        &self,
+        doc: &StateDocument,
+        scope: &plan::Scope,
+    ) -> Result<Option<BTreeSet<ResourceAddress>>, OpsError> {
+        if scope.is_all() {
+            return Ok(None);
+        }
+        let graph = doc
+            .resources
+            .values()
+            .map(|e| (e.address.clone(), e.depends_on.clone()))
+            .collect();
+        scope
+            .select(&graph, plan::Direction::Destroy)
+            .map(Some)
+            .map_err(scope_error)
     }
 
     /// Resources in the group `group_id` that state does not know (top-level ids, lower case).
@@ -540,14 +857,13 @@ impl Session {
         );
         let sink_for_progress = sink.clone();
         let address = group.address.clone();
-        let ctx = crate::arm::OpContext::new()
-            .with_cancel(self.cancel.clone())
-            .with_events(move |e| {
-                sink_for_progress.emit(Event::ResourceProgress {
-                    address: address.clone(),
-                    message: e.to_string(),
-                })
-            });
+        // In flight once sent: an interrupt waits for it (see `ArmCloud`).
+        let ctx = crate::arm::OpContext::new().with_events(move |e| {
+            sink_for_progress.emit(Event::ResourceProgress {
+                address: address.clone(),
+                message: e.to_string(),
+            })
+        });
         let mut report = RunReport::default();
         match self
             .target
@@ -577,7 +893,13 @@ impl Session {
             }
         }
         report.cancelled = *self.cancel.borrow();
-        emit_summary(sink, &plan, &report, started);
+        // The one delete was in flight when a signal came: it was waited for.
+        let in_flight = if report.cancelled {
+            vec![group.address.clone()]
+        } else {
+            Vec::new()
+        };
+        emit_summary(sink, &plan, &report, started, in_flight);
         Ok(Some(report))
     }
 
@@ -673,19 +995,61 @@ fn orphans_of(doc: &StateDocument, pick: impl Fn(&ResourceAddress) -> bool) -> V
     ordered
 }
 
-fn prior_of(doc: &StateDocument) -> HashMap<ResourceAddress, Prior> {
+/// What state remembers per address, for plan. Write-only hashes recorded by position (an
+/// older azlift) are re-keyed by name through the live body (`plan::migrate_keys`).
+fn prior_of(
+    doc: &StateDocument,
+    desired: &[crate::resource::DesiredResource],
+    observed: &HashMap<ResourceAddress, Option<crate::resource::ObservedResource>>,
+) -> HashMap<ResourceAddress, Prior> {
     doc.resources
         .values()
         .map(|e| {
+            let kind = desired
+                .iter()
+                .find(|d| d.address == e.address)
+                .map(|d| d.kind);
+            let live = observed.get(&e.address).and_then(Option::as_ref);
+            let write_only_hashes = match (kind, live) {
+                (Some(kind), Some(live)) => {
+                    plan::migrate_keys(kind, &live.body, &e.write_only_hashes)
+                }
+                _ => e.write_only_hashes.clone(),
+            };
             (
                 e.address.clone(),
                 Prior {
+                    id: Some(e.id.clone()),
                     applied_hash: Some(e.applied_hash.clone()),
-                    write_only_hashes: e.write_only_hashes.clone(),
+                    write_only_hashes,
                 },
             )
         })
         .collect()
+}
+
+/// Every address of the project and its state with what it depends on: the desired graph,
+/// plus what state recorded for resources the manifest no longer has.
+fn apply_graph(
+    desired: &[crate::resource::DesiredResource],
+    doc: &StateDocument,
+) -> std::collections::BTreeMap<ResourceAddress, BTreeSet<ResourceAddress>> {
+    let mut graph: std::collections::BTreeMap<ResourceAddress, BTreeSet<ResourceAddress>> = doc
+        .resources
+        .values()
+        .map(|e| (e.address.clone(), e.depends_on.clone()))
+        .collect();
+    for d in desired {
+        graph.insert(d.address.clone(), d.depends_on.iter().cloned().collect());
+    }
+    graph
+}
+
+fn scope_error(e: plan::UnknownAddress) -> OpsError {
+    OpsError::Scope {
+        message: e.to_string(),
+        known: e.known.join(", "),
+    }
 }
 
 /// The plan's counts as the event vocabulary has them.
@@ -699,12 +1063,18 @@ pub fn counts(plan: &Plan) -> PlanCounts {
     }
 }
 
-fn emit_summary(sink: &Arc<dyn EventSink>, plan: &Plan, report: &RunReport, started: Instant) {
+fn emit_summary(
+    sink: &Arc<dyn EventSink>,
+    plan: &Plan,
+    report: &RunReport,
+    started: Instant,
+    in_flight: Vec<ResourceAddress>,
+) {
     use crate::apply::Outcome;
     if report.cancelled {
         sink.emit(Event::Interrupted {
-            // Running operations were waited for, so nothing is left in flight.
-            in_flight: Vec::new(),
+            // The operations running when the signal came, all waited for.
+            in_flight,
             not_started: report.count(|o| matches!(o, Outcome::Cancelled)),
             forced: false,
         });

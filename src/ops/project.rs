@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::graph::DependencyGraph;
-use crate::manifest::{self, LoadOptions, Loaded};
+use crate::manifest::{self, LoadOptions, Loaded, ManifestErrors};
 use crate::render::{self, RenderContext, TemplateSet};
 use crate::resource::DesiredResource;
 
@@ -41,9 +41,10 @@ impl Project {
             templates,
         };
         let mut rendered = render::render(&loaded.model, &ctx).map_err(OpsError::Render)?;
+        check_ids(manifest, &rendered).map_err(OpsError::Manifest)?;
         // A secret variable used in a plain field (a custom resource's values, an env var)
         // is masked in plans and hashed in state like any other secret.
-        render::mark_secrets(&mut rendered, &loaded.secrets);
+        render::protect_secrets(&mut rendered, &loaded.secrets).map_err(OpsError::Render)?;
         let graph = DependencyGraph::from_resources(rendered).map_err(OpsError::Graph)?;
         let desired: Vec<DesiredResource> = graph
             .topological_order()
@@ -64,4 +65,15 @@ impl Project {
     pub fn environment(&self) -> &str {
         &self.loaded.model.project.environment
     }
+}
+
+/// Refuse two rendered resources with one ARM id, naming both where the manifest declares
+/// them (`manifest::check_duplicate_ids`).
+pub fn check_ids(manifest: &Path, rendered: &[DesiredResource]) -> Result<(), ManifestErrors> {
+    let text = std::fs::read_to_string(manifest).unwrap_or_default();
+    manifest::check_duplicate_ids(
+        &manifest.display().to_string(),
+        &text,
+        rendered.iter().map(|d| (d.address.as_str(), d.id.as_str())),
+    )
 }

@@ -83,6 +83,15 @@ impl SavedPlan {
         std::fs::write(path, text + "\n")
     }
 
+    /// The lineage a plan of a first deployment (made without state) fixed for the state its
+    /// apply creates; `None` for a plan made against existing state.
+    pub fn first_deployment_lineage(&self) -> Option<uuid::Uuid> {
+        if self.state_serial != 0 {
+            return None;
+        }
+        self.state_lineage.parse().ok()
+    }
+
     /// Check that this plan still describes what `up` would do now: same state, same
     /// manifest, and a fresh plan with the same changes on the same observed resources.
     pub fn check(
@@ -91,6 +100,12 @@ impl SavedPlan {
         state: &StateDocument,
         fresh: &Plan,
     ) -> Result<(), StalePlan> {
+        if self.state_lineage != state.lineage.to_string() && self.state_serial == 0 {
+            return Err(StalePlan(
+                "the plan was made before the first deployment, and another run has deployed since"
+                    .into(),
+            ));
+        }
         if self.state_lineage != state.lineage.to_string() {
             return Err(StalePlan(
                 "the state belongs to another lineage than the plan's (was it re-created?)".into(),

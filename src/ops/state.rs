@@ -27,6 +27,8 @@ pub struct StateOptions {
 /// A backend opened for a state command, with what keeps it usable.
 pub struct OpenedState {
     pub backend: Arc<dyn StateBackend>,
+    /// The project the state belongs to (`project` when there is no manifest).
+    pub project: String,
     pub environment: String,
     pub choice: BackendChoice,
     /// The emulator issuing storage tokens (`--local` with Azure Blob and no SAS).
@@ -75,10 +77,21 @@ pub fn state_settings(
     ))
 }
 
+/// Where the local backend keeps the state of the manifest at `manifest` in `environment`
+/// (`.azlift/<project>/<environment>/state.json` beside it). Reads only `[project]`.
+pub fn local_state_path(manifest: &Path, environment: &str) -> Result<PathBuf, OpsError> {
+    let settings = state_settings(manifest, &LoadOptions::default(), environment, None)?;
+    Ok(
+        crate::state::LocalBackend::folder_for(manifest, &settings.project, environment)
+            .join("state.json"),
+    )
+}
+
 /// Open `choice` for a command without an ARM target of its own.
 pub async fn open_state(
     opts: &StateOptions,
     choice: BackendChoice,
+    project: &str,
     environment: &str,
 ) -> Result<OpenedState, OpsError> {
     let mut target = None;
@@ -105,6 +118,7 @@ pub async fn open_state(
     let backend = open_backend(
         &choice,
         &opts.manifest,
+        project,
         environment,
         credential,
         extra_pem.as_deref(),
@@ -112,6 +126,7 @@ pub async fn open_state(
     .map_err(OpsError::State)?;
     Ok(OpenedState {
         backend,
+        project: project.to_string(),
         environment: environment.to_string(),
         choice,
         target,
@@ -119,8 +134,8 @@ pub async fn open_state(
     })
 }
 
-/// The configured backend choice of `opts` and its environment, not yet opened.
-fn configured_choice(opts: &StateOptions) -> Result<(BackendChoice, String), OpsError> {
+/// The configured backend choice of `opts`, its project and environment, not yet opened.
+fn configured_choice(opts: &StateOptions) -> Result<(BackendChoice, String, String), OpsError> {
     let settings = state_settings(
         &opts.manifest,
         &opts.load,
@@ -128,13 +143,23 @@ fn configured_choice(opts: &StateOptions) -> Result<(BackendChoice, String), Ops
         opts.state_url.clone(),
     )?;
     let choice = settings.resolve().map_err(OpsError::State)?;
-    Ok((choice, settings.environment))
+    Ok((choice, settings.project, settings.environment))
 }
 
 /// The backend a state command works on: the configured one.
 pub async fn open_configured_state(opts: &StateOptions) -> Result<OpenedState, OpsError> {
-    let (choice, environment) = configured_choice(opts)?;
-    open_state(opts, choice, &environment).await
+    let (choice, project, environment) = configured_choice(opts)?;
+    let opened = open_state(opts, choice, &project, &environment).await?;
+    // A state of another project is refused (without a manifest there is no project to
+    // compare with). An unreadable state is left for the command to report.
+    if opts.manifest.exists()
+        && let Ok(Some(mut doc)) = opened.backend.read().await
+        && let Err(e) = doc.claim(&project, &opened.backend.location())
+    {
+        opened.close().await;
+        return Err(OpsError::State(e));
+    }
+    Ok(opened)
 }
 
 /// Where `state migrate --to KIND` moves state from and to: the configured Azure Blob
@@ -143,14 +168,14 @@ pub async fn open_migration(
     opts: &StateOptions,
     to_azblob: bool,
 ) -> Result<(OpenedState, OpenedState), OpsError> {
-    let (remote, env) = configured_choice(opts)?;
+    let (remote, project, env) = configured_choice(opts)?;
     if remote == BackendChoice::Local {
         return Err(OpsError::Config(
             "state migrate moves state between the local backend and Azure Blob, but no Azure Blob backend is configured: add `[state] backend = \"azblob\"` (with account and container) to the manifest, or pass --state-url".to_string(),
         ));
     }
-    let remote = open_state(opts, remote, &env).await?;
-    let local = open_state(opts, BackendChoice::Local, &env).await?;
+    let remote = open_state(opts, remote, &project, &env).await?;
+    let local = open_state(opts, BackendChoice::Local, &project, &env).await?;
     Ok(if to_azblob {
         (local, remote)
     } else {

@@ -10,6 +10,7 @@ use crate::arm::{ArmClient, ArmConfig};
 use crate::emulator::{EmulatorConfig, FaultSpec, Profile, RunningEmulator};
 
 use super::OpsError;
+use super::cloud_lock::CloudLock;
 
 /// The subscription id of the local cloud.
 pub const LOCAL_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
@@ -25,6 +26,8 @@ pub struct Target {
     pub subscription_id: String,
     /// Where ARM is and which credential signs in (for `-v`; never a secret).
     pub describe: String,
+    /// With `--local`: the lock of the local cloud, held while the emulator serves it.
+    cloud_lock: Option<CloudLock>,
 }
 
 /// Where the local cloud of a project is persisted.
@@ -36,6 +39,19 @@ impl Target {
     /// Start the embedded emulator over the project's local cloud and connect to it through
     /// the same client, credential flow and TLS checks as Azure.
     pub async fn local(project_dir: &Path, parallelism: usize) -> Result<Target, OpsError> {
+        let who = crate::state::LockInfo::current("azlift --local");
+        Target::local_locked(project_dir, parallelism, &who, Duration::ZERO).await
+    }
+
+    /// [`Target::local`], taking the local cloud's lock for `who` first (one emulator per
+    /// local cloud), waiting up to `wait` for another run to release it.
+    pub async fn local_locked(
+        project_dir: &Path,
+        parallelism: usize,
+        who: &crate::state::LockInfo,
+        wait: Duration,
+    ) -> Result<Target, OpsError> {
+        let cloud_lock = CloudLock::acquire(project_dir, who, wait).await?;
         let profile = match std::env::var(PROFILE_ENV) {
             Ok(p) => p
                 .parse::<Profile>()
@@ -77,6 +93,7 @@ impl Target {
             emulator: Some(emulator),
             subscription_id: LOCAL_SUBSCRIPTION.to_string(),
             describe,
+            cloud_lock: Some(cloud_lock),
         })
     }
 
@@ -102,7 +119,8 @@ impl Target {
             )
         } else {
             format!(
-                "ARM at {config_endpoint}, subscription {subscription_id}, credential: {}",
+                "ARM at {}, subscription {subscription_id}, credential: {}",
+                crate::text::url_for_display(config_endpoint.as_str()),
                 client.describe()
             )
         };
@@ -111,13 +129,15 @@ impl Target {
             emulator: None,
             subscription_id,
             describe,
+            cloud_lock: None,
         })
     }
 
-    /// Stop the emulator (if any) after its last write.
+    /// Stop the emulator (if any) after its last write, then release the local cloud.
     pub async fn close(self) {
         if let Some(e) = self.emulator {
             e.shutdown().await;
         }
+        drop(self.cloud_lock);
     }
 }

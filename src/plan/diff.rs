@@ -24,9 +24,11 @@ use super::rules::{ArrayRule, array_rule, owned_when_absent, replace_reason, ser
 /// What state remembers of a resource's last apply.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Prior {
+    /// The ARM id state records at this address (`None`: not known, as in unit tests).
+    pub id: Option<String>,
     /// Hash of the body last sent (pending values resolved).
     pub applied_hash: Option<String>,
-    /// Hash per write-only pointer, as last sent.
+    /// Hash per write-only value as last sent, by stable key (`write_only::stable_key`).
     pub write_only_hashes: BTreeMap<Pointer, String>,
 }
 
@@ -104,6 +106,7 @@ pub fn diff_resource(
         observed_hash: observed.map(|o| canonical_hash(&o.body)),
         before: observed.map(|o| masked_observed(&o.body, &d.sensitive)),
         after: d.managed.then(|| resolved.planned_body(d)),
+        replaces: None,
     };
     if !d.managed {
         change.action = Action::Read;
@@ -321,9 +324,10 @@ impl Walker<'_> {
         }
         if self.is_write_only(ptr) {
             let want = canonical_hash(dv);
+            let key = super::write_only::stable_key(self.kind(), &self.d.body, ptr);
             let had = self
                 .prior
-                .and_then(|p| p.write_only_hashes.get(ptr))
+                .and_then(|p| p.write_only_hashes.get(&key))
                 .cloned();
             if had.as_deref() != Some(want.as_str()) {
                 let old = had.map(|_| Value::String(SENSITIVE.to_string()));
@@ -367,10 +371,11 @@ impl Walker<'_> {
                     if dm.keys().any(|dk| dk.eq_ignore_ascii_case(k)) {
                         continue;
                     }
-                    // Tags are owned whole; a few optional properties are owned even when
-                    // the manifest leaves them out (turning a setting off removes it).
+                    // Tags are owned whole (but ARM's `hidden-*` links and azlift's own
+                    // `azlift-*` ownership tags); a few optional properties are owned even
+                    // when the manifest leaves them out (turning a setting off removes it).
                     let owned = if owned_map {
-                        !k.starts_with("hidden-")
+                        !k.starts_with("hidden-") && !k.to_ascii_lowercase().starts_with("azlift-")
                     } else {
                         owned_when_absent(self.kind(), &join(pattern, k)) && !is_empty(v)
                     };

@@ -6,17 +6,25 @@
 //! `apply::observe`; carrying the plan out happens after, in `apply`.
 
 mod diff;
+mod failed;
+mod identity;
 pub mod ignore;
 mod model;
 mod normalize;
 mod rules;
+mod scope;
 #[cfg(test)]
 mod tests;
+mod write_only;
 
 pub use diff::{Prior, ResolvedValues, diff_resource};
+pub use failed::{is_failed, retry_failed};
+pub use identity::identity_change;
 pub use model::{Action, AttributeChange, Change, Plan, PlanSummary};
 pub use normalize::{canonical_hash, normalize_location, values_equal};
 pub use rules::{ArrayRule, array_rule, replace_reason};
+pub use scope::{Direction, Scope, UnknownAddress, matches as address_matches};
+pub use write_only::{migrate_keys, stable_key};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -68,13 +76,15 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
             }
         }
         let prior = inputs.prior.get(&d.address);
-        let change = diff_resource(d, observed, &resolved, prior);
+        let mut change = diff_resource(d, observed, &resolved, prior);
+        replace_if_moved(&mut change, d, prior, inputs.desired);
         if matches!(change.action, Action::Create | Action::Replace) {
             recreated.insert(d.address.clone(), ());
         }
         changes.push(change);
     }
     force_children_of_replaced(&mut changes);
+    retry_failed(&mut changes, inputs.observed);
     for o in inputs.orphans.iter().rev() {
         if !o.managed {
             continue;
@@ -88,6 +98,33 @@ pub fn build(inputs: &PlanInputs<'_>) -> Plan {
         changes.push(change);
     }
     Plan::new(changes)
+}
+
+/// Identity is the ARM id: when state recorded another id at this address (a name, the
+/// group or a parent's name changed), the resource is replaced — the recorded one deleted,
+/// the new one created — unless another desired resource now has the recorded id (then
+/// nothing is deleted: the id moved between addresses).
+fn replace_if_moved(
+    change: &mut Change,
+    d: &DesiredResource,
+    prior: Option<&Prior>,
+    desired: &[DesiredResource],
+) {
+    if !d.managed {
+        return;
+    }
+    let Some(old) = prior.and_then(|p| p.id.as_deref()) else {
+        return;
+    };
+    let Some(reason) = identity_change(old, &d.id) else {
+        return;
+    };
+    if desired.iter().any(|o| o.id.eq_ignore_ascii_case(old)) {
+        return;
+    }
+    change.action = Action::Replace;
+    change.reason = reason;
+    change.replaces = Some(old.to_string());
 }
 
 /// A resource inside a replaced one (its id extends the parent's: a group's resources, a

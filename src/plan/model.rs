@@ -85,6 +85,10 @@ pub struct Change {
     /// a resource azlift only reads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
+    /// A replace whose id changed (a name, the resource group or a parent's name): the id
+    /// state recorded, which apply deletes before creating `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 impl Change {
@@ -100,7 +104,14 @@ impl Change {
             observed_hash: None,
             before: None,
             after: None,
+            replaces: None,
         }
+    }
+
+    /// The id apply deletes for this replace: the recorded one when the id changed,
+    /// otherwise the resource's own.
+    pub fn old_id(&self) -> &str {
+        self.replaces.as_deref().unwrap_or(&self.id)
     }
 }
 
@@ -126,6 +137,9 @@ impl PlanSummary {
 pub struct Plan {
     pub changes: Vec<Change>,
     pub summary: PlanSummary,
+    /// Set when the plan was limited with `--target`/`--exclude` (a partial plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<super::Scope>,
 }
 
 impl Plan {
@@ -143,11 +157,32 @@ impl Plan {
         Plan {
             changes,
             summary: s,
+            scope: None,
         }
     }
 
     pub fn has_changes(&self) -> bool {
         self.summary.has_changes()
+    }
+
+    /// Only the changes to `chosen` (the rest is left out of the plan, untouched), with the
+    /// scope recorded so that the plan says it is partial.
+    pub fn limited_to(
+        self,
+        chosen: &std::collections::BTreeSet<ResourceAddress>,
+        scope: &super::Scope,
+    ) -> Plan {
+        if scope.is_all() {
+            return self;
+        }
+        let kept = self
+            .changes
+            .into_iter()
+            .filter(|c| chosen.contains(&c.address))
+            .collect();
+        let mut plan = Plan::new(kept);
+        plan.scope = Some(scope.clone());
+        plan
     }
 
     /// Changes that need explicit consent (replaces).

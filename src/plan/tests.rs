@@ -114,9 +114,13 @@ fn prior_for(d: &DesiredResource, r: &ResolvedValues) -> Prior {
     let body = r.complete_body(d).unwrap();
     let mut wo = BTreeMap::new();
     for p in &d.write_only {
-        wo.insert(p.clone(), canonical_hash(body.pointer(p).unwrap()));
+        wo.insert(
+            crate::plan::stable_key(d.kind, &body, p),
+            canonical_hash(body.pointer(p).unwrap()),
+        );
     }
     Prior {
+        id: Some(d.id.clone()),
         applied_hash: Some(canonical_hash(&body)),
         write_only_hashes: wo,
     }

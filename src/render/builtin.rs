@@ -92,6 +92,40 @@ pub(crate) fn base_context(
     Ok(map)
 }
 
+/// `context` with its `tags` made this resource's: the user's tags plus the ownership tags
+/// naming the project, environment and `address` (`crate::ownership`). A template that
+/// writes `{{ tags }}` gets them; one that does not (a child type, a custom type without
+/// tags) carries none.
+fn with_owner_tags(mut context: Map<String, Value>, address: &str) -> Map<String, Value> {
+    let text = |k: &str| {
+        context
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let owner = crate::ownership::Owner::new(&text("project"), &text("env_name"), address);
+    let user: std::collections::BTreeMap<String, String> = context
+        .get("tags")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let tags = crate::ownership::tags_with_owner(&user, &owner);
+    context.insert(
+        "tags".into(),
+        Value::Object(
+            tags.into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        ),
+    );
+    context
+}
+
 struct Planner<'a> {
     sub: &'a str,
     rg: &'a str,
@@ -110,7 +144,7 @@ impl Planner<'_> {
         parents: Vec<ResourceAddress>,
     ) -> Result<(), RenderError> {
         let info = kind_info(kind)?;
-        let mut context = self.base.clone();
+        let mut context = with_owner_tags(self.base.clone(), address);
         for (k, v) in extra {
             context.insert(k.to_string(), v);
         }
@@ -260,7 +294,7 @@ pub(crate) fn plan(
         }),
         source: Source::Template {
             name: info.template.to_string(),
-            context: Value::Object(pl.base.clone()),
+            context: Value::Object(with_owner_tags(pl.base.clone(), pl.rg_address.as_str())),
         },
         parents: Vec::new(),
         declared: Vec::new(),
@@ -272,6 +306,7 @@ pub(crate) fn plan(
         let mut context = pl.base.clone();
         context.insert("location".into(), json!(group.location));
         context.insert("tags".into(), to_json(&group.tags)?);
+        let context = with_owner_tags(context, &format!("resource_group.{key}"));
         pl.out.push(Planned {
             address: ResourceAddress::new(format!("resource_group.{key}")),
             kind: ResourceKind::ResourceGroup,
@@ -460,7 +495,7 @@ pub(crate) fn plan(
     }
 
     for (key, custom) in &model.custom {
-        let mut context = pl.base.clone();
+        let mut context = with_owner_tags(pl.base.clone(), &format!("resource.{key}"));
         // A copy of a repeated resource (`op["get"]`) is named by its KEY (`op`).
         let base = key.split('[').next().unwrap_or(key);
         context.insert("name".into(), json!(base));

@@ -45,6 +45,121 @@ pub fn subscription_resource_id(subscription: &str, arm_type: &str, names: &[&st
     format!("/subscriptions/{subscription}{}", &in_group[prefix.len()..])
 }
 
+/// Characters ARM refuses in resource names (the general rule of the ARM naming
+/// documentation; kinds have stricter rules of their own), besides control characters.
+const NAME_FORBIDDEN: &str = "<>*%&:\\?/#";
+
+/// Longest resource name segment ARM accepts for any kind.
+const MAX_NAME_CHARS: usize = 260;
+
+/// Check a resource type written by a template: `Namespace/type[/child]...`, the namespace
+/// dotted words (`Microsoft.KeyVault`), every part letters, digits and dots only, no empty
+/// part, no `.`/`..` part. It goes into a URL path, so nothing else may pass.
+pub fn check_type(arm_type: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arm_type.split('/').collect();
+    if parts.len() < 2 || parts.len() > 6 {
+        return Err(format!(
+            "type `{}` must look like `Namespace.Provider/type[/child]`",
+            crate::text::quoted(arm_type)
+        ));
+    }
+    for (i, part) in parts.iter().enumerate() {
+        let ok = !part.is_empty()
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+            && !part.starts_with('.')
+            && !part.ends_with('.')
+            && !part.contains("..");
+        if !ok {
+            return Err(format!(
+                "type `{}`: `{}` may hold only letters, digits and single dots inside",
+                crate::text::quoted(arm_type),
+                crate::text::quoted(part)
+            ));
+        }
+        if i == 0 && !part.contains('.') {
+            return Err(format!(
+                "type `{}`: the namespace `{part}` must be dotted, as in `Microsoft.KeyVault`",
+                crate::text::quoted(arm_type)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Check one name segment of an ARM id: not empty, at most 260 characters, no control
+/// character, none of `< > * % & : \ ? / #` (so no percent-encoding trick), no `..`, not
+/// ending in a period or a space, no leading space.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let shown = crate::text::quoted(name);
+    if name.is_empty() {
+        return Err("a name segment is empty".into());
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!(
+            "name `{shown}` is longer than {MAX_NAME_CHARS} characters"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| c.is_control() || NAME_FORBIDDEN.contains(*c))
+    {
+        return Err(format!(
+            "name `{shown}` must not contain `{}`",
+            bad.escape_default()
+        ));
+    }
+    if name.contains("..") {
+        return Err(format!("name `{shown}` must not contain `..`"));
+    }
+    if name.ends_with('.') || name.ends_with(' ') || name.starts_with(' ') {
+        return Err(format!(
+            "name `{shown}` must not start with a space or end with a period or a space"
+        ));
+    }
+    Ok(())
+}
+
+/// Check an api-version written by a template: `YYYY-MM-DD` with an optional `-preview`
+/// style suffix of letters and digits.
+pub fn check_api_version(v: &str) -> Result<(), String> {
+    let b = v.as_bytes();
+    let date = b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    // `get`, not slicing: byte 10 may fall inside a character of a hostile value.
+    let suffix = v.get(10..).unwrap_or("");
+    let suffix_ok = suffix.is_empty()
+        || (suffix.len() <= 32
+            && suffix.starts_with('-')
+            && suffix.len() > 1
+            && suffix[1..].chars().all(|c| c.is_ascii_alphanumeric()));
+    if date && suffix_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "apiVersion `{}` must look like `2023-07-01` or `2023-07-01-preview`",
+            crate::text::quoted(v)
+        ))
+    }
+}
+
+/// Check a subscription id that goes into every ARM id: letters, digits and hyphens.
+pub fn check_subscription(sub: &str) -> Result<(), String> {
+    if !sub.is_empty()
+        && sub.len() <= 64
+        && sub.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "subscription `{}` must be a subscription id (a GUID)",
+            crate::text::quoted(sub)
+        ))
+    }
+}
+
 /// Number of names a type needs: one per segment after the namespace.
 pub fn name_count(arm_type: &str) -> usize {
     arm_type.split('/').count().saturating_sub(1)
@@ -147,6 +262,60 @@ mod tests {
         let parsed = ArmId::parse(&resource_group_id("s", "rg-x")).unwrap();
         assert_eq!(parsed.arm_type, "Microsoft.Resources/resourceGroups");
         assert_eq!(parsed.names, vec!["rg-x"]);
+    }
+
+    #[test]
+    fn hostile_segments_are_refused() {
+        for t in [
+            "Microsoft.Foo/../..",
+            "Microsoft.Foo",
+            "Foo/bar",
+            "Microsoft.Foo/bar%2F",
+            "Microsoft.Foo//bar",
+            "Microsoft..Foo/bar",
+            "Microsoft.Foo/bar baz",
+            "Microsoft.Foo/bar\u{0}",
+            "",
+        ] {
+            assert!(check_type(t).is_err(), "{t:?}");
+        }
+        for t in ["Microsoft.KeyVault/vaults/secrets", "Microsoft.Web/sites"] {
+            assert!(check_type(t).is_ok(), "{t:?}");
+        }
+        for n in [
+            "..",
+            ".",
+            "../rg-victim",
+            "a%2Fb",
+            "a\\b",
+            "a?b",
+            "a#b",
+            "a\u{1b}[31m",
+            "name.",
+            "name ",
+            "",
+            &"a".repeat(261),
+        ] {
+            assert!(check_name(n).is_err(), "{n:?}");
+        }
+        for n in ["kv-prod", "my_vault.v2", "appinsights"] {
+            assert!(check_name(n).is_ok(), "{n:?}");
+        }
+        for v in [
+            "../../x",
+            "2023-07-01/..",
+            "latest",
+            "2023-7-1",
+            "2023-07-01-",
+            "",
+        ] {
+            assert!(check_api_version(v).is_err(), "{v:?}");
+        }
+        for v in ["2023-07-01", "2024-02-02-preview", "2015-05-01"] {
+            assert!(check_api_version(v).is_ok(), "{v:?}");
+        }
+        assert!(check_subscription("../x").is_err());
+        assert!(check_subscription("00000000-0000-0000-0000-000000000000").is_ok());
     }
 
     #[test]

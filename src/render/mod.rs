@@ -19,6 +19,7 @@
 //! apps, APIM, custom resources (keys in name order within each).
 
 mod arm_template;
+mod budget;
 mod builtin;
 pub mod display;
 #[doc(hidden)]
@@ -108,6 +109,20 @@ pub enum RenderError {
         #[related]
         errors: Vec<RenderError>,
     },
+    #[error("{0}")]
+    #[diagnostic(
+        code(azlift::render::subscription),
+        help("pass `--subscription` (or set AZURE_SUBSCRIPTION_ID) to the subscription's GUID")
+    )]
+    InvalidSubscription(String),
+    #[error("{address}: its ARM name or id holds a secret value")]
+    #[diagnostic(
+        code(azlift::render::secret_in_id),
+        help(
+            "names and ids are sent in URLs and shown in every plan: derive the name from a plain variable"
+        )
+    )]
+    SecretInId { address: ResourceAddress },
     #[error("two resources render to the address {0}")]
     #[diagnostic(code(azlift::render::duplicate))]
     Duplicate(ResourceAddress),
@@ -116,6 +131,15 @@ pub enum RenderError {
     Io {
         path: PathBuf,
         source: std::io::Error,
+    },
+    #[error("cannot read the template {path}: {source}")]
+    #[diagnostic(
+        code(azlift::render::unreadable),
+        help("templates are regular files inside the project folder")
+    )]
+    Unreadable {
+        path: PathBuf,
+        source: crate::manifest::files::FileError,
     },
     #[error("template set has no `{0}`")]
     #[diagnostic(code(azlift::render::missing_template))]
@@ -148,6 +172,7 @@ struct Drafted {
 /// Renders the model into desired resources, in a stable order. Every template is rendered
 /// and every problem reported: one error, or [`RenderError::Several`] with all of them.
 pub fn render(model: &Model, ctx: &RenderContext) -> Result<Vec<DesiredResource>, RenderError> {
+    ids::check_subscription(&ctx.subscription_id).map_err(RenderError::InvalidSubscription)?;
     let mut errors = Vec::new();
     let resources = render_collecting(model, ctx, &mut errors)?;
     match errors.len() {
@@ -280,6 +305,7 @@ fn template_environment<'a>(
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::Json);
     env.set_keep_trailing_newline(false);
+    env.set_fuel(Some(budget::FUEL));
     marks.register(&mut env);
     generated::register(&mut env);
     for (name, source) in ctx.templates.iter() {
@@ -414,9 +440,21 @@ fn render_json(
     let template = env
         .get_template(name)
         .map_err(|_| RenderError::MissingTemplate(name.to_string()))?;
-    let text = template
-        .render(minijinja::Value::from_serialize(context))
-        .map_err(|e| template_error(shown, &e))?;
+    let mut out = budget::CappedText::new(budget::MAX_OUTPUT_BYTES);
+    let rendered = template
+        .render_captured_to(minijinja::Value::from_serialize(context), &mut out)
+        .map(|_| ());
+    if out.overflowed() {
+        return Err(RenderError::Template {
+            template: shown.to_string(),
+            message: format!(
+                "the output is larger than {} bytes",
+                budget::MAX_OUTPUT_BYTES
+            ),
+        });
+    }
+    rendered.map_err(|e| template_error(shown, &e))?;
+    let text = out.into_text();
     let text = json_text::strip_trailing_commas(&text);
     serde_json::from_str(&text).map_err(|e| RenderError::InvalidJson {
         template: shown.to_string(),
@@ -459,13 +497,20 @@ fn custom_head(
     let arm_type = take("type")?;
     let api_version = take("apiVersion")?;
     let name = take("name")?;
+    // Everything here goes into a URL path: only validated segments make an id.
+    ids::check_type(&arm_type).map_err(err)?;
     let names: Vec<&str> = name.split('/').collect();
     let needed = ids::name_count(&arm_type);
     if needed == 0 || names.len() != needed || names.iter().any(|n| n.is_empty()) {
         return Err(err(format!(
-            "type `{arm_type}` needs a name with {needed} segment(s) separated by `/`, got `{name}`"
+            "type `{arm_type}` needs a name with {needed} segment(s) separated by `/`, got `{}`",
+            crate::text::quoted(&name)
         )));
     }
+    for n in &names {
+        ids::check_name(n).map_err(err)?;
+    }
+    ids::check_api_version(&api_version).map_err(err)?;
     Ok(Fixed {
         id: match resource_group {
             Some(group) => ids::resource_id(subscription_id, group, &arm_type, &names),
@@ -502,6 +547,26 @@ fn resolve_declared(
         });
     }
     Ok(group)
+}
+
+/// Refuse a resource whose name or id holds a secret value (it would be sent in a URL and
+/// printed in every plan), then mark the body strings that hold one ([`mark_secrets`]).
+/// Runs before anything is sent.
+pub fn protect_secrets(
+    resources: &mut [DesiredResource],
+    secrets: &[String],
+) -> Result<(), RenderError> {
+    let redactor = crate::events::Redactor::with_secrets(secrets.iter().cloned());
+    if let Some(r) = resources
+        .iter()
+        .find(|r| redactor.leaks(&r.id) || redactor.leaks(&r.name))
+    {
+        return Err(RenderError::SecretInId {
+            address: r.address.clone(),
+        });
+    }
+    mark_secrets(resources, secrets);
+    Ok(())
 }
 
 /// Mark every body string that holds a secret value (a secret variable used in a custom

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::RenderError;
 use crate::kinds::KINDS;
+use crate::manifest::files;
 
 /// Where, inside a project directory, override templates live.
 pub const OVERRIDE_DIR: &str = "templates/resources";
@@ -55,10 +56,14 @@ impl TemplateSet {
         }
         for name in builtin_files() {
             let path = dir.join(name);
-            if path.is_file() {
-                let text = std::fs::read_to_string(&path).map_err(|source| RenderError::Io {
-                    path: path.clone(),
-                    source,
+            if path.symlink_metadata().is_ok() {
+                // Confined to the project folder, regular files only, size-capped.
+                let relative = format!("{OVERRIDE_DIR}/{name}");
+                let text = files::read_confined(project_dir, &relative).map_err(|source| {
+                    RenderError::Unreadable {
+                        path: path.clone(),
+                        source,
+                    }
                 })?;
                 set.files.insert(
                     name.to_string(),

@@ -130,7 +130,7 @@ impl fmt::Debug for StateLock {
 /// operations; callers never look past this trait.
 #[async_trait]
 pub trait StateBackend: Send + Sync {
-    /// A human description of where the state is (`.azlift/dev/state.json`,
+    /// A human description of where the state is (`.azlift/blog08/dev/state.json`,
     /// `https://acct.blob.../state/dev.json`), also used to match locks to backends.
     fn location(&self) -> String;
 

@@ -23,7 +23,7 @@ pub const STATE_SAS_ENV: &str = "AZLIFT_STATE_SAS";
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "backend", rename_all = "lowercase")]
 pub enum StateConfig {
-    /// `.azlift/<env>/state.json` beside the manifest (the default).
+    /// `.azlift/<project>/<env>/state.json` beside the manifest (the default).
     #[default]
     Local,
     /// A block blob in Azure Storage.
@@ -119,7 +119,7 @@ impl BlobLocation {
     pub fn display_url(&self) -> String {
         format!(
             "{}/{}/{}",
-            self.service.as_str().trim_end_matches('/'),
+            crate::text::url_for_display(self.service.as_str()).trim_end_matches('/'),
             self.container,
             self.key
         )
@@ -278,18 +278,23 @@ impl BackendChoice {
     }
 }
 
-/// Open the chosen backend for `environment` of the manifest at `manifest`. Azure Blob
+/// Open the chosen backend for `project`'s `environment` of the manifest at `manifest`. Azure Blob
 /// without a SAS authenticates with `credential`; its transport trusts the system roots, the
 /// PEM file named by `AZLIFT_CA_CERT` and `extra_root_pem` (the local emulator's certificate).
 pub fn open_backend(
     choice: &BackendChoice,
     manifest: &Path,
+    project: &str,
     environment: &str,
     credential: Option<Arc<dyn TokenCredential>>,
     extra_root_pem: Option<&str>,
 ) -> Result<Arc<dyn StateBackend>, StateError> {
     match choice {
-        BackendChoice::Local => Ok(Arc::new(LocalBackend::for_manifest(manifest, environment)?)),
+        BackendChoice::Local => Ok(Arc::new(LocalBackend::for_project(
+            manifest,
+            project,
+            environment,
+        )?)),
         BackendChoice::Azblob(loc) => {
             let arm = |e: crate::arm::ArmError| StateError::Config {
                 message: e.to_string(),

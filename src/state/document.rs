@@ -24,6 +24,10 @@ pub struct StateDocument {
     /// Made once when the state is created and kept for its whole life (also across
     /// backends): a document of another lineage is never overwritten.
     pub lineage: Uuid,
+    /// The project this state belongs to (`[project] name`). `None` only in a state written
+    /// before azlift recorded it: the first run that opens it claims it for its project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub environment: String,
     #[serde(default)]
     pub resources: BTreeMap<ResourceAddress, StateEntry>,
@@ -52,9 +56,35 @@ impl StateDocument {
             version: FORMAT_VERSION,
             serial: 0,
             lineage: Uuid::new_v4(),
+            project: None,
             environment: environment.into(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+        }
+    }
+
+    /// An empty document of a new lineage for `project`'s `environment`.
+    pub fn for_project(project: &str, environment: impl Into<String>) -> Self {
+        StateDocument {
+            project: Some(project.to_string()),
+            ..StateDocument::new(environment)
+        }
+    }
+
+    /// Refuse a document of another project; a document that records no project (written
+    /// before azlift recorded it) is claimed for `project`. Returns whether it was claimed.
+    pub fn claim(&mut self, project: &str, location: &str) -> Result<bool, super::StateError> {
+        match &self.project {
+            Some(p) if p == project => Ok(false),
+            Some(p) => Err(super::StateError::ProjectMismatch {
+                location: location.to_string(),
+                expected: project.to_string(),
+                found: p.clone(),
+            }),
+            None => {
+                self.project = Some(project.to_string());
+                Ok(true)
+            }
         }
     }
 
@@ -85,6 +115,14 @@ pub struct StateEntry {
     pub depends_on: BTreeSet<ResourceAddress>,
     /// `false` for resources azlift only reads (an existing APIM service).
     pub managed: bool,
+    /// The create (or update) ended `Failed` in ARM: the resource exists, holds its name and
+    /// is this project's, but is not usable. Plan tries it again; `down` deletes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub failed: bool,
+    /// The SKU (`/sku/name` of the body last sent), so durations are learned per SKU (an
+    /// APIM Developer service takes 40 minutes, a Consumption one 90 seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
     /// How long the last create/update took, for ETAs of later runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_duration_secs: Option<f64>,

@@ -143,6 +143,19 @@ pub enum StateError {
         found: String,
     },
 
+    #[error("the state at {location} belongs to project `{found}`, not `{expected}`")]
+    #[diagnostic(
+        code(azlift::state::project),
+        help(
+            "two manifests share this state; give this project its own state (`[state]`, `--state-url`), or run it with the manifest of project `{found}`"
+        )
+    )]
+    ProjectMismatch {
+        location: String,
+        expected: String,
+        found: String,
+    },
+
     #[error("refusing to store a secret in state: {address} {field} holds a secret value")]
     #[diagnostic(
         code(azlift::state::secret),

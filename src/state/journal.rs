@@ -133,6 +133,8 @@ mod tests {
             depends_on: Default::default(),
             managed: true,
             last_duration_secs: None,
+            failed: false,
+            sku: None,
             updated_at: now(),
         }
     }

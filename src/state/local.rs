@@ -1,7 +1,9 @@
-//! The local backend: `.azlift/<env>/state.json` beside the manifest, locked through an OS
-//! advisory lock on `.azlift/<env>/state.lock` (which also holds the holder's info).
+//! The local backend: `.azlift/<project>/<env>/state.json` beside the manifest (so two
+//! manifests in one folder keep apart), locked through an OS advisory lock on `state.lock` in
+//! the same folder (which also holds the holder's info). A state of the earlier layout
+//! (`.azlift/<env>/`) is moved to the new one by the first project that opens it.
 //!
-//! During a run each write appends one record to `.azlift/<env>/state.journal` (and fsyncs
+//! During a run each write appends one record to `state.journal` in that folder (and fsyncs
 //! it), so its cost is the size of what changed; reading replays the journal onto
 //! `state.json`. A whole-document write (the first one, `state push`...) and the compaction
 //! when a run releases its lock (or the next run takes it) replace `state.json` atomically
@@ -22,6 +24,7 @@ use super::backend::{
 use super::document::{FORMAT_VERSION, StateDocument};
 use super::error::StateError;
 use super::journal::{JournalRecord, StateChange, replay};
+use crate::emulator::private_fs;
 
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "state.lock";
@@ -49,7 +52,7 @@ struct Seen {
 }
 
 impl LocalBackend {
-    /// State kept in `dir` (the `.azlift/<env>` folder).
+    /// State kept in `dir` (the `.azlift/<project>/<env>` folder).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         LocalBackend {
             dir: dir.into(),
@@ -57,23 +60,64 @@ impl LocalBackend {
         }
     }
 
-    /// The backend of `environment` for the manifest at `manifest`:
-    /// `<manifest's folder>/.azlift/<environment>`.
+    /// The backend of `environment` in the earlier layout, shared by every manifest of the
+    /// folder: `<manifest's folder>/.azlift/<environment>`. Only read to migrate from it.
     pub fn for_manifest(manifest: &Path, environment: &str) -> Result<Self, StateError> {
-        let valid = !environment.is_empty()
-            && environment != "."
-            && environment != ".."
-            && environment
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !valid {
-            return Err(StateError::InvalidEnvironment(environment.to_string()));
+        check_segment(environment)?;
+        Ok(LocalBackend::new(azlift_folder(manifest).join(environment)))
+    }
+
+    /// The backend of `project`'s `environment` for the manifest at `manifest`:
+    /// `<manifest's folder>/.azlift/<project>/<environment>`. When that holds no state but
+    /// the earlier layout's `.azlift/<environment>` does, and that state records no project
+    /// or this one, its files are moved here first (a state of another project stays).
+    pub fn for_project(
+        manifest: &Path,
+        project: &str,
+        environment: &str,
+    ) -> Result<Self, StateError> {
+        check_segment(environment)?;
+        check_segment(project)?;
+        let backend = LocalBackend::new(LocalBackend::folder_for(manifest, project, environment));
+        let legacy = LocalBackend::for_manifest(manifest, environment)?;
+        if !backend.state_path().exists() && legacy.state_path().exists() {
+            let owner = private_fs::read_private(&legacy.state_path())
+                .ok()
+                .and_then(|text| parse(&legacy.state_path(), &text).ok())
+                .map(|doc| doc.project);
+            match owner {
+                Some(None) => backend.take_files_of(&legacy)?,
+                Some(Some(p)) if p == project => backend.take_files_of(&legacy)?,
+                _ => {}
+            }
         }
-        let folder = match manifest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        Ok(LocalBackend::new(folder.join(".azlift").join(environment)))
+        Ok(backend)
+    }
+
+    /// The folder of `project`'s `environment` for the manifest at `manifest` (no check, no
+    /// migration): `<manifest's folder>/.azlift/<project>/<environment>`.
+    pub fn folder_for(manifest: &Path, project: &str, environment: &str) -> PathBuf {
+        azlift_folder(manifest).join(project).join(environment)
+    }
+
+    /// Move the files (state, backup, lock) of `legacy`'s folder into this one.
+    fn take_files_of(&self, legacy: &LocalBackend) -> Result<(), StateError> {
+        self.ensure_dir()?;
+        for path in [
+            legacy.state_path(),
+            legacy.backup_path(),
+            legacy.lock_path(),
+        ] {
+            let Some(name) = path.file_name() else {
+                continue;
+            };
+            match fs::rename(&path, self.dir.join(name)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io("move", &path, e)),
+            }
+        }
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {
@@ -98,11 +142,27 @@ impl LocalBackend {
         self.dir.join(BACKUP_FILE)
     }
 
+    /// Create the state folder and the folders between it and `.azlift/` (`.azlift/` and
+    /// `.azlift/<project>/` included) private to the user: 0700, never a symlink.
+    fn ensure_dir(&self) -> Result<(), StateError> {
+        let chain: Vec<&Path> = self.dir.ancestors().take(3).collect();
+        if let Some(top) = chain
+            .iter()
+            .position(|p| p.file_name().is_some_and(|n| n == ".azlift"))
+        {
+            for dir in chain[..=top].iter().rev() {
+                private_fs::ensure_private_dir(dir).map_err(|e| io("create", dir, e))?;
+            }
+            return Ok(());
+        }
+        private_fs::ensure_private_dir(&self.dir).map_err(|e| io("create", &self.dir, e))
+    }
+
     /// Read the stored document (`state.json` with the journal replayed onto it), if any,
     /// remembering what was seen.
     fn read_now(&self) -> Result<Option<StateDocument>, StateError> {
         let path = self.state_path();
-        let text = match fs::read(&path) {
+        let text = match private_fs::read_private(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(io("read", &path, source)),
@@ -110,7 +170,7 @@ impl LocalBackend {
         let mut doc = parse(&path, &text)?;
         let meta = fs::metadata(&path).ok();
         let journal_path = self.journal_path();
-        let journal = match fs::read(&journal_path) {
+        let journal = match private_fs::read_private(&journal_path) {
             Ok(j) => j,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(source) => return Err(io("read", &journal_path, source)),
@@ -264,16 +324,19 @@ impl StateBackend for LocalBackend {
     }
 
     async fn lock(&self, who: &LockInfo) -> Result<StateLock, StateError> {
-        fs::create_dir_all(&self.dir).map_err(|e| io("create", &self.dir, e))?;
+        self.ensure_dir()?;
         let path = self.lock_path();
-        // Never truncate on open: the file holds the current holder's info.
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| io("open", &path, e))?;
+        // Never truncate on open: the file holds the current holder's info. Never through a
+        // symlink either: a linked lock's target would be emptied.
+        let mut file = private_fs::open_private(
+            &path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .map_err(|e| io("open", &path, e))?;
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => {
@@ -312,7 +375,8 @@ impl StateBackend for LocalBackend {
         }
         let state = self.state_path();
         if state.exists() {
-            fs::copy(&state, self.backup_path())
+            private_fs::read_private(&state)
+                .and_then(|bytes| private_fs::write_private_atomically(&self.backup_path(), &bytes))
                 .map_err(|e| io("back up", &self.backup_path(), e))?;
         }
         Ok(StateLock::new(
@@ -395,7 +459,7 @@ impl StateBackend for LocalBackend {
             (CURRENT, self.state_path(), true),
             (BACKUP, self.backup_path(), false),
         ] {
-            let text = match fs::read(&path) {
+            let text = match private_fs::read_private(&path) {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(source) => return Err(io("read", &path, source)),
@@ -436,7 +500,7 @@ impl StateBackend for LocalBackend {
                 });
             }
         };
-        match fs::read(&path) {
+        match private_fs::read_private(&path) {
             Ok(text) => parse(&path, &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(StateError::VersionNotFound {
@@ -450,11 +514,12 @@ impl StateBackend for LocalBackend {
 
     async fn holder(&self) -> Result<Option<LockHolder>, StateError> {
         let path = self.lock_path();
-        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(io("open", &path, source)),
-        };
+        let mut file =
+            match private_fs::open_private(&path, OpenOptions::new().read(true).write(true)) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(source) => return Err(io("open", &path, source)),
+            };
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {
                 let _ = fs4::FileExt::unlock(&file);
@@ -501,6 +566,30 @@ impl Drop for HeldFile {
 }
 
 /// Parse a stored document (`path` names it in errors), refusing newer format versions.
+/// `<manifest's folder>/.azlift`.
+fn azlift_folder(manifest: &Path) -> PathBuf {
+    let folder = match manifest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    folder.join(".azlift")
+}
+
+/// A project or environment name used as a folder name: letters, digits, `-`, `_`, `.`.
+fn check_segment(name: &str) -> Result<(), StateError> {
+    let valid = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(StateError::InvalidEnvironment(name.to_string()))
+    }
+}
+
 pub(super) fn parse(path: &Path, text: &[u8]) -> Result<StateDocument, StateError> {
     #[derive(serde::Deserialize)]
     struct Version {
@@ -525,10 +614,8 @@ pub(super) fn parse(path: &Path, text: &[u8]) -> Result<StateDocument, StateErro
 /// Returns the journal's new length. Every journal write goes through here.
 fn append_journal(path: &Path, line: &[u8]) -> Result<u64, StateError> {
     let created = !path.exists();
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
+    // Private (0600) and never through a symlink, like the state file itself.
+    let mut file = private_fs::open_private(path, OpenOptions::new().create(true).append(true))
         .map_err(|e| io("open", path, e))?;
     file.write_all(line)
         .and_then(|()| file.sync_data())

@@ -28,6 +28,7 @@ pub use config::{
     check_account, check_container, check_key, default_key, open_backend, parse_duration,
     parse_state_url,
 };
+pub(crate) use document::now;
 pub use document::{FORMAT_VERSION, OutputEntry, StateDocument, StateEntry};
 pub use error::StateError;
 pub use guard::{check_document, check_entry};

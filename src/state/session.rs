@@ -92,9 +92,36 @@ impl StateSession {
         })
     }
 
+    /// Bind this state to `project`: refuse (and release the lock) when it belongs to
+    /// another project; a state that records none (written before azlift recorded it) is
+    /// claimed, written at the next write. Returns whether the state had no project
+    /// recorded (its resources may predate ownership tags).
+    pub async fn bind_project(&self, project: &str) -> Result<bool, StateError> {
+        let mut p = self.doc.lock().await;
+        if p.doc.serial == 0 && p.doc.resources.is_empty() && p.doc.project.is_none() {
+            // A new state: it is this project's from its first write.
+            p.doc.project = Some(project.to_string());
+            return Ok(false);
+        }
+        let location = self.backend.location();
+        p.doc.claim(project, &location)
+    }
+
     /// A copy of the document as it is now (including changes being written).
     pub async fn document(&self) -> StateDocument {
         self.doc.lock().await.doc.clone()
+    }
+
+    /// Give a state that was never written the lineage `lineage` (a saved plan of a first
+    /// deployment fixed it when it was made). Returns `false`, changing nothing, when the
+    /// state was already written: its lineage is its own for life.
+    pub async fn adopt_lineage(&self, lineage: uuid::Uuid) -> bool {
+        let mut p = self.doc.lock().await;
+        if p.doc.serial != 0 || !p.doc.resources.is_empty() {
+            return false;
+        }
+        p.doc.lineage = lineage;
+        true
     }
 
     /// Where the state is (see [`StateBackend::location`]; never carries a SAS).

@@ -1,79 +1,129 @@
-//! Ctrl-C as the run sees it: the first interrupt asks the run to stop starting new work
-//! (in-flight operations finish and are recorded); the second exits at once with 130. State
-//! stays consistent either way, since every state write is an atomic rename.
+//! SIGINT (Ctrl-C) and SIGTERM (what CI runners send on cancel) as the run sees them: the
+//! first signal asks the run to stop starting new work while operations in flight finish and
+//! are recorded; the second exits at once. The exit code says which signal stopped the run
+//! (130 for SIGINT, 143 for SIGTERM, as shells report them). State stays consistent either
+//! way, since every state write is an atomic rename.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
-/// The exit code of an interrupted run.
+/// The exit code of a run stopped by SIGINT (128 + 2).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-/// A shareable interrupt flag. The scheduler checks [`Interrupt::requested`] before starting
-/// each change, or awaits [`Interrupt::wait`] alongside its work.
-#[derive(Debug, Clone, Default)]
-pub struct Interrupt {
-    inner: Arc<Inner>,
+/// The exit code of a run stopped by SIGTERM (128 + 15).
+pub const EXIT_TERMINATED: u8 = 143;
+
+/// The exit code of the first signal received, 0 while there has been none.
+static FIRST_SIGNAL: AtomicU8 = AtomicU8::new(0);
+
+/// The exit code for a run stopped by a signal: that of the first signal received
+/// ([`EXIT_INTERRUPTED`] when none was, e.g. a test cancelling by hand).
+pub fn exit_code() -> u8 {
+    match FIRST_SIGNAL.load(Ordering::SeqCst) {
+        0 => EXIT_INTERRUPTED,
+        code => code,
+    }
 }
 
-#[derive(Debug, Default)]
-struct Inner {
-    count: AtomicU32,
-    notify: Notify,
+/// Which signal, by its exit code, in words.
+fn name(code: u8) -> &'static str {
+    if code == EXIT_TERMINATED {
+        "terminated (SIGTERM)"
+    } else {
+        "interrupted (Ctrl-C)"
+    }
 }
 
-impl Interrupt {
-    pub fn new() -> Self {
-        Interrupt::default()
-    }
+/// Record one signal; returns `true` for the first.
+fn record(code: u8) -> bool {
+    FIRST_SIGNAL
+        .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok()
+}
 
-    /// Record one interrupt; returns how many there have been.
-    pub fn trigger(&self) -> u32 {
-        let n = self.inner.count.fetch_add(1, Ordering::SeqCst) + 1;
-        self.inner.notify.notify_waiters();
-        n
-    }
-
-    /// At least one interrupt: start nothing new.
-    pub fn requested(&self) -> bool {
-        self.inner.count.load(Ordering::SeqCst) > 0
-    }
-
-    /// Two or more interrupts: the user wants out now.
-    pub fn forced(&self) -> bool {
-        self.inner.count.load(Ordering::SeqCst) > 1
-    }
-
-    /// Resolves once an interrupt has been requested.
-    pub async fn wait(&self) {
-        loop {
-            let notified = self.inner.notify.notified();
-            if self.requested() {
+/// Listen for SIGINT and SIGTERM on the current tokio runtime. The first turns the returned
+/// receiver `true` (stop starting new work) and says so on stderr; the second exits the
+/// process at once with the first signal's code.
+pub fn listen() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let mut signals = match Signals::new() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("warning: cannot listen for interrupts: {e}");
                 return;
             }
-            notified.await;
+        };
+        while let Some(code) = signals.next().await {
+            if record(code) {
+                eprintln!(
+                    "\n{}: starting nothing new, waiting for the operations in flight (a second signal exits at once)",
+                    name(code)
+                );
+                let _ = tx.send(true);
+            } else {
+                eprintln!(
+                    "{} again: exiting now; state holds what finished, run again to converge",
+                    name(code)
+                );
+                std::process::exit(i32::from(exit_code()));
+            }
+        }
+    });
+    rx
+}
+
+/// The two signals, as one stream of exit codes.
+struct Signals {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> std::io::Result<Self> {
+        Ok(Signals {})
+    }
+
+    #[cfg(unix)]
+    async fn next(&mut self) -> Option<u8> {
+        tokio::select! {
+            Some(()) = self.int.recv() => Some(EXIT_INTERRUPTED),
+            Some(()) = self.term.recv() => Some(EXIT_TERMINATED),
+            else => None,
         }
     }
 
-    /// Listen for Ctrl-C on the current tokio runtime: the first one calls
-    /// [`Interrupt::trigger`] and prints a note on stderr; the second exits the process with
-    /// [`EXIT_INTERRUPTED`] at once.
-    pub fn listen_ctrl_c(&self) -> tokio::task::JoinHandle<()> {
-        let me = self.clone();
-        tokio::spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                if me.trigger() > 1 {
-                    eprintln!(
-                        "\nInterrupted again: exiting now. State is consistent; run again to converge."
-                    );
-                    std::process::exit(i32::from(EXIT_INTERRUPTED));
-                }
-                eprintln!(
-                    "\nInterrupted: starting nothing new, waiting for operations in flight (Ctrl-C again to exit at once)."
-                );
-            }
-        })
+    #[cfg(not(unix))]
+    async fn next(&mut self) -> Option<u8> {
+        tokio::signal::ctrl_c()
+            .await
+            .ok()
+            .map(|()| EXIT_INTERRUPTED)
+    }
+}
+
+/// Resolves once `cancel` turns `true`; never when its sender is gone without doing so.
+pub async fn cancelled(mut cancel: watch::Receiver<bool>) {
+    loop {
+        if *cancel.borrow_and_update() {
+            return;
+        }
+        if cancel.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 
@@ -82,20 +132,14 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn first_interrupt_requests_second_forces() {
-        let i = Interrupt::new();
-        assert!(!i.requested());
-        let waiter = {
-            let i = i.clone();
-            tokio::spawn(async move { i.wait().await })
-        };
+    async fn cancelled_resolves_when_the_flag_turns() {
+        let (tx, rx) = watch::channel(false);
+        let waiter = tokio::spawn(cancelled(rx));
         tokio::task::yield_now().await;
-        assert_eq!(i.trigger(), 1);
+        assert!(!waiter.is_finished());
+        tx.send(true).unwrap();
         waiter.await.unwrap();
-        assert!(i.requested() && !i.forced());
-        assert_eq!(i.trigger(), 2);
-        assert!(i.forced());
-        // Waiting after the fact returns at once.
-        i.wait().await;
+        assert_eq!(name(EXIT_TERMINATED), "terminated (SIGTERM)");
+        assert_eq!(name(EXIT_INTERRUPTED), "interrupted (Ctrl-C)");
     }
 }

@@ -8,12 +8,12 @@
 //! - [`JsonEvents`]: NDJSON on stdout for CI (`--output json`);
 //! - [`confirm`]: the apply/destroy question, refused in non-interactive runs;
 //! - [`DurationModel`]: the ETAs;
-//! - [`Interrupt`]: Ctrl-C handling (first: start nothing new; second: exit 130).
+//! - [`interrupt`]: SIGINT/SIGTERM handling (first: start nothing new; second: exit 130/143).
 
 mod confirm;
 mod eta;
 pub mod format;
-mod interrupt;
+pub mod interrupt;
 mod json;
 mod lines;
 pub mod plan_json;
@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 pub use confirm::{ConfirmError, Interactivity, confirm, confirm_with};
 pub use eta::DurationModel;
-pub use interrupt::{EXIT_INTERRUPTED, Interrupt};
+pub use interrupt::{EXIT_INTERRUPTED, EXIT_TERMINATED};
 pub use json::{JsonEvents, render_line};
 pub use lines::LineUi;
 pub use progress::{ProgressUi, eta_left};

@@ -163,7 +163,11 @@ pub fn render_change_with(c: &Change, color: bool, detail: Detail) -> String {
         render_tree(&mut out, sym, &c.id, after);
         return out;
     }
-    if c.attributes.is_empty() {
+    if let Some(old) = &c.replaces {
+        // The id changed: the recorded resource goes, the new one comes.
+        let _ = writeln!(out, "{:>4} {}", st.apply_to("-"), old);
+        let _ = writeln!(out, "{:>4} {}", st.apply_to("+"), c.id);
+    } else if c.attributes.is_empty() {
         let _ = writeln!(out, "{:>4} {}", st.apply_to(c.action.symbol()), c.id);
     }
     for a in &c.attributes {
@@ -194,8 +198,18 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
     render_plan_with(plan, color, Detail::Full)
 }
 
-/// The whole plan at the given detail.
+/// The whole plan at the given detail; a partial plan (`--target`/`--exclude`) says so first.
 pub fn render_plan_with(plan: &Plan, color: bool, detail: Detail) -> String {
+    let partial = plan
+        .scope
+        .as_ref()
+        .and_then(|s| s.describe())
+        .map(|d| format!("{d}\n\n"))
+        .unwrap_or_default();
+    format!("{partial}{}", render_whole(plan, color, detail))
+}
+
+fn render_whole(plan: &Plan, color: bool, detail: Detail) -> String {
     if !plan.has_changes() {
         return format!(
             "No changes. Azure matches the manifest ({} {} up to date).\n",
@@ -246,6 +260,7 @@ mod tests {
             observed_hash: None,
             before: None,
             after: None,
+            replaces: None,
         }
     }
 
@@ -459,5 +474,15 @@ Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.
             "{text}"
         );
         assert!(text.ends_with("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.\n"));
+    }
+
+    #[test]
+    fn a_renamed_resource_shows_its_reason_and_both_ids() {
+        let old =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/old-api";
+        let mut c = change(Action::Replace, vec![]);
+        c.reason = "name changed: old-api -> task-api".into();
+        c.replaces = Some(old.into());
+        insta::assert_snapshot!(render_change(&c, false));
     }
 }

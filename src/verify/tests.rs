@@ -470,6 +470,7 @@ fn planned(edit: impl FnOnce(&mut Vec<crate::plan::Change>)) -> Deployed {
             observed_hash: None,
             before: r.body.clone(),
             after: r.body.clone(),
+            replaces: None,
         })
         .collect();
     edit(&mut changes);

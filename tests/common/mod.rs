@@ -316,14 +316,16 @@ impl Project {
         std::fs::write(&self.manifest, s).unwrap();
     }
 
-    /// `.azlift/<env>/state.json`.
+    /// `.azlift/<project>/<env>/state.json`.
     pub fn state_path(&self, env: &str) -> PathBuf {
-        self.path().join(".azlift").join(env).join("state.json")
+        azlift::ops::local_state_path(&self.manifest, env).unwrap()
     }
 
-    /// The only environment folder under `.azlift/` (the one runs without `-e` use).
+    /// The environment folders under `.azlift/<project>/`.
     pub fn env_dirs(&self) -> Vec<String> {
-        let mut out: Vec<String> = std::fs::read_dir(self.path().join(".azlift"))
+        let dir = self.state_path("default");
+        let dir = dir.parent().and_then(Path::parent).unwrap();
+        let mut out: Vec<String> = std::fs::read_dir(dir)
             .map(|rd| {
                 rd.filter_map(Result::ok)
                     .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
@@ -631,7 +633,7 @@ pub async fn run_clean(project: &Project, env: Vec<(String, String)>, args: &[&s
 }
 
 /// Text with miette's wrapping undone (see [`Run::flat_stderr`]).
-fn flatten(text: &str) -> String {
+pub fn flatten(text: &str) -> String {
     text.lines()
         .map(|l| l.trim().trim_start_matches('│').trim())
         .filter(|l| !l.is_empty())

@@ -33,6 +33,8 @@ pub fn entry_of(
         outputs,
         depends_on: BTreeSet::new(),
         managed: true,
+        sku: None,
+        failed: false,
         last_duration_secs: Some(31.0),
         updated_at: time::macros::datetime!(2026-11-25 12:00:00 UTC),
     }
@@ -56,9 +58,11 @@ pub fn entry(address: &str) -> StateEntry {
     e
 }
 
-/// The local backend of `environment` for a manifest in `dir`.
+/// The local backend of `environment` for a manifest in `dir`: `.azlift/<project>/<env>`
+/// (the project is `project` when there is no manifest, as for the state commands).
 pub fn local_backend(dir: &Path, environment: &str) -> LocalBackend {
-    LocalBackend::for_manifest(&dir.join("azlift.toml"), environment).unwrap()
+    let state = azlift::ops::local_state_path(&dir.join("azlift.toml"), environment).unwrap();
+    LocalBackend::new(state.parent().unwrap())
 }
 
 /// Who the tests say holds a lock.
@@ -116,5 +120,6 @@ pub fn assert_lists(dir: &Path, expected: &str) {
 
 /// The default environment's local state file in `dir`, as JSON.
 pub fn state_json(dir: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(dir.join(".azlift/default/state.json")).unwrap()).unwrap()
+    let path = azlift::ops::local_state_path(&dir.join("azlift.toml"), "default").unwrap();
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }

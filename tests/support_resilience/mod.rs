@@ -51,12 +51,17 @@ impl Project {
 
     /// `azlift <args> --local -f azlift.toml` with no emulator knob inherited from the caller.
     pub fn cmd(&self, args: &[&str]) -> Command {
+        self.cmd_with(&self.manifest(), args)
+    }
+
+    /// [`Project::cmd`] with another manifest of the same folder (sharing its local cloud).
+    pub fn cmd_with(&self, manifest: &Path, args: &[&str]) -> Command {
         let mut c = Command::cargo_bin("azlift").expect("the azlift binary");
         c.current_dir(self.path())
             .args(args)
             .arg("--local")
             .arg("-f")
-            .arg(self.manifest())
+            .arg(manifest)
             .env_remove(PROFILE_ENV)
             .env_remove(FAULTS_ENV)
             .env_remove("AZLIFT_ENV")
@@ -91,19 +96,32 @@ impl Project {
     /// The state of the default environment as azlift reads it (`state.json` with its
     /// journal replayed), as JSON; panics when it cannot be read.
     pub fn state(&self) -> Value {
-        let backend = azlift::state::LocalBackend::new(self.path().join(".azlift/default"));
+        self.state_of(&self.manifest(), "default")
+    }
+
+    /// The state of `manifest`'s `env` read through the library (its journal included; panics
+    /// when missing or invalid).
+    pub fn state_of(&self, manifest: &Path, env: &str) -> Value {
+        let p = azlift::ops::local_state_path(manifest, env).expect("state path");
+        let folder = p.parent().expect("state folder").to_path_buf();
+        let backend = azlift::state::LocalBackend::new(folder);
         let doc = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime")
             .block_on(azlift::state::StateBackend::read(&backend))
-            .unwrap_or_else(|e| panic!("state cannot be read: {e}"))
+            .unwrap_or_else(|e| panic!("state {} cannot be read: {e}", p.display()))
             .expect("a state document");
         serde_json::to_value(doc).expect("state as JSON")
     }
 
     /// Address -> ARM id of every resource state manages.
     pub fn state_resources(&self) -> BTreeMap<String, String> {
-        let s = self.state();
+        self.resources_of(&self.manifest(), "default")
+    }
+
+    /// Address -> ARM id of every resource the state of `manifest`'s `env` manages.
+    pub fn resources_of(&self, manifest: &Path, env: &str) -> BTreeMap<String, String> {
+        let s = self.state_of(manifest, env);
         s["resources"]
             .as_object()
             .map(|m| {

@@ -84,6 +84,63 @@ pub enum TokenError {
     Expired,
     #[error("The access token is not yet valid.")]
     NotYetValid,
+    /// A token for another resource (storage, Graph, Key Vault).
+    #[error(
+        "The access token has been obtained for wrong audience or resource '{0}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'."
+    )]
+    WrongAudience(String),
+    /// A token from an issuer that is not Entra ID.
+    #[error(
+        "The access token is from the wrong issuer '{0}'. It must be issued by Entra ID ('https://sts.windows.net/{{tenant}}/')."
+    )]
+    WrongIssuer(String),
+}
+
+/// Audiences ARM accepts (those of the public, China and US Government clouds, with and
+/// without the trailing slash); `own` is the emulator's own URL, the audience of a client
+/// configured with a custom ARM endpoint.
+const ARM_AUDIENCES: &[&str] = &[
+    "https://management.core.windows.net",
+    "https://management.azure.com",
+    "https://management.chinacloudapi.cn",
+    "https://management.core.chinacloudapi.cn",
+    "https://management.usgovcloudapi.net",
+    "https://management.core.usgovcloudapi.net",
+];
+
+/// Issuers of Entra ID tokens (v1 and v2, all three clouds).
+const ISSUER_PREFIXES: &[&str] = &[
+    "https://sts.windows.net/",
+    "https://login.microsoftonline.com/",
+    "https://sts.chinacloudapi.cn/",
+    "https://login.chinacloudapi.cn/",
+    "https://login.microsoftonline.us/",
+    "https://sts.usgovcloudapi.net/",
+];
+
+/// Check a token's `aud` and `iss` as ARM does: an ARM audience (or the emulator's own URL
+/// `own`) and an Entra ID issuer.
+pub fn check_arm_claims(claims: &Value, own: &str) -> Result<(), TokenError> {
+    let aud = claims
+        .get("aud")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let trimmed = aud.trim_end_matches('/');
+    let aud_ok = ARM_AUDIENCES
+        .iter()
+        .any(|a| trimmed.eq_ignore_ascii_case(a))
+        || trimmed.eq_ignore_ascii_case(own.trim_end_matches('/'));
+    if !aud_ok {
+        return Err(TokenError::WrongAudience(aud.escape_default().to_string()));
+    }
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !ISSUER_PREFIXES.iter().any(|p| iss.starts_with(p)) {
+        return Err(TokenError::WrongIssuer(iss.escape_default().to_string()));
+    }
+    Ok(())
 }
 
 fn time_claim(v: &Value, name: &str) -> Option<u64> {
@@ -166,6 +223,36 @@ mod tests {
             Err(TokenError::Expired)
         );
         assert_eq!(verify(b"k", "abc", 1_000), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn arm_takes_only_arm_audiences_from_entra_issuers() {
+        let own = "https://127.0.0.1:8443";
+        for scope in [
+            "https://management.azure.com/.default",
+            "https://management.core.windows.net//.default",
+            "https://127.0.0.1:8443/.default",
+        ] {
+            let c = claims("t1", "app", scope, 1_000);
+            assert_eq!(check_arm_claims(&c, own), Ok(()), "{scope}");
+        }
+        for scope in [
+            "https://storage.azure.com/.default",
+            "https://graph.microsoft.com/.default",
+            "https://vault.azure.net/.default",
+        ] {
+            let c = claims("t1", "app", scope, 1_000);
+            assert!(
+                matches!(check_arm_claims(&c, own), Err(TokenError::WrongAudience(_))),
+                "{scope}"
+            );
+        }
+        let mut c = claims("t1", "app", "https://management.azure.com/.default", 1_000);
+        c["iss"] = "https://evil.example/".into();
+        assert!(matches!(
+            check_arm_claims(&c, own),
+            Err(TokenError::WrongIssuer(_))
+        ));
     }
 
     /// Azurite's `--oauth basic` (blob/authentication/BlobTokenAuthenticator in its source)

@@ -182,6 +182,52 @@ impl Route {
     }
 }
 
+/// Characters ARM refuses in any resource or group name (after percent-decoding: a `%2F`
+/// that decodes to `/` is refused, not taken as a path separator).
+const NAME_FORBIDDEN: &str = "/\\%?#<>*&:";
+
+/// Why a name segment of a request path is not a name ARM accepts: control characters,
+/// `/ \ % ? # < > * & :`, or a `.`/`..` segment.
+pub fn bad_name(name: &str) -> Option<String> {
+    if name == "." || name == ".." {
+        return Some(format!("The resource name '{name}' is invalid."));
+    }
+    let bad = name
+        .chars()
+        .find(|c| c.is_control() || NAME_FORBIDDEN.contains(*c))?;
+    Some(format!(
+        "The resource name '{}' has the invalid character '{}'.",
+        name.escape_default(),
+        bad.escape_default()
+    ))
+}
+
+impl Route {
+    /// The first name in the route that ARM would refuse, with the error code and message
+    /// (`InvalidResourceGroup` for a group, `InvalidResourceName` otherwise).
+    pub fn invalid_name(&self) -> Option<(&'static str, String)> {
+        match self {
+            Route::ResourceGroup { rg, .. } | Route::GroupResources { rg, .. } => {
+                bad_name(rg).map(|m| ("InvalidResourceGroup", m))
+            }
+            Route::TypeCollection { rg: Some(rg), .. } => {
+                bad_name(rg).map(|m| ("InvalidResourceGroup", m))
+            }
+            Route::Resource(p) => bad_name(&p.resource_group)
+                .map(|m| ("InvalidResourceGroup", m))
+                .or_else(|| {
+                    p.names
+                        .iter()
+                        .chain(p.types.iter())
+                        .chain(std::iter::once(&p.namespace))
+                        .find_map(|n| bad_name(n))
+                        .map(|m| ("InvalidResourceName", m))
+                }),
+            _ => None,
+        }
+    }
+}
+
 fn decode(seg: &str) -> String {
     percent_decode_str(seg).decode_utf8_lossy().into_owned()
 }
@@ -380,6 +426,25 @@ mod tests {
         assert_eq!(
             p.id_with_type("R", "Microsoft.ApiManagement/service/loggers"),
             "/subscriptions/s/resourceGroups/R/providers/Microsoft.ApiManagement/service/a1/loggers/l1"
+        );
+    }
+
+    #[test]
+    fn encoded_separators_and_dot_segments_are_invalid_names() {
+        for path in [
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Foo/bars/a%2Fb",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Foo/bars/..",
+            "/subscriptions/s/resourceGroups/../providers/Microsoft.Foo/bars/x",
+            "/subscriptions/s/resourceGroups/rg%2F..",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Foo/bars/a%00b",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Foo/bars/a%252Fb",
+        ] {
+            assert!(route(path).invalid_name().is_some(), "{path}");
+        }
+        assert!(
+            route("/subscriptions/s/resourceGroups/rg-x.y/providers/Microsoft.Foo/bars/a-b_c.d")
+                .invalid_name()
+                .is_none()
         );
     }
 

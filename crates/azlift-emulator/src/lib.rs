@@ -21,6 +21,7 @@ pub mod faults;
 pub mod ids;
 pub mod listing;
 pub mod persist;
+pub mod private_fs;
 pub mod provider_bridge;
 pub mod registry;
 mod server;

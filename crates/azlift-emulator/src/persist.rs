@@ -10,6 +10,9 @@
 //! last line (the process killed mid-append) is ignored. Appends are not fsynced: they
 //! survive the emulator being killed (the page cache belongs to the OS), which is the crash
 //! the emulator models; the base is.
+//!
+//! Both files are private (0600, folder 0700, no symlink followed; see
+//! [`crate::private_fs`]): they hold secret values and the token-signing key.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -137,7 +140,7 @@ impl Persister {
     /// The cloud stored in the base file with its journal replayed; an empty cloud when the
     /// file does not exist yet.
     pub fn load(&self) -> Result<Cloud, EmulatorError> {
-        let bytes = match std::fs::read(&self.path) {
+        let bytes = match crate::private_fs::read_private(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(state_err(&self.path, e.to_string())),
@@ -148,7 +151,7 @@ impl Persister {
             serde_json::from_slice(&bytes)
                 .map_err(|e| state_err(&self.path, format!("not an emulator state file: {e}")))?
         };
-        let journal = match std::fs::read(&self.journal) {
+        let journal = match crate::private_fs::read_private(&self.journal) {
             Ok(j) => j,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(state_err(&self.journal, e.to_string())),
@@ -225,22 +228,11 @@ impl Writer<'_> {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| state_err(path, e.to_string()))?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "emulator-state.json".into());
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let result = (|| -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        })();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(state_err(path, e.to_string()));
-        }
+        // The files hold secret values and the token-signing key: 0600 in a 0700 folder, and
+        // never written through a symlink.
+        crate::private_fs::create_private_dir(dir)
+            .and_then(|()| crate::private_fs::write_private_atomically(path, bytes))
+            .map_err(|e| state_err(path, e.to_string()))?;
         self.sizes.base = bytes.len() as u64;
         match std::fs::remove_file(&self.persister.journal) {
             Ok(()) => {}
@@ -257,11 +249,11 @@ impl Writer<'_> {
             return Ok(());
         }
         let journal = &self.persister.journal;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(journal)
-            .map_err(|e| state_err(journal, e.to_string()))?;
+        let mut f = crate::private_fs::open_private(
+            journal,
+            std::fs::OpenOptions::new().create(true).append(true),
+        )
+        .map_err(|e| state_err(journal, e.to_string()))?;
         f.write_all(line)
             .map_err(|e| state_err(journal, e.to_string()))?;
         self.sizes.journal += line.len() as u64;

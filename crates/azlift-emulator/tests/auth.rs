@@ -61,8 +61,51 @@ async fn token_endpoint_issues_entra_shaped_jwts_and_strict_mode_checks_them() {
     assert!(c["oid"].is_string() && c["exp"].as_u64().unwrap() > c["iat"].as_u64().unwrap());
 
     let rg = format!("{}{}?api-version={V_RG}", e.base, e.rg_path("rg"));
-    let ok = e.client.get(&rg).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(ok.status().as_u16(), 404, "issued token accepted");
+    // A storage token is refused on ARM, as ARM refuses it: wrong audience.
+    let storage = e.client.get(&rg).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(storage.status().as_u16(), 401);
+    let v: serde_json::Value = storage.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "InvalidAuthenticationTokenAudience");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'https://storage.azure.com'"),
+        "{v}"
+    );
+    // The same endpoint's ARM token is accepted.
+    let arm: serde_json::Value = e
+        .client
+        .post(&url)
+        .form_body(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "app-1"),
+            ("client_secret", "s3cret"),
+            ("scope", "https://management.azure.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let arm_token = arm["access_token"].as_str().unwrap();
+    let ok = e
+        .client
+        .get(&rg)
+        .bearer_auth(arm_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 404, "issued ARM token accepted");
+    for scope in [
+        "https://graph.microsoft.com/.default",
+        "https://vault.azure.net/.default",
+    ] {
+        let other = e.emu.issue_token("my-tenant", "app-1", scope);
+        let r = e.client.get(&rg).bearer_auth(&other).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401, "{scope}");
+    }
     let forged = e
         .client
         .get(&rg)

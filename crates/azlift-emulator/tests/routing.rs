@@ -345,3 +345,33 @@ async fn request_log_and_stats_count_requests() {
     assert_eq!(log[0].method, "PUT");
     assert!(log[0].path.ends_with("/resourceGroups/rg"));
 }
+
+/// Names ARM refuses are refused before anything else: an encoded `/` is not a separator (nor
+/// a doubly encoded one), an encoded `?` is not a query, a control character is not part of a
+/// name. (`..` segments, raw or encoded, are resolved by HTTP clients before sending; the
+/// route parser's unit tests cover them.)
+#[tokio::test]
+async fn hostile_names_are_refused_as_arm_refuses_them() {
+    let e = start(Default::default()).await;
+    assert_eq!(e.put_rg("rg").await.status, 201);
+    for (path, code) in [
+        (e.widget_path("rg", "a%2Fb"), "InvalidResourceName"),
+        (e.widget_path("rg", "a%252Fb"), "InvalidResourceName"),
+        (e.widget_path("rg", "a%00b"), "InvalidResourceName"),
+        (e.widget_path("rg", "a%3Fb"), "InvalidResourceName"),
+        (
+            format!("{}?api-version={V_RG}", e.rg_path("rg%2F..%2Fvictim")),
+            "InvalidResourceGroup",
+        ),
+    ] {
+        let r = e
+            .send(
+                "PUT",
+                &path,
+                Some(json!({"location": "eastus", "properties": {}})),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{path}: {:?}", r.body);
+        assert_eq!(r.code(), code, "{path}");
+    }
+}

@@ -130,7 +130,7 @@ fn arm_name(
             Some(span.clone()),
             format!("{kind} name `{name}` {why}"),
             Some(if derived {
-                format!("the name is `{{project}}-{key}`; set `name` to choose another")
+                format!("the name is `{{project}}-{key}` (`{{project}}-{{env}}-{key}` outside the default environment); set `name` to choose another")
             } else {
                 "Azure rejects these characters in names".into()
             }),
@@ -165,7 +165,7 @@ pub(crate) fn action_groups(
         let (name, name_span) = arm_name(
             &s,
             &e.key,
-            format!("{}-{}", ctx.project_name, e.key),
+            format!("{}-{}", ctx.name_stem, e.key),
             "action group",
             ctx,
         );
@@ -330,7 +330,7 @@ pub(crate) fn alerts(
         let (name, name_span) = arm_name(
             &s,
             &e.key,
-            format!("{}-{}", ctx.project_name, e.key),
+            format!("{}-{}", ctx.name_stem, e.key),
             "alert",
             ctx,
         );

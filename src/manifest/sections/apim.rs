@@ -101,7 +101,7 @@ fn managed(s: &Section<'_>, ctx: &mut Ctx<'_>) -> ApimService {
     let (name, span, derived) = match s.str("name", ctx.d) {
         Some(n) => (n, s.get("name").map(|x| x.span.clone()), false),
         None => (
-            format!("{}-apim", ctx.project_name),
+            format!("{}-apim", ctx.name_stem),
             Some(ctx.project_span.clone()),
             true,
         ),
@@ -112,7 +112,7 @@ fn managed(s: &Section<'_>, ctx: &mut Ctx<'_>) -> ApimService {
             span,
             format!("API Management name `{name}` {why}"),
             Some(if derived {
-                "the name is `{project}-apim`; set `name` in [apim] to choose another".into()
+                "the name is `{project}-apim` (`{project}-{env}-apim` outside the default environment); set `name` in [apim] to choose another".into()
             } else {
                 "API Management names are 1-50 letters, digits and hyphens, starting with a letter".into()
             }),
@@ -214,7 +214,7 @@ fn existing_service(s: &Section<'_>, ctx: &mut Ctx<'_>) -> ApimService {
     };
     ApimService::Existing {
         name,
-        resource_group: resource_group.unwrap_or_else(|| format!("rg-{}", ctx.project_name)),
+        resource_group: resource_group.unwrap_or_else(|| format!("rg-{}", ctx.name_stem)),
     }
 }
 

@@ -9,6 +9,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use crate::model::{CustomResource, Placement, ResourceGroup};
 
 use super::super::diagnostic::{code, did_you_mean};
+use super::super::files;
 use super::super::names;
 use super::super::node::{Entry, Node, Span, Value};
 use super::super::reader::{Section, wrong_type};
@@ -99,13 +100,16 @@ pub(crate) fn resources(
         if let Some(rel) = s.require_str("template", "\"templates/keyvault.json\"", ctx.d) {
             let path = ctx.base_dir.join(&rel);
             let span = s.get("template").map(|n| n.span.clone());
-            match std::fs::read_to_string(&path) {
+            match files::read_confined(ctx.base_dir, &rel) {
                 Ok(text) => r.template_text = text,
                 Err(err) => ctx.d.error(
                     code::IO,
                     span,
-                    format!("cannot read template `{}`: {err}", path.display()),
-                    Some("template paths are relative to the manifest's folder".into()),
+                    format!("cannot read template `{}`: {err}", crate::text::quoted(&rel)),
+                    Some(
+                        "a template is a file in the manifest's folder, named by a path relative to it"
+                            .into(),
+                    ),
                 ),
             }
             r.template = path;

@@ -122,6 +122,9 @@ pub(crate) struct Ctx<'a> {
     pub project_name: String,
     /// Where the project name is written (derived-name errors point here).
     pub project_span: Span,
+    /// What derived names start with: the project name in the default environment,
+    /// `{project}-{env}` in any other, so environments never share a resource.
+    pub name_stem: String,
     /// Secret values met while reading (app secrets, secret variables in custom values).
     pub secrets: Vec<String>,
     /// `ignore = [...]` paths by resource address, from every section that takes them.

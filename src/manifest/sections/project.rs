@@ -36,7 +36,7 @@ pub(crate) fn name_rule(
     if let Err(why) = check(name) {
         let help = if derived {
             format!(
-                "it is derived from the project name; shorten the project name or set the {kind} name explicitly"
+                "it is derived from the project name (and the environment's, outside the default environment); shorten them or set the {kind} name explicitly"
             )
         } else {
             format!("choose a {kind} name that follows Azure's rule")
@@ -47,6 +47,20 @@ pub(crate) fn name_rule(
             format!("{kind} name `{name}` {why}"),
             Some(help),
         );
+    }
+}
+
+/// The environment whose derived names are the project's own (as before environments
+/// were isolated): its names carry no environment suffix.
+pub const DEFAULT_ENVIRONMENT: &str = "default";
+
+/// What derived names start with in `env`: `project` in the default environment,
+/// `project-env` in every other one, so two environments never derive the same name.
+pub(crate) fn name_stem(project: &str, env: &str) -> String {
+    if env == DEFAULT_ENVIRONMENT {
+        project.to_string()
+    } else {
+        format!("{project}-{env}")
     }
 }
 
@@ -93,10 +107,11 @@ pub(crate) fn project(entry: Option<&Entry>, ctx: &mut Ctx<'_>, env: &str) -> Pr
         }
     }
     ctx.project_name = p.name.clone();
+    ctx.name_stem = name_stem(&p.name, env);
     if let Some(loc) = s.require_str("location", "\"eastus\"", ctx.d) {
         p.location = location(&s, &loc, ctx);
     }
-    p.resource_group = format!("rg-{}", p.name);
+    p.resource_group = format!("rg-{}", ctx.name_stem);
     let mut rg_span = ctx.project_span.clone();
     let mut rg_derived = true;
     if let Some(rg) = s.str("resource_group", ctx.d) {
@@ -125,7 +140,14 @@ pub(crate) fn project(entry: Option<&Entry>, ctx: &mut Ctx<'_>, env: &str) -> Pr
 /// azlift does not know is a warning with a suggestion.
 pub(crate) fn location(s: &Section<'_>, loc: &str, ctx: &mut Ctx<'_>) -> String {
     let norm = normalize_location(loc);
-    if !REGIONS.contains(&norm.as_str()) {
+    if let Err(why) = names::location(&norm) {
+        ctx.d.error(
+            code::INVALID_VALUE,
+            s.get("location").map(|n| n.span.clone()),
+            format!("location `{}` {why}", crate::text::quoted(loc)),
+            Some("write a region such as `eastus` or `West Europe`".into()),
+        );
+    } else if !REGIONS.contains(&norm.as_str()) {
         let span = s.get("location").map(|n| n.span.clone());
         let help = did_you_mean(&norm, REGIONS.iter().copied()).unwrap_or_else(|| {
             "run `az account list-locations -o table` to see the regions of your cloud".into()
@@ -197,7 +219,7 @@ pub(crate) fn tags(node: &super::super::node::Node, ctx: &mut Ctx<'_>) -> BTreeM
 
 pub(crate) fn monitoring(entry: Option<&Entry>, ctx: &mut Ctx<'_>) -> Option<Monitoring> {
     let entry = entry?;
-    let project = ctx.project_name.clone();
+    let project = ctx.name_stem.clone();
     let mut m = Monitoring {
         workspace_name: format!("{project}-logs"),
         workspace_sku: "PerGB2018".into(),
@@ -272,7 +294,7 @@ pub(crate) fn environment(
         return None;
     }
     let mut env = ContainerEnvironment {
-        name: format!("{}-env", ctx.project_name),
+        name: format!("{}-env", ctx.name_stem),
         logs_to_workspace: has_monitoring,
     };
     let mut name_at = (ctx.project_span.clone(), true);

@@ -120,6 +120,8 @@ impl AzBlobBackend {
         let options = BlobClientOptions {
             client_options: ClientOptions {
                 transport: Some(Transport::new(Arc::new(http))),
+                // A dead endpoint fails within seconds, with its cause.
+                retry: crate::arm::credentials::quick_retries(),
                 ..Default::default()
             },
             ..Default::default()
@@ -1109,21 +1111,9 @@ fn short_message(e: &azure_core::Error) -> String {
             Some(code) => format!("HTTP {} {code}", u16::from(*status)),
             None => format!("HTTP {}", u16::from(*status)),
         },
-        _ => {
-            // The SDK's top message ("retry policy expired") hides the cause (a TLS or
-            // connection error): append the chain of sources.
-            let mut text = e.to_string();
-            let mut source = std::error::Error::source(e);
-            while let Some(s) = source {
-                let more = s.to_string();
-                if !text.contains(&more) {
-                    text.push_str(": ");
-                    text.push_str(&more);
-                }
-                source = s.source();
-            }
-            text
-        }
+        // The SDK's top message ("retry policy expired") hides the cause (a TLS or
+        // connection error): append the chain of sources.
+        _ => crate::text::with_causes(e),
     }
 }
 

@@ -168,6 +168,9 @@ pub async fn handle(app: &Arc<App>, route: &Route, req: &Req) -> Response {
         Route::OperationResult { id } => return ops::result(app, id, req),
         _ => {}
     }
+    if let Some((code, message)) = route.invalid_name() {
+        return err(ArmError::bad_request(code, message));
+    }
     let Some(v) = req.api_version().map(str::to_string) else {
         return err(ArmError::bad_request(
             "MissingApiVersionParameter",

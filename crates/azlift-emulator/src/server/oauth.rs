@@ -56,8 +56,22 @@ pub fn check_bearer(app: &App, req: &Req) -> Result<(), Box<Response>> {
     if !app.strict_auth {
         return Ok(());
     }
-    match auth::verify(&app.token_key, token, wall_ms() / 1000) {
-        Ok(_) => Ok(()),
+    let checked = auth::verify(&app.token_key, token, wall_ms() / 1000)
+        .and_then(|claims| auth::check_arm_claims(&claims, &app.base_url));
+    match checked {
+        Ok(()) => Ok(()),
+        Err(e @ TokenError::WrongAudience(_)) => Err(unauthorized(
+            app,
+            "InvalidAuthenticationTokenAudience",
+            &e.to_string(),
+            "The access token has been obtained for the wrong audience.",
+        )),
+        Err(e @ TokenError::WrongIssuer(_)) => Err(unauthorized(
+            app,
+            "InvalidAuthenticationTokenTenant",
+            &e.to_string(),
+            "The access token is from the wrong issuer.",
+        )),
         Err(TokenError::Expired) => Err(unauthorized(
             app,
             "ExpiredAuthenticationToken",
