@@ -102,7 +102,13 @@ pub enum Ownership {
 /// Whether an ARM type is a child type (`service/loggers`): children carry no tags of their
 /// own and are owned through their parent.
 pub fn is_child_type(arm_type: &str) -> bool {
-    arm_type.split('/').count() > 2
+    arm_type.split('/').count() > 2 || is_untaggable_extension(arm_type)
+}
+
+/// Extension resources that take no tags (role assignments): owned through their scope,
+/// like children through their parent.
+pub fn is_untaggable_extension(arm_type: &str) -> bool {
+    arm_type.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments")
 }
 
 #[cfg(test)]

@@ -97,10 +97,10 @@ impl Trust {
         else {
             return Some("it is not a well-formed ARM resource id".to_string());
         };
-        if !parsed.arm_type.eq_ignore_ascii_case(arm_type) {
+        let named = parsed.named_type(id);
+        if !named.eq_ignore_ascii_case(arm_type) {
             return Some(format!(
-                "it names a `{}`, but state records a `{arm_type}`",
-                parsed.arm_type
+                "it names a `{named}`, but state records a `{arm_type}`"
             ));
         }
         if !managed {

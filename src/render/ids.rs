@@ -178,6 +178,22 @@ pub struct ArmId {
 }
 
 impl ArmId {
+    /// The type an id names: for an extension resource
+    /// (`{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`) the extension's
+    /// type, otherwise the parsed id's.
+    pub fn named_type(&self, id: &str) -> String {
+        let lower = id.to_ascii_lowercase();
+        if let Some(at) = lower.rfind("/providers/")
+            && lower[..at].contains("/providers/")
+        {
+            let segs: Vec<&str> = id[at + "/providers/".len()..].split('/').collect();
+            if let [ns, ty, _name] = segs.as_slice() {
+                return format!("{ns}/{ty}");
+            }
+        }
+        self.arm_type.clone()
+    }
+
     /// Parses `/subscriptions/{s}/resourceGroups/{g}[/providers/{ns}/{t}/{n}...]`.
     /// Segment names are matched case-insensitively, as ARM does.
     pub fn parse(id: &str) -> Option<ArmId> {
