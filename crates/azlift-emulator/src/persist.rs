@@ -200,6 +200,12 @@ impl Persister {
         self.sizes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Bytes in the journal since the base was last written: zero when the base alone holds
+    /// the cloud (nothing to fold in).
+    pub fn journal_len(&self) -> u64 {
+        self.sizes().journal
+    }
+
     /// The writer, held from a commit's serialisation to its write (see the type's comment).
     pub fn writer(&self) -> Writer<'_> {
         Writer {

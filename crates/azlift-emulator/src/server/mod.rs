@@ -136,9 +136,14 @@ impl App {
         }
     }
 
-    /// Fold the journal into the base file (at shutdown).
+    /// Fold the journal into the base file (at shutdown). A run that changed nothing (a
+    /// plan) leaves the file as it was, byte for byte.
     fn compact(&self) {
         let mut cloud = self.cloud();
+        let journal = self.persist.as_ref().is_some_and(|p| p.journal_len() > 0);
+        if !journal && cloud.dirty.is_empty() {
+            return;
+        }
         cloud.dirty.all = true;
         self.commit(cloud);
     }
@@ -318,11 +323,17 @@ pub async fn start_with_provider(
         Some(p) => p.load()?,
         None => Cloud::default(),
     };
+    let mut fresh = false;
     if cloud.token_key.is_empty() {
         cloud.token_key = hex::encode(rand::random::<[u8; 32]>());
+        fresh = true;
     }
-    // The first commit writes the whole cloud (folding in a journal left by a crash).
-    cloud.dirty.all = true;
+    // The first commit writes the whole cloud when there is something to write: a new cloud
+    // (its signing key), or a journal left by a crash to fold in. Otherwise the file is left
+    // alone until something changes, so a read-only run (a plan) does not rewrite it.
+    if fresh || persist.as_ref().is_some_and(|p| p.journal_len() > 0) {
+        cloud.dirty.all = true;
+    }
     let token_key =
         hex::decode(&cloud.token_key).unwrap_or_else(|_| cloud.token_key.clone().into_bytes());
 
