@@ -51,7 +51,7 @@ async fn cli_prints_url_and_ca_and_persists_state() {
     };
     let first = launch(&state);
     assert!(first.url.starts_with("https://127.0.0.1:"));
-    let rg = "/subscriptions/s1/resourcegroups/rg-cli?api-version=2025-04-01";
+    let rg = "/subscriptions/00000000-0000-0000-0000-0000000000c1/resourcegroups/rg-cli?api-version=2025-04-01";
     let r = client(&first.ca)
         .put(format!("{}{rg}", first.url))
         .bearer_auth("t")

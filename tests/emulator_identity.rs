@@ -53,7 +53,7 @@ async fn client_secret_credential_gets_a_token_the_strict_emulator_accepts() {
 
     // The strict emulator accepts it on ARM requests...
     let url = format!(
-        "{}/subscriptions/s1/resourcegroups?api-version=2025-04-01",
+        "{}/subscriptions/00000000-0000-0000-0000-0000000000c1/resourcegroups?api-version=2025-04-01",
         emu.https_url()
     );
     let ok = http.get(&url).bearer_auth(&jwt).send().await.unwrap();
