@@ -104,6 +104,6 @@ fn two_concurrent_ups_one_applies_the_other_names_the_holder() {
     // The state is valid: it parses as a state document and holds every resource.
     let text = std::fs::read_to_string(p.state_path("default")).unwrap();
     let doc: StateDocument = serde_json::from_str(&text).expect("a valid state document");
-    assert_eq!(doc.resources.len(), 14, "{:?}", doc.resources.keys());
+    assert_eq!(doc.resources.len(), 17, "{:?}", doc.resources.keys());
     p.assert_no_changes();
 }

@@ -47,23 +47,23 @@ fn local_files_are_private_under_umask_000() {
     }
     assert!(again.output().unwrap().status.success());
     let azlift = p.path().join(".azlift");
+    let env_dir = p.state_path("default").parent().unwrap().to_path_buf();
+    let project_dir = env_dir.parent().unwrap().to_path_buf();
     assert_eq!(mode(&azlift), 0o700, ".azlift/");
-    assert_eq!(mode(&azlift.join("default")), 0o700, ".azlift/default/");
-    for file in [
-        "local-cloud.json",
-        "local-cloud.lock",
-        "default/state.json",
-        "default/state.lock",
-        "default/state.backup.json",
-    ] {
+    assert_eq!(mode(&project_dir), 0o700, ".azlift/<project>/");
+    assert_eq!(mode(&env_dir), 0o700, ".azlift/<project>/default/");
+    for file in ["local-cloud.json", "local-cloud.lock"] {
         assert_eq!(mode(&azlift.join(file)), 0o600, "{file}");
+    }
+    for file in ["state.json", "state.lock", "state.backup.json"] {
+        assert_eq!(mode(&env_dir.join(file)), 0o600, "{file}");
     }
 }
 
 #[test]
 fn a_symlinked_lock_is_refused_and_its_target_left_alone() {
     let p = Project::example("minimal");
-    let dir = p.path().join(".azlift").join("default");
+    let dir = p.state_path("default").parent().unwrap().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let victim = p.path().join("precious.txt");
     std::fs::write(&victim, "keep me").unwrap();

@@ -76,11 +76,11 @@ template = "templates/b.json"
         &[
             (
                 "a.json",
-                r#"{"type": "X.Y/z", "apiVersion": "1", "name": {{ values.missing }}}"#,
+                r#"{"type": "X.Y/z", "apiVersion": "2023-01-01", "name": {{ values.missing }}}"#,
             ),
             (
                 "b.json",
-                r#"{"type": "X.Y/z", "apiVersion": "1", "name": "b" "oops": 1}"#,
+                r#"{"type": "X.Y/z", "apiVersion": "2023-01-01", "name": "b" "oops": 1}"#,
             ),
         ],
     );
@@ -219,7 +219,8 @@ threshold = 1000
 
 #[test]
 fn a_failing_action_fails_only_its_resource_and_its_dependents() {
-    let secret = secret_template(r#"{{ action("resource.vault", "listNothing", "/value") }}"#);
+    let secret =
+        secret_template(r#"{{ action("resource.vault", "listNothing", "/no/such/value") }}"#);
     let p = project(
         r#"
 [resource.secret]
@@ -285,7 +286,7 @@ template = "templates/bad.json"
             ),
             (
                 "bad.json",
-                r#"{"type": "X.Y/z", "apiVersion": "1", "name": {{ unique_string(id("resource.vault")) }}}"#,
+                r#"{"type": "X.Y/z", "apiVersion": "2023-01-01", "name": {{ unique_string(id("resource.vault")) }}}"#,
             ),
         ],
     );
@@ -297,7 +298,7 @@ template = "templates/bad.json"
 
     std::fs::write(
         p.path().join("templates/bad.json"),
-        r#"{"type": "X.Y/z", "apiVersion": "1", "name": "fine"}"#,
+        r#"{"type": "X.Y/z", "apiVersion": "2023-01-01", "name": "fine"}"#,
     )
     .unwrap();
     let all = rendered(&p);

@@ -550,7 +550,7 @@ fn a_soft_deleted_apim_is_named_by_plan_and_up_needs_a_choice() {
         ),
         "{workspace:#}"
     );
-    let up = moved.run(&["up", "--yes", "--recover-soft-deleted"]);
+    let up = moved.run(&["up", "--yes", "--allow-replace", "--recover-soft-deleted"]);
     up.expect_code(1);
     assert!(
         up.flat_stderr()
@@ -558,7 +558,10 @@ fn a_soft_deleted_apim_is_named_by_plan_and_up_needs_a_choice() {
         "{}",
         up.stderr
     );
-    moved.run(&["up", "--yes", "--purge-soft-deleted"]).ok();
+    // The group changed: a replace (issue 10), so the move needs consent too.
+    moved
+        .run(&["up", "--yes", "--allow-replace", "--purge-soft-deleted"])
+        .ok();
     moved.assert_no_changes();
     // The old group, made again only to purge the workspace, is gone again.
     assert!(

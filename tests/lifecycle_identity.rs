@@ -348,8 +348,8 @@ fn the_production_example_runs_dev_beside_default() {
     assert_exit(&p.run(&["up", "--yes", "-e", "dev"], ""), 0, "up -e dev");
     let default = p.state_resources();
     let dev = p.resources_of(&p.manifest(), "dev");
-    assert_eq!(default.len(), 14);
-    assert_eq!(dev.len(), 14);
+    assert_eq!(default.len(), 17);
+    assert_eq!(dev.len(), 17);
     let mut cloud = p.cloud_ids();
     cloud.sort();
     let mut both: Vec<String> = default

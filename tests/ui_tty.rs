@@ -59,11 +59,11 @@ fn up_on_a_terminal_shows_live_progress_then_the_summary() {
     let project = Project::example("production");
     let (code, shown) = on_a_terminal(&project, "up", "yes\n");
     assert_eq!(code, 0, "{shown}");
-    // The live display: an overall bar (`N/14 changes`) redrawn in place with erase-line
+    // The live display: an overall bar (`N/17 changes`) redrawn in place with erase-line
     // sequences, which the plain-lines output never writes.
-    assert!(shown.contains("/14 changes"), "no overall bar: {shown}");
+    assert!(shown.contains("/17 changes"), "no overall bar: {shown}");
     assert!(shown.contains("\u{1b}[2K"), "no in-place redraw: {shown}");
-    assert!(shown.contains("14 created"), "{shown}");
+    assert!(shown.contains("17 created"), "{shown}");
     assert!(
         !shown.contains("panicked"),
         "the progress display panicked: {shown}"

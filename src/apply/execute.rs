@@ -140,9 +140,19 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
                         .and_then(Value::as_str)
                         .map(crate::plan::normalize_location)
                 });
+                // A workspace is deleted for good (`force=true`): a soft-deleted one keeps
+                // its name and would block the new one (the user consented to the replace).
+                let id = if d
+                    .arm_type
+                    .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
+                {
+                    format!("{}?force=true", c.old_id())
+                } else {
+                    c.old_id().to_string()
+                };
                 (c.action == Action::Replace).then(|| Orphan {
                     address: d.address.clone(),
-                    id: c.old_id().to_string(),
+                    id,
                     arm_type: d.arm_type.clone(),
                     api_version: d.api_version.clone(),
                     depends_on: d.depends_on.iter().cloned().collect(),
@@ -161,6 +171,11 @@ impl<C: Cloud, R: Recorder, P: Reporter> Engine<C, R, P> {
             .map(|d| d.id.to_ascii_lowercase())
             .chain(replaced.iter().map(|o| o.id.to_ascii_lowercase()))
             .chain(orphans.iter().map(|o| o.id.to_ascii_lowercase()))
+            // A workspace deleted for good carries `?force=true`: its id is the part before.
+            .map(|id| match id.split_once('?') {
+                Some((path, _)) => path.to_string(),
+                None => id,
+            })
             .collect();
         let mut replaced = replaced;
         let mut refused: Vec<(ResourceAddress, CloudError)> = Vec::new();

@@ -31,6 +31,12 @@ pub(super) struct Trust {
     /// user adopted them explicitly, so they may carry no ownership tags yet (the next `up`
     /// adds them).
     imported: HashSet<ResourceAddress>,
+    /// Ids (lower case) of resources the manifest declares outside any resource group
+    /// (`scope = "subscription"`): trusted without a group.
+    subscription_scoped: HashSet<String>,
+    /// Addresses whose rendered body writes no ownership tags (a custom template of a type
+    /// without tags): owned through the manifest that declares them, like children.
+    untagged: HashSet<ResourceAddress>,
 }
 
 impl Trust {
@@ -57,7 +63,19 @@ impl Trust {
                 groups.insert(g.to_ascii_lowercase());
             }
         }
+        let subscription_scoped = desired
+            .iter()
+            .filter(|d| ArmId::parse(&d.id).is_some_and(|id| id.resource_group.is_none()))
+            .map(|d| d.id.to_ascii_lowercase())
+            .collect();
+        let untagged = desired
+            .iter()
+            .filter(|d| d.body.pointer("/tags/azlift-project").is_none())
+            .map(|d| d.address.clone())
+            .collect();
         Trust {
+            subscription_scoped,
+            untagged,
             me: Owner {
                 project: project.to_string(),
                 environment: environment.to_string(),
@@ -117,6 +135,7 @@ impl Trust {
             Some(g) => Some(format!(
                 "it is in resource group `{g}`, which is not one of the project's"
             )),
+            None if self.subscription_scoped.contains(&id.to_ascii_lowercase()) => None,
             None => Some("it is not inside a resource group".to_string()),
         }
     }
@@ -140,7 +159,9 @@ impl Trust {
                 id: id.to_string(),
                 why: format!("the live resource belongs to {o}"),
             }),
-            Ownership::Untagged if is_child_type(arm_type) => Ok(()),
+            Ownership::Untagged if is_child_type(arm_type) || self.untagged.contains(address) => {
+                Ok(())
+            }
             _ if self.legacy || self.imported.contains(address) => Ok(()),
             _ => Err(OpsError::Untrusted {
                 address: address.to_string(),

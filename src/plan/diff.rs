@@ -288,6 +288,11 @@ impl Walker<'_> {
     fn shown_observed(&self, v: &Value, ptr: &str) -> Value {
         if self.is_sensitive(ptr) {
             Value::String(SENSITIVE.to_string())
+        } else if ptr == "/location"
+            && let Some(l) = v.as_str()
+        {
+            // ARM answers display names (`East US`); shown in the form the manifest writes.
+            Value::String(super::normalize::normalize_location(l))
         } else {
             v.clone()
         }

@@ -161,5 +161,5 @@ fn catalog_and_schemas_are_send_and_sync() {
     }
     assert!(shareable(&Catalog::builtin()));
     assert!(shareable(&Schemas::builtin()));
-    assert_eq!(Catalog::builtin().types().count(), 10);
+    assert_eq!(Catalog::builtin().types().count(), 13);
 }

@@ -12,6 +12,7 @@ pub const BUILTIN_ROLES: &[(&str, &str)] = &[
         "Key Vault Secrets User",
         "4633458b-17de-408a-b874-0445c86b69e6",
     ),
+    ("Monitoring Reader", "43d0d8ad-25c7-4714-9337-8ba259a9fe05"),
     ("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
     ("Reader", "acdd72a7-3385-48ef-bd42-f606fba81ae7"),
     (
