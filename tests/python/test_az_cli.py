@@ -118,7 +118,8 @@ class Azlift:
         return r.returncode, json.loads(r.stdout)
 
     def state(self) -> dict:
-        files = sorted(self.project.glob(".azlift/*/state.json"))
+        # .azlift/<project>/<environment>/state.json (compacted when the run ends)
+        files = sorted(self.project.glob(".azlift/*/*/state.json"))
         assert len(files) == 1, f"one environment's state: {files}"
         return json.loads(files[0].read_text())
 
