@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::ownership::{ADDRESS_TAG, ENV_TAG, PROJECT_TAG};
 use serde_json::{Map, Value};
 
 use crate::kinds::ResourceKind;
@@ -13,13 +14,6 @@ use crate::resource::ResourceAddress;
 use crate::state::{StateEntry, arm_type_of_id, outputs};
 
 use super::{OpsError, Session};
-
-/// The tag naming the project that owns a resource.
-pub const PROJECT_TAG: &str = "azlift-project";
-/// The tag naming the environment that owns a resource.
-pub const ENV_TAG: &str = "azlift-env";
-/// The tag naming the resource's address in its project.
-pub const ADDRESS_TAG: &str = "azlift-address";
 
 /// What `import` recorded.
 #[derive(Debug, Clone)]
