@@ -9,8 +9,8 @@
 //! definition ARM will judge it by.
 
 pub use azlift_kinds::{
-    ArrayRule, DiffRules, Estimate, KINDS, KindSpec, LOCATION_IS_FIXED, ResourceKind, SecretSource,
-    by_arm_type,
+    ArrayRule, DiffRules, Estimate, KINDS, KindSpec, LOCATION_IS_FIXED, LibValue, Library,
+    ResourceKind, SecretSource, by_arm_type, library, library_names,
 };
 
 /// Built-in role ids and deterministic assignment names (`[registry]`'s `AcrPull` grant).

@@ -354,6 +354,10 @@ pub struct CustomResource {
     /// `resource_group = "KEY"` or `scope = "subscription"`.
     #[serde(default)]
     pub placement: Placement,
+    /// The library kind of `template = "lib:NAME"` (its diff rules, outputs and estimate
+    /// apply); `None` for a template file of the project's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<crate::kinds::ResourceKind>,
 }
 
 /// One copy of a repeated custom resource.

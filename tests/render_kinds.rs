@@ -442,6 +442,7 @@ fn with_custom(key: &str, text: &str, values: serde_json::Value, depends_on: &[&
             depends_on: depends_on.iter().map(|s| s.to_string()).collect(),
             instance: None,
             placement: Default::default(),
+            kind: None,
         },
     );
     model
@@ -483,6 +484,7 @@ fn custom_resources_render_from_their_templates() {
             depends_on: vec![],
             instance: None,
             placement: Default::default(),
+            kind: None,
         },
     );
     let resources = render_ok(&model);

@@ -511,7 +511,7 @@ pub(crate) fn plan(
         }
         pl.out.push(Planned {
             address: ResourceAddress::new(format!("resource.{key}")),
-            kind: ResourceKind::Custom,
+            kind: custom.kind.unwrap_or(ResourceKind::Custom),
             fixed: None,
             source: Source::Custom {
                 name: format!("resource.{key}"),

@@ -24,8 +24,8 @@ pub mod user_identity;
 pub mod workspace;
 
 pub use spec::{
-    ArrayRule, DiffRules, EmulatorSpec, Estimate, KindSpec, LOCATION_IS_FIXED, Location, NameRule,
-    ResourceKind, SecretSource, ServerDefault,
+    ArrayRule, DiffRules, EmulatorSpec, Estimate, KindSpec, LOCATION_IS_FIXED, LibValue, Library,
+    Location, NameRule, ResourceKind, SecretSource, ServerDefault,
 };
 
 /// THE table: every built-in kind, in render order.
@@ -62,6 +62,18 @@ pub fn by_arm_type(arm_type: &str) -> Option<&'static KindSpec> {
     KINDS
         .iter()
         .find(|k| k.arm_type.eq_ignore_ascii_case(arm_type))
+}
+
+/// The kind a manifest names as `template = "lib:NAME"`.
+pub fn library(name: &str) -> Option<&'static KindSpec> {
+    KINDS
+        .iter()
+        .find(|k| k.library.is_some_and(|l| l.name == name))
+}
+
+/// Every library kind's name, in table order (for "did you mean" and the docs).
+pub fn library_names() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().filter_map(|k| k.library.map(|l| l.name))
 }
 
 #[cfg(test)]

@@ -57,6 +57,37 @@ pub struct KindSpec {
     pub estimate: Estimate,
     /// What the emulator knows and does.
     pub emulator: EmulatorSpec,
+    /// How a manifest declares this kind as a library resource (`[resource.X] template =
+    /// "lib:NAME"`); `None` for kinds reached only through their own manifest section.
+    pub library: Option<Library>,
+}
+
+/// A kind a manifest declares as `[resource.KEY] template = "lib:NAME"` with `values`: a
+/// verified template shipped in the binary, checked against the kind's official schema,
+/// with the kind's diff rules, outputs, estimate and emulator knowledge. It rides the custom
+/// resource path (`for_each`/`count`, `depends_on`, `ignore`, `resource_group`, references).
+#[derive(Debug, Clone, Copy)]
+pub struct Library {
+    /// The name after `lib:` (`key_vault`).
+    pub name: &'static str,
+    /// One line for the docs and for errors.
+    pub summary: &'static str,
+    /// The template, in the custom-resource form: `type`, `apiVersion` and `name` in the body
+    /// (the kind's type and api-version, checked by the crate's tests), reading `values.*`,
+    /// `location`, `tags`, `each`/`count` like any custom template.
+    pub template_text: &'static str,
+    /// The values it reads; any other key in `values` is an error.
+    pub values: &'static [LibValue],
+}
+
+/// One value a library template reads.
+#[derive(Debug, Clone, Copy)]
+pub struct LibValue {
+    pub name: &'static str,
+    /// Whether `values` must set it (otherwise the template has a default).
+    pub required: bool,
+    /// What it is, for the docs (`docs/manifest.md` lists every value, checked by a test).
+    pub doc: &'static str,
 }
 
 impl std::fmt::Debug for KindSpec {

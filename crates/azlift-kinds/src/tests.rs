@@ -170,3 +170,46 @@ fn diff_rule_paths_are_in_the_schema() {
         }
     }
 }
+
+/// A library template names its kind's type and api-version, reads exactly the values its
+/// table lists, and library names are unique.
+#[test]
+fn library_templates_match_their_kind() {
+    let mut names = std::collections::BTreeSet::new();
+    for k in KINDS {
+        let Some(lib) = k.library else { continue };
+        assert!(names.insert(lib.name), "library name `{}` twice", lib.name);
+        assert_eq!(library(lib.name).map(|s| s.kind), Some(k.kind));
+        let text = lib.template_text;
+        assert!(
+            text.contains(&format!("\"type\": \"{}\"", k.arm_type)),
+            "lib:{} must name type {}",
+            lib.name,
+            k.arm_type
+        );
+        assert!(
+            text.contains(&format!("\"apiVersion\": \"{}\"", k.api_version)),
+            "lib:{} must send api-version {}",
+            lib.name,
+            k.api_version
+        );
+        // Every `values.X` the template reads is in the table, and every listed value is read.
+        let read: std::collections::BTreeSet<&str> = text
+            .match_indices("values.")
+            .map(|(i, m)| {
+                let rest = &text[i + m.len()..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect();
+        let listed: std::collections::BTreeSet<&str> = lib.values.iter().map(|v| v.name).collect();
+        assert_eq!(read, listed, "lib:{}: values read vs listed", lib.name);
+        for v in lib.values {
+            assert!(!v.doc.is_empty(), "lib:{}.{} has no doc", lib.name, v.name);
+        }
+    }
+    assert!(library("no_such_kind").is_none());
+    assert_eq!(library_names().count(), names.len());
+}

@@ -2,9 +2,12 @@
 //! manifest), with values and `depends_on` addresses; cycles among them are named.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::kinds::{LibValue, library, library_names};
 
 use crate::model::{CustomResource, Placement, ResourceGroup};
 
@@ -96,8 +99,37 @@ pub(crate) fn resources(
             depends_on: Vec::new(),
             instance: None,
             placement: placement(&s, groups, ctx),
+            kind: None,
         };
-        if let Some(rel) = s.require_str("template", "\"templates/keyvault.json\"", ctx.d) {
+        let template = s.require_str("template", "\"templates/keyvault.json\"", ctx.d);
+        if let Some(name) = template.as_deref().and_then(|t| t.strip_prefix("lib:")) {
+            let span = s.get("template").map(|n| n.span.clone());
+            match library(name) {
+                Some(spec) => {
+                    if let Some(lib) = spec.library {
+                        r.template = PathBuf::from(format!("lib:{name}"));
+                        r.template_text = lib.template_text.to_string();
+                        r.kind = Some(spec.kind);
+                        check_library_values(&s, &place, name, lib.values, ctx);
+                    }
+                }
+                None => {
+                    let lib_names: Vec<String> =
+                        library_names().map(|n| format!("lib:{n}")).collect();
+                    let help =
+                        did_you_mean(&format!("lib:{name}"), lib_names.iter().map(String::as_str))
+                            .unwrap_or_else(|| {
+                                format!("the library has: {}", lib_names.join(", "))
+                            });
+                    ctx.d.error(
+                        code::UNKNOWN_REFERENCE,
+                        span,
+                        format!("[{place}] uses `lib:{name}`, which is not in azlift's library"),
+                        Some(help),
+                    );
+                }
+            }
+        } else if let Some(rel) = template {
             let path = ctx.base_dir.join(&rel);
             let span = s.get("template").map(|n| n.span.clone());
             match files::read_confined(ctx.base_dir, &rel) {
@@ -205,6 +237,49 @@ pub(crate) fn resources(
     }
     report_cycles(&own, &edges, ctx);
     out
+}
+
+/// A library resource's `values` may set only the values its template reads, and must set
+/// the required ones.
+fn check_library_values(
+    s: &Section<'_>,
+    place: &str,
+    lib: &str,
+    known: &[LibValue],
+    ctx: &mut Ctx<'_>,
+) {
+    let given: Vec<&Entry> = match s.get("values").map(|n| &n.value) {
+        Some(Value::Table(t)) => t.entries.iter().collect(),
+        _ => Vec::new(),
+    };
+    for e in &given {
+        if known.iter().any(|v| v.name == e.key) {
+            continue;
+        }
+        let help = did_you_mean(&e.key, known.iter().map(|v| v.name)).unwrap_or_else(|| {
+            let all: Vec<&str> = known.iter().map(|v| v.name).collect();
+            format!("`lib:{lib}` reads: {}", all.join(", "))
+        });
+        ctx.d.error(
+            code::UNKNOWN_KEY,
+            Some(e.key_span.clone()),
+            format!("[{place}] `lib:{lib}` has no value `{}`", e.key),
+            Some(help),
+        );
+    }
+    for v in known.iter().filter(|v| v.required) {
+        if given.iter().any(|e| e.key == v.name) {
+            continue;
+        }
+        ctx.d.error(
+            code::MISSING_KEY,
+            s.get("values")
+                .map(|n| n.span.clone())
+                .or_else(|| s.get("template").map(|n| n.span.clone())),
+            format!("[{place}] `lib:{lib}` needs `values.{}`", v.name),
+            Some(format!("{}: {}", v.name, v.doc)),
+        );
+    }
 }
 
 /// Where the resource lives: `resource_group = "KEY"` (a declared group), `scope =

@@ -54,4 +54,5 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::ActionGroups,
     },
+    library: None,
 };

@@ -55,4 +55,5 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::Diagnostics,
     },
+    library: None,
 };

@@ -56,4 +56,5 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::Loggers,
     },
+    library: None,
 };

@@ -66,4 +66,5 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::Components,
     },
+    library: None,
 };

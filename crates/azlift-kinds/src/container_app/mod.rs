@@ -80,6 +80,7 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::ContainerApps,
     },
+    library: None,
 };
 
 /// With ingress on, Container Apps gives the main container a TCP probe of each type

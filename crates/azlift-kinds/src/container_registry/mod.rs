@@ -51,4 +51,5 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::Registries,
     },
+    library: None,
 };

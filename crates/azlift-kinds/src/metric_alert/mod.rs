@@ -57,4 +57,5 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::MetricAlerts,
     },
+    library: None,
 };

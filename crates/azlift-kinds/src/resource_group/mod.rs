@@ -49,4 +49,5 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::ResourceGroups,
     },
+    library: None,
 };

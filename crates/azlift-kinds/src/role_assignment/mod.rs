@@ -65,4 +65,5 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::RoleAssignments,
     },
+    library: None,
 };

@@ -54,4 +54,21 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::UserIdentities,
     },
+    library: Some(Library {
+        name: "user_identity",
+        summary: "a user-assigned managed identity (its principal and client ids are outputs)",
+        template_text: include_str!("library.json"),
+        values: &[
+            LibValue {
+                name: "name",
+                required: false,
+                doc: "the identity's name (default: the resource's key)",
+            },
+            LibValue {
+                name: "location",
+                required: false,
+                doc: "its region (default: the project's location)",
+            },
+        ],
+    }),
 };

@@ -58,4 +58,5 @@ pub const SPEC: KindSpec = KindSpec {
         },
         behaviour: &emulator::Workspaces,
     },
+    library: None,
 };
