@@ -130,3 +130,69 @@ fn the_manifest_reference_lists_every_library_kind_and_value() {
     }
     assert!(names > 0, "no library kind at all");
 }
+
+/// Every library kind, rendered with the sample of each of its values, gives a body the
+/// kind's official schema accepts (exact mode: no unknown property, required ones present,
+/// right types, known enum values), at the kind's type and api-version.
+#[test]
+fn every_library_kind_renders_a_body_its_official_schema_accepts() {
+    use azlift::model::CustomResource;
+    use azlift::render::{RenderContext, fixtures, render};
+    use azlift_emulator::kinds::Schemas;
+
+    let schemas = Schemas::shared();
+    let mut checked = 0;
+    for spec in azlift::kinds::KINDS {
+        let Some(lib) = spec.library else { continue };
+        let mut model = fixtures::production_model();
+        let values = lib
+            .values
+            .iter()
+            .map(|v| {
+                let sample: serde_json::Value = serde_json::from_str(v.example)
+                    .unwrap_or_else(|e| panic!("lib:{}.{}: {e}", lib.name, v.name));
+                (v.name.to_string(), sample)
+            })
+            .collect();
+        model.custom.insert(
+            "sample".into(),
+            CustomResource {
+                template: format!("lib:{}", lib.name).into(),
+                template_text: lib.template_text.into(),
+                values,
+                depends_on: Vec::new(),
+                instance: None,
+                placement: Default::default(),
+                kind: Some(spec.kind),
+            },
+        );
+        let rendered = render(&model, &RenderContext::default())
+            .unwrap_or_else(|e| panic!("lib:{} does not render: {e:?}", lib.name));
+        let d = rendered
+            .iter()
+            .find(|d| d.address.as_str() == "resource.sample")
+            .expect("the sample resource");
+        assert_eq!(d.kind, spec.kind);
+        assert!(
+            d.arm_type.eq_ignore_ascii_case(spec.arm_type),
+            "lib:{}",
+            lib.name
+        );
+        assert_eq!(d.api_version, spec.api_version, "lib:{}", lib.name);
+        let mut body = d.body.clone();
+        for p in &d.pending {
+            if let Some(slot) = body.pointer_mut(&p.pointer) {
+                *slot = serde_json::Value::String("resolved-at-apply".into());
+            }
+        }
+        let violations = schemas.validate_body_exact(&d.arm_type, &body);
+        assert!(
+            violations.is_empty(),
+            "lib:{} ({}) does not validate: {violations:#?}\n{body:#}",
+            lib.name,
+            d.arm_type
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
+}

@@ -88,6 +88,10 @@ pub struct LibValue {
     pub required: bool,
     /// What it is, for the docs (`docs/manifest.md` lists every value, checked by a test).
     pub doc: &'static str,
+    /// A sample value as JSON text (`"\"standard\""`, `"7"`, `"[\"10.0.0.0/16\"]"`): every
+    /// library kind is rendered with its samples and the body checked against the kind's
+    /// official schema (`tests/lib_kinds.rs`).
+    pub example: &'static str,
 }
 
 impl std::fmt::Debug for KindSpec {

@@ -208,6 +208,12 @@ fn library_templates_match_their_kind() {
         assert_eq!(read, listed, "lib:{}: values read vs listed", lib.name);
         for v in lib.values {
             assert!(!v.doc.is_empty(), "lib:{}.{} has no doc", lib.name, v.name);
+            assert!(
+                serde_json::from_str::<serde_json::Value>(v.example).is_ok(),
+                "lib:{}.{}: the example is not JSON",
+                lib.name,
+                v.name
+            );
         }
     }
     assert!(library("no_such_kind").is_none());

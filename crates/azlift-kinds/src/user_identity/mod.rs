@@ -63,11 +63,13 @@ pub const SPEC: KindSpec = KindSpec {
                 name: "name",
                 required: false,
                 doc: "the identity's name (default: the resource's key)",
+                example: r#""api-identity""#,
             },
             LibValue {
                 name: "location",
                 required: false,
                 doc: "its region (default: the project's location)",
+                example: r#""northeurope""#,
             },
         ],
     }),
