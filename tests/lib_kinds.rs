@@ -63,13 +63,7 @@ fn a_library_resource_converges_repeats_and_feeds_outputs() {
         "{}",
         all.stdout
     );
-    p.run(&["down", "--yes"]).ok();
-    let cloud: serde_json::Value = serde_json::from_str(&p.cloud_text()).unwrap();
-    assert_eq!(
-        cloud["resources"].as_object().map(|m| m.len()),
-        Some(0),
-        "{cloud}"
-    );
+    p.down_leaves_nothing();
 }
 
 #[test]

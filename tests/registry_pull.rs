@@ -56,13 +56,7 @@ fn apps_pull_through_a_grant_created_before_them() {
     );
     assert!(cloud.contains("pulltestacr.azurecr.io"));
     p.assert_no_changes();
-    p.run(&["down", "--yes"]).ok();
-    let cloud: serde_json::Value = serde_json::from_str(&p.cloud_text()).unwrap();
-    assert_eq!(
-        cloud["resources"].as_object().map(|m| m.len()),
-        Some(0),
-        "{cloud}"
-    );
+    p.down_leaves_nothing();
 }
 
 #[test]

@@ -351,6 +351,17 @@ impl Project {
     pub fn cloud_text(&self) -> String {
         std::fs::read_to_string(self.cloud_path()).unwrap()
     }
+
+    /// `down --yes`, then the local cloud holds no resource at all.
+    pub fn down_leaves_nothing(&self) {
+        self.run(&["down", "--yes"]).ok();
+        let cloud: Value = serde_json::from_str(&self.cloud_text()).unwrap();
+        assert_eq!(
+            cloud["resources"].as_object().map(|m| m.len()),
+            Some(0),
+            "resources left after down: {cloud}"
+        );
+    }
 }
 
 /// Copy a whole project folder, `.azlift/` included.
